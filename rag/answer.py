@@ -1,0 +1,270 @@
+"""Answer a question from the index: a target lookup, a comparison, or a quoted sentence.
+
+Every answer is text from the corpus (a target row built from a plan sentence,
+or a sentence quoted as it stands) with its citation; when nothing relevant
+is found the answer says so rather than guessing.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .chunk import Chunk
+from .errors import UserError
+from .index import Index, lexical_tokens
+from .indicators import find_indicators
+from .retrieve import Passage, Query, city_names, parse_question, retrieve
+from .targets import Target, filter_targets, read_targets
+
+COMPARE = re.compile(r"各城市|各市|各地|哪个城市|哪些城市|哪座城市|哪几个城市|所有城市|几个城市|五个城市|对比|比较|相比|排名|最高|最低|最多|最少|which cit|compare|all cities", re.I)
+HIGHEST = re.compile(r"最高|最多|最大|highest|most", re.I)
+LOWEST = re.compile(r"最低|最少|最小|lowest|least", re.I)
+SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
+NUMERIC_ASK = re.compile(r"多少|几|目标|比重|比例|占比|达到|规模|容量|how much|how many|target", re.I)
+# A passage answer needs this share of the question's (IDF-weighted) words.
+MIN_COVERAGE = 0.5
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    found: bool
+    passages: list[Passage]
+    targets: list[Target] = field(default_factory=list)
+    mode: str = "passage"  # passage | target | compare | mention | none
+    highlight: list[tuple[str, int, int]] = field(default_factory=list)  # (plan_id, start, end) answering spans
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "found": self.found,
+            "mode": self.mode,
+            "passages": [p.to_dict() for p in self.passages],
+            "targets": [t.to_dict() for t in self.targets],
+            "highlight": [{"plan_id": p, "char_start": s, "char_end": e} for p, s, e in self.highlight],
+        }
+
+
+def ask(index: Index, question: str, city: str | None = None, k: int = 5) -> Answer:
+    if k < 1 or k > 50:
+        raise UserError("--k 必须在 1 到 50 之间。")
+    if city and city.strip() not in ("", "全部", "all"):
+        resolved = city_names(index).resolve(city)
+        if not resolved:
+            known = "、".join(p.city for p in index.plans.values())
+            raise UserError(f"未知城市：{city}。语料中有这些城市的方案：{known}")
+        city = resolved
+    else:
+        city = None
+    query = parse_question(question, index, index.settings.max_question_chars)
+    if query.unknown_places and not query.cities and not city:
+        places = "、".join(query.unknown_places)
+        return Answer(question, "", False, [], mode="none")._with_note(f"语料中没有{places}的碳达峰方案。")
+    cities = (city,) if city else query.cities
+    indicators = find_indicators(query.text)
+    comparing = bool(COMPARE.search(query.text)) or len(cities) > 1
+    if indicators and (cities or comparing):
+        return _target_answer(index, query, cities, indicators, comparing, k)
+    if comparing and not cities:
+        mention = _mention_answer(index, query, k)
+        if mention:
+            return mention
+    return _passage_answer(index, query, city, k)
+
+
+# ---------------------------------------------------------------- targets
+
+
+def all_targets(index: Index) -> list[Target]:
+    return _targets_at(str(index.targets_db))
+
+
+@lru_cache(maxsize=4)
+def _targets_at(path: str) -> list[Target]:
+    from pathlib import Path
+
+    return read_targets(Path(path))
+
+
+def describe(target: Target, title: str) -> str:
+    """南昌市：到2025年，非化石能源消费比重达到15%（《南昌市碳达峰实施方案》一、总体要求 > (三)主要目标）"""
+    where = f"（《{title}》{target.section}）"
+    if target.qualitative:
+        return f"{target.city}：到{target.year}年，{target.canonical}未给出具体数值，方案表述为“{target.qualifier}”{where}"
+    return f"{target.city}：到{target.year}年，{target.indicator}{target.value_text()}{where}"
+
+
+def _target_answer(index, query: Query, cities, indicators, comparing, k) -> Answer:
+    targets = all_targets(index)
+    titles = {p.plan_id: p.title for p in index.plans.values()}
+    wanted = [t for t in targets if t.canonical in indicators]
+    years = set(query.years)
+    if comparing and not (len(cities) == 1 and not COMPARE.search(query.text)):
+        return _compare_targets(index, query, cities, indicators, wanted, years, titles, k)
+    rows: list[Target] = []
+    lines: list[str] = []
+    for city in cities:
+        mine = [t for t in wanted if t.city == city]
+        in_year = [t for t in mine if not years or t.year in years]
+        label = "、".join(indicators)
+        if in_year:
+            rows.extend(in_year)
+            lines.extend(describe(t, titles[t.plan_id]) for t in in_year)
+        elif mine:
+            other = "、".join(str(y) for y in sorted({t.year for t in mine}))
+            lines.append(f"{city}方案中没有{'、'.join(map(str, sorted(years)))}年{label}的目标（该方案只给出了{other}年的相关目标）。")
+        else:
+            lines.append(f"{city}方案中未找到{label}的量化目标。")
+    found = bool(rows)
+    passages = _passages_for(index, rows, query, cities, k)
+    answer = "；".join(lines)
+    return Answer(query.original, answer, found, passages, rows, "target" if found else "none", _spans(rows))
+
+
+def _compare_targets(index, query, cities, indicators, wanted, years, titles, k) -> Answer:
+    cities = cities or tuple(p.city for p in index.plans.values())
+    if not years:
+        present = sorted({t.year for t in wanted if t.city in cities})
+        years = {present[0]} if len(present) == 1 else set(present)
+    rows = [t for t in wanted if t.city in cities and t.year in years]
+    numeric = sorted((t for t in rows if not t.qualitative), key=lambda t: -(t.value or 0))
+    if LOWEST.search(query.text):
+        numeric.reverse()
+    lines = []
+    for year in sorted(years):
+        parts = []
+        year_rows = [t for t in numeric if t.year == year] + [t for t in rows if t.qualitative and t.year == year]
+        for t in year_rows:
+            text = f"{t.city}{t.value_text()}" if not t.qualitative else f"{t.city}未给出具体数值（“{t.qualifier}”）"
+            parts.append(text + f"（《{titles[t.plan_id]}》{t.section}）")
+        missing = [c for c in cities if c not in {t.city for t in year_rows}]
+        if missing:
+            parts.append("、".join(missing) + "未设定该目标")
+        lines.append(f"{year}年{'、'.join(indicators)}：" + "；".join(parts))
+    ranked = [t for t in numeric if len({r.unit for r in numeric}) == 1]
+    if ranked and (HIGHEST.search(query.text) or LOWEST.search(query.text)):
+        word = "最低" if LOWEST.search(query.text) else "最高"
+        lines.insert(0, f"{word}的是{ranked[0].city}（{ranked[0].year}年{ranked[0].value_text()}）。")
+    found = bool(rows)
+    passages = _passages_for(index, rows, query, (), k)
+    return Answer(query.original, "\n".join(lines) if found else "", found, passages, rows, "compare" if found else "none", _spans(rows))
+
+
+def _spans(rows: list[Target]) -> list[tuple[str, int, int]]:
+    return [(t.plan_id, t.char_start, t.char_end) for t in rows]
+
+
+def _passages_for(index, rows: list[Target], query: Query, cities, k: int) -> list[Passage]:
+    """The chunks holding the cited sentences first, then retrieval fills up to k."""
+    chosen: list[Chunk] = []
+    for t in rows:
+        chunk = chunk_at(index, t.plan_id, t.char_start)
+        if chunk and chunk not in chosen:
+            chosen.append(chunk)
+    k = max(k, len(chosen)) if len(cities) != 1 else k
+    retrieved = retrieve(index, query, k + len(chosen), city=cities[0] if len(cities) == 1 else None)
+    passages = [Passage(0, c, 1.0, 0.0, 0.0) for c in chosen[:k]]
+    for p in retrieved:
+        if len(passages) >= k:
+            break
+        if p.chunk not in chosen:
+            passages.append(p)
+    return [Passage(r + 1, p.chunk, p.score, p.dense, p.lexical) for r, p in enumerate(passages)]
+
+
+def chunk_at(index: Index, plan_id: str, position: int) -> Chunk | None:
+    best = None
+    for chunk in index.chunks:
+        if chunk.plan_id == plan_id and chunk.char_start <= position < chunk.char_end:
+            if best is None or chunk.char_start > best.char_start:
+                best = chunk
+    return best
+
+
+# ---------------------------------------------------------------- mentions ("哪些城市提到了氢能")
+
+COMPARE_WORDS = frozenset("城市 各 哪些 哪个 哪座 提到 提及 涉及 包括 包含 对比 比较 相比 所有 几个 五个 各地 各市 都 了 有".split())
+
+
+def _mention_answer(index: Index, query: Query, k: int) -> Answer | None:
+    topic = [t for t in lexical_tokens(COMPARE.sub(" ", query.text)) if t not in COMPARE_WORDS and len(t) > 1]
+    if not topic:
+        return None
+    topic = sorted(set(topic), key=len, reverse=True)[:2]
+    hits: list[tuple[str, int, int]] = []
+    cities: list[str] = []
+    for plan in index.plans.values():
+        for sentence in SENTENCE.finditer(plan.text):
+            if all(word in sentence.group() for word in topic):
+                hits.append((plan.plan_id, sentence.start(), sentence.end()))
+                cities.append(plan.city)
+                break
+    topic_text = "、".join(topic)
+    if not hits:
+        return Answer(query.original, "", False, [], mode="none")._with_note(f"没有方案提到{topic_text}。")
+    passages = []
+    for plan_id, start, _ in hits:
+        chunk = chunk_at(index, plan_id, start)
+        if chunk:
+            passages.append(Passage(len(passages) + 1, chunk, 1.0, 0.0, 0.0))
+    absent = [p.city for p in index.plans.values() if p.city not in cities]
+    answer = f"提到{topic_text}的城市：{'、'.join(cities)}。" + (f"未提到的：{'、'.join(absent)}。" if absent else "")
+    return Answer(query.original, answer, True, passages[: max(k, len(passages))], [], "mention", hits)
+
+
+# ---------------------------------------------------------------- quoted sentence
+
+
+def _passage_answer(index: Index, query: Query, city: str | None, k: int) -> Answer:
+    passages = retrieve(index, query, k, city=city)
+    weights = _idf(index)
+    words = [w for w in dict.fromkeys(lexical_tokens(query.text)) if len(w) > 1 or w.isdigit()]
+    total = sum(weights.get(w, _max_idf(index)) for w in words) or 1.0
+    best: tuple[float, float, Passage | None, re.Match | None] = (0.0, 0.0, None, None)
+    for passage in passages[:3]:
+        for sentence in SENTENCE.finditer(passage.chunk.text):
+            text = sentence.group()
+            if len(text.strip()) < 6:
+                continue
+            coverage = sum(weights.get(w, _max_idf(index)) for w in words if w in text or w in passage.chunk.section) / total
+            score = coverage
+            score += 0.3 if any(str(y) in text for y in query.years) else 0.0
+            score += 0.1 if NUMERIC_ASK.search(query.text) and re.search(r"\d", text) else 0.0
+            score += 0.05 / passage.rank
+            if score > best[0]:
+                best = (score, coverage, passage, sentence)
+    _, coverage, passage, sentence = best
+    if passage is None or coverage < MIN_COVERAGE:
+        return Answer(query.original, "", False, passages, mode="none")._with_note("在方案中没有找到与问题相关的内容。")
+    start = passage.chunk.char_start + sentence.start()
+    text = sentence.group().strip()
+    return Answer(query.original, text, True, passages, [], "passage", [(passage.chunk.plan_id, start, start + len(sentence.group()))])
+
+
+def _idf(index: Index) -> dict[str, float]:
+    return _idf_of(id(index), tuple(c.search_text() for c in index.chunks))
+
+
+@lru_cache(maxsize=4)
+def _idf_of(_key: int, texts: tuple[str, ...]) -> dict[str, float]:
+    df = Counter(w for text in texts for w in set(lexical_tokens(text)))
+    n = len(texts)
+    return {w: math.log(1 + n / c) for w, c in df.items()}
+
+
+def _max_idf(index: Index) -> float:
+    return math.log(1 + len(index.chunks))
+
+
+def _with_note(self: Answer, note: str) -> Answer:
+    self.note = note
+    return self
+
+
+Answer._with_note = _with_note
+Answer.note = ""

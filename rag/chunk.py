@@ -1,0 +1,65 @@
+"""Cut plans into passages that never cross a section boundary.
+
+Each chunk is an exact slice of its plan's normalized text
+(`plan.text[char_start:char_end] == chunk.text`), so a citation can point at
+the very characters a user reads.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from .config import ChunkSettings
+from .corpus import Plan
+from .sections import Section, split_sections
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: int
+    plan_id: str
+    city: str
+    title: str
+    section: str
+    text: str
+    char_start: int
+    char_end: int
+
+    def search_text(self) -> str:
+        """What the retrievers see: the section path is searchable too."""
+        return f"{self.city} {self.section}\n{self.text}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def chunk_plans(plans: list[Plan], settings: ChunkSettings) -> list[Chunk]:
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=settings.size,
+        chunk_overlap=settings.overlap,
+        separators=list(settings.separators),
+        keep_separator="end",
+        add_start_index=True,
+        strip_whitespace=True,
+    )
+    chunks: list[Chunk] = []
+    for plan in plans:
+        for section in split_sections(plan.text):
+            for text, start in _split_section(plan.text, section, splitter):
+                chunks.append(
+                    Chunk(len(chunks), plan.plan_id, plan.city, plan.title, section.path, text, start, start + len(text))
+                )
+    return chunks
+
+
+def _split_section(text: str, section: Section, splitter) -> list[tuple[str, int]]:
+    body = text[section.start : section.end]
+    if not body[section.heading_end - section.start :].strip():
+        return []  # a heading with nothing under it lives on in its children's paths
+    pieces = []
+    for doc in splitter.create_documents([body]):
+        start = section.start + doc.metadata["start_index"]
+        assert text[start : start + len(doc.page_content)] == doc.page_content
+        pieces.append((doc.page_content, start))
+    return pieces

@@ -1,0 +1,207 @@
+"""`rag` command line: build the index, ask questions, list targets, run evaluations.
+
+    rag build [--corpus DIR] [--index DIR]
+    rag ask "江门2030年可再生能源装机目标是多少？" [--city 江门] [--k 5] [--json]
+    rag ask --batch questions.txt --json
+    rag targets --city 南昌 --year 2025 --indicator 非化石能源 --csv
+    rag eval-targets [--json]
+    rag eval [--set FILE] [--k 5] [--json] [--baseline evals/baseline.json]
+
+User errors print one sentence to stderr and exit with status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+from .config import Settings
+from .errors import UserError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    settings = Settings()
+    if getattr(args, "corpus", None):
+        settings = replace(settings, corpus_dir=Path(args.corpus))
+    if getattr(args, "index", None):
+        settings = replace(settings, index_dir=Path(args.index))
+    if getattr(args, "model", None):
+        settings = replace(settings, model=args.model)
+    warnings.simplefilter("default")
+    warnings.formatwarning = lambda message, *_a, **_k: f"警告：{message}\n"
+    try:
+        return args.run(args, settings)
+    except UserError as error:
+        print(f"错误：{error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="碳达峰实施方案检索问答")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p):
+        p.add_argument("--corpus", help="语料目录（默认 corpus/ 或 RAG_CORPUS）")
+        p.add_argument("--index", help="索引目录（默认 index/ 或 RAG_INDEX）")
+        p.add_argument("--model", help="嵌入模型目录或模型名（默认 RAG_MODEL → ../shared/models/m3e-small → moka-ai/m3e-small）")
+
+    p = sub.add_parser("build", help="清洗语料、分块、向量化并抽取目标，原子地替换索引")
+    common(p)
+    p.set_defaults(run=_build)
+
+    p = sub.add_parser("ask", help="提问，返回答案与引用")
+    common(p)
+    p.add_argument("question", nargs="?", help="问题")
+    p.add_argument("--batch", help="问题文件，每行一个问题")
+    p.add_argument("--city", help="只在该城市的方案中检索")
+    p.add_argument("--k", type=int, default=5, help="返回段落数（默认 5）")
+    p.add_argument("--json", action="store_true", help="输出 JSON（批量时每行一个对象）")
+    p.set_defaults(run=_ask)
+
+    p = sub.add_parser("targets", help="列出量化目标表")
+    common(p)
+    p.add_argument("--city")
+    p.add_argument("--year", type=int)
+    p.add_argument("--indicator", help="指标名、同义词或任意文字")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--csv", action="store_true")
+    p.set_defaults(run=_targets)
+
+    p = sub.add_parser("eval-targets", help="在人工标注的目标集上评测目标抽取")
+    common(p)
+    p.add_argument("--gold", default=None, help="默认 evals/targets_gold.jsonl")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_eval_targets)
+
+    p = sub.add_parser("eval", help="在问题集上评测检索与回答，并与基线对比")
+    common(p)
+    p.add_argument("--set", dest="question_set", default=None, help="默认 evals/questions.jsonl")
+    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--baseline", help="验收指标文件；任一指标下降超过容差时退出码非零")
+    p.add_argument("--systems", default="langchain,bm25,full", help="要评测的系统，逗号分隔")
+    p.set_defaults(run=_eval)
+    return parser
+
+
+def _build(args, settings: Settings) -> int:
+    from .index import build_index
+
+    manifest = build_index(settings, progress=sys.stderr.isatty() or True)
+    print(
+        f"索引已建成：{manifest.plans} 个方案，{manifest.chunks} 个段落，{manifest.targets} 条目标，"
+        f"乱码片段 {manifest.mojibake_spans} 处（修复 {manifest.mojibake_repaired} 处），"
+        f"模型 {manifest.model}（{manifest.dims} 维），用时 {manifest.build_seconds} 秒。"
+    )
+    return 0
+
+
+def _ask(args, settings: Settings) -> int:
+    from .answer import ask
+    from .index import load_index
+
+    if bool(args.question) == bool(args.batch):
+        raise UserError("请给出一个问题，或用 --batch 指定问题文件（二者选一）。")
+    questions = [args.question] if args.question else _read_batch(args.batch)
+    index = load_index(settings)
+    for question in questions:
+        try:
+            result = ask(index, question, city=args.city, k=args.k)
+        except UserError as error:
+            if not args.batch:
+                raise
+            print(json.dumps({"question": question, "error": str(error)}, ensure_ascii=False) if args.json else f"错误：{error}")
+            continue
+        if args.json:
+            print(json.dumps(result.to_dict(), ensure_ascii=False))
+        else:
+            print(format_text(result))
+    return 0
+
+
+def _read_batch(path: str) -> list[str]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise UserError(f"问题文件不存在：{path}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"问题文件 {path} 不是 UTF-8 编码。") from None
+    questions = [line.strip() for line in lines if line.strip()]
+    if not questions:
+        raise UserError(f"问题文件 {path} 中没有问题。")
+    return questions
+
+
+def format_text(result) -> str:
+    lines = [f"问：{result.question}"]
+    lines.append(f"答：{result.answer}" if result.found else f"答：未找到。{result.answer or result.note}")
+    for p in result.passages:
+        c = p.chunk
+        lines.append(f"[{p.rank}] 《{c.title}》{c.section}（{c.city}，第 {c.char_start}–{c.char_end} 字）")
+        lines.append("    " + c.text.replace("\n", "\n    "))
+    return "\n".join(lines) + "\n"
+
+
+def _targets(args, settings: Settings) -> int:
+    from .answer import all_targets
+    from .index import load_index
+    from .retrieve import city_names
+    from .targets import filter_targets
+
+    index = load_index(settings)
+    city = None
+    if args.city:
+        city = city_names(index).resolve(args.city)
+        if not city:
+            raise UserError(f"未知城市：{args.city}。语料中有：{'、'.join(p.city for p in index.plans.values())}")
+    rows = filter_targets(all_targets(index), city=city, year=args.year, indicator=args.indicator)
+    if args.json:
+        print(json.dumps({"targets": [t.to_dict() for t in rows]}, ensure_ascii=False, indent=1))
+    elif args.csv:
+        write_csv(sys.stdout, rows)
+    else:
+        for t in rows:
+            print(f"{t.city}\t{t.year}\t{t.canonical}\t{t.indicator}\t{t.value_text()}")
+        print(f"共 {len(rows)} 条。", file=sys.stderr)
+    return 0
+
+
+CSV_COLUMNS = ("city", "year", "canonical", "indicator", "value", "unit", "qualifier", "baseline_year", "direction",
+               "qualitative", "section", "sentence", "plan_id", "char_start", "char_end")
+
+
+def write_csv(stream, rows) -> None:
+    writer = csv.writer(stream)
+    writer.writerow(CSV_COLUMNS)
+    for t in rows:
+        data = t.to_dict()
+        writer.writerow([data[c] for c in CSV_COLUMNS])
+
+
+def _eval_targets(args, settings: Settings) -> int:
+    from .evaluate import evaluate_targets
+
+    report = evaluate_targets(settings, Path(args.gold) if args.gold else None)
+    print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else report["text"])
+    return 0
+
+
+def _eval(args, settings: Settings) -> int:
+    from .evaluate import run_eval
+
+    ok = run_eval(settings, args)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Every tunable setting in one place, overridable from the environment.
+
+`RAG_MODEL`, `RAG_CORPUS` and `RAG_INDEX` are read once, when `Settings`
+is created; command-line flags override them.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED_MODEL_DIR = PROJECT_ROOT.parent / "shared" / "models" / "m3e-small"
+HUB_MODEL_ID = "moka-ai/m3e-small"
+
+
+def resolve_model(explicit: str | None = None) -> str:
+    """Explicit setting, then the shared model folder when present, then the hub id."""
+    chosen = explicit or os.environ.get("RAG_MODEL")
+    if chosen:
+        return chosen
+    if (SHARED_MODEL_DIR / "modules.json").is_file():
+        return str(SHARED_MODEL_DIR)
+    return HUB_MODEL_ID
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    """How plan text is cut; recorded in the index manifest."""
+
+    size: int = 360  # characters
+    overlap: int = 60
+    separators: tuple[str, ...] = ("\n", "。", "；", "！", "？", "，", "")
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = field(default_factory=lambda: Path(os.environ.get("RAG_CORPUS", PROJECT_ROOT / "corpus")))
+    index_dir: Path = field(default_factory=lambda: Path(os.environ.get("RAG_INDEX", PROJECT_ROOT / "index")))
+    model: str = field(default_factory=resolve_model)
+    chunks: ChunkSettings = ChunkSettings()
+    top_k: int = 5
+    rrf_k: int = 60  # reciprocal-rank-fusion constant
+    candidates: int = 50  # how deep each retriever's ranking goes into the fusion
+    max_question_chars: int = 500
+
+    @property
+    def model_id(self) -> str:
+        """The model name recorded in the manifest: the folder name of a local path."""
+        path = Path(self.model)
+        if path.is_dir():
+            return HUB_MODEL_ID if path.resolve() == SHARED_MODEL_DIR.resolve() else path.name
+        return self.model

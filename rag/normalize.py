@@ -1,0 +1,158 @@
+"""Turn a scraped plan page into clean simplified-Chinese text.
+
+Every later stage (chunks, citations, targets) points into the text this
+module returns, so it is deterministic: the same raw page always gives the
+same text and therefore the same character offsets.
+
+Steps, in order:
+1. repair mojibake spans (GBK bytes read one byte out of step, e.g. `地?zé)崮?`),
+2. drop pinyin ruby annotations (`碳達(dá)峰` -> `碳達峰`),
+3. convert traditional to simplified characters (OpenCC t2s),
+4. drop page furniture lines (breadcrumbs, font-size widgets, comment forms),
+5. normalise whitespace.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+_PINYIN = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüê"
+
+# A CJK character followed by its pinyin in ASCII parentheses: 碳達(dá)峰.
+RUBY = re.compile(rf"(?<=[\u3400-\u9fff])\([{_PINYIN}]{{1,7}}\)")
+
+# A mojibake span: a lost byte shown as "?", optional stray pinyin, a run of
+# characters that are the GBK bytes of the real text shifted by one byte, and
+# an end that is either another lost byte "?" or the real trail byte shown as
+# ASCII right before its ruby annotation.
+MOJIBAKE = re.compile(
+    rf"\?(?:[{_PINYIN}]*\))?"
+    r"(?P<run>[^\x00-\x7f\s,，。、；;：:“”\"（）()]+)"
+    rf"(?P<end>\?(?:[{_PINYIN}]+\))?|[\x40-\x7e](?=\())"
+)
+# Whatever is left of lost bytes after repair: "?" plus stray pinyin, or a
+# few junk characters between two lost bytes.
+LOST_BYTES = re.compile(rf"\?[^?\s，。]{{0,3}}\?(?:[{_PINYIN}]+\))?|\?+(?:[{_PINYIN}]+\))?(?:[A-Z](?=[\u3400-\u9fff]))?")
+
+# Lines that are web-page furniture rather than plan text.
+FURNITURE = re.compile(
+    r"^\s*(?:"
+    r"当前位置|當前位置|首页\s*>|首頁\s*>|"
+    r".*字号\s*[:：]?\s*\[|.*视力保护色|.*視力保護色|"
+    r"扫一扫在手机打开当前页面|掃一掃在手機打開當前頁面|"
+    r"评论|評論|用户名|用戶名|密码|密碼|验证码|驗證碼|最新评论|最新評論|"
+    r"信息类别\s*[:：]|相关附件\s*[:：]?\s*$|"
+    r".*(?:赣服通|赣政通|政务微信|无障碍|手机版)|"
+    r"•"
+    r")"
+)
+# Everything from a comment form on is page footer.
+FOOTER_START = re.compile(r"^\s*(?:评论|評論)\s*$")
+
+
+@dataclass(frozen=True)
+class NormalizedText:
+    """Clean text plus what cleaning found, for the build report and tests."""
+
+    text: str
+    mojibake_spans: int
+    mojibake_repaired: int
+    ruby_removed: int
+    furniture_lines: int
+
+
+def normalize(raw: str) -> NormalizedText:
+    """Clean one plan page; see the module docstring for the steps."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\u3000", " ")
+    text, spans, repaired = repair_mojibake(text)
+    text, ruby = RUBY.subn("", text)
+    text = to_simplified(text)
+    text, furniture = strip_furniture(text)
+    text = normalize_whitespace(text)
+    return NormalizedText(text, spans, repaired, ruby, furniture)
+
+
+def to_simplified(text: str) -> str:
+    return _converter().convert(text)
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def repair_mojibake(text: str) -> tuple[str, int, int]:
+    """Re-align mis-stepped GBK runs; drop what cannot be recovered.
+
+    Returns the text, the number of spans found and how many were repaired
+    (the rest were dropped).
+    """
+    if "?" not in text:
+        return text, 0, 0
+    spans = repaired = 0
+
+    def fix(match: re.Match) -> str:
+        nonlocal spans, repaired
+        spans += 1
+        fixed = _realign(match.group("run"), match.group("end"))
+        if fixed:
+            repaired += 1
+        return fixed
+
+    text = MOJIBAKE.sub(fix, text)
+    text, leftovers = LOST_BYTES.subn("", text)
+    return text, spans + leftovers, repaired
+
+
+def _realign(run: str, end: str) -> str:
+    """Recover the characters whose GBK bytes are all still in the run.
+
+    The characters at either end lost a byte; only the last one can be rebuilt,
+    and only when its trail byte survived as an ASCII character. Guessing the
+    others would put words into a plan that it does not contain.
+    """
+    try:
+        data = b"".join(c.encode("gb18030") for c in run)
+        middle = data[1:-1].decode("gbk") if len(data) >= 2 else ""
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return ""
+    last = "" if end.startswith("?") else _decode(bytes([data[-1], ord(end)]))
+    return middle + last
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        char = raw.decode("gbk")
+    except UnicodeDecodeError:
+        return ""
+    return char if len(char) == 1 and "\u3400" <= char <= "\u9fff" else ""
+
+
+def strip_furniture(text: str) -> tuple[str, int]:
+    """Drop navigation, widgets and comment forms, line by line."""
+    lines = text.split("\n")
+    kept, dropped = [], 0
+    for i, line in enumerate(lines):
+        if FOOTER_START.match(line):
+            dropped += len(lines) - i
+            break
+        if FURNITURE.match(line):
+            dropped += 1
+            continue
+        kept.append(line)
+    return "\n".join(kept), dropped
+
+
+def normalize_whitespace(text: str) -> str:
+    """One paragraph per line, no stray spaces inside Chinese text."""
+    lines = []
+    for line in text.split("\n"):
+        line = re.sub(r"[ \t]+", " ", line).strip()
+        # "到2025 年" / "提升至 65%" / "到 2030年": spaces next to CJK are scraping noise
+        line = re.sub(r"(?<=[\u3400-\u9fff，。、；：“”（）]) (?=\S)|(?<=\S) (?=[\u3400-\u9fff，。、；：“”（）%])", "", line)
+        if line:
+            lines.append(line)
+    return "\n".join(lines) + "\n"

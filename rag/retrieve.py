@@ -1,0 +1,188 @@
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25) rankings fused by reciprocal rank.
+
+A city named in the question (江门 / 江門 / 江门市 / Jiangmen) restricts the
+search to that plan; a city-like place with no plan in the corpus is
+reported so the answer can say so instead of quoting another city.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from .chunk import Chunk
+from .corpus import Plan, short_city_name
+from .errors import UserError
+from .index import Index, _jieba, lexical_tokens
+from .normalize import to_simplified
+
+YEAR = re.compile(r"(20\d{2})\s*年?")
+FIVE_YEAR_PLANS = {"十四五": 2025, "十五五": 2030}
+
+
+@dataclass(frozen=True)
+class Query:
+    original: str
+    text: str  # simplified, stripped
+    cities: tuple[str, ...]  # full names of plan cities the question names
+    unknown_places: tuple[str, ...]  # cities named that have no plan here
+    years: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Passage:
+    rank: int
+    chunk: Chunk
+    score: float  # fused reciprocal-rank score
+    dense: float  # cosine similarity
+    lexical: float  # BM25 score
+
+    def to_dict(self) -> dict:
+        c = self.chunk
+        return {
+            "rank": self.rank,
+            "plan_id": c.plan_id,
+            "city": c.city,
+            "title": c.title,
+            "section": c.section,
+            "text": c.text,
+            "score": round(self.score, 6),
+            "char_start": c.char_start,
+            "char_end": c.char_end,
+        }
+
+
+@dataclass(frozen=True)
+class CityNames:
+    """Every way a question may name each plan's city."""
+
+    aliases: dict[str, str] = field(default_factory=dict)  # alias -> full city name
+
+    @classmethod
+    def of(cls, plans: list[Plan]) -> "CityNames":
+        aliases: dict[str, str] = {}
+        for plan in plans:
+            for alias in (plan.city, short_city_name(plan.city), plan.plan_id.lower()):
+                aliases[alias] = plan.city
+        return cls(aliases)
+
+    def resolve(self, name: str) -> str | None:
+        """Full city name for a user-supplied name (any alias, simplified or traditional)."""
+        name = to_simplified(name.strip()).lower()
+        return self.aliases.get(name) or self.aliases.get(name + "市")
+
+    def find(self, text: str) -> tuple[str, ...]:
+        found: list[tuple[int, str]] = []
+        lowered = text.lower()
+        taken: list[tuple[int, int]] = []
+        for alias in sorted(self.aliases, key=len, reverse=True):
+            for match in re.finditer(re.escape(alias), lowered):
+                span = match.span()
+                if alias.isascii() and not _word_bounded(lowered, span):
+                    continue
+                if "天津市" in lowered[max(0, span[0] - 1) : span[1] + 1] and alias.startswith("津市"):
+                    continue
+                if any(s < span[1] and span[0] < e for s, e in taken):
+                    continue
+                taken.append(span)
+                found.append((span[0], self.aliases[alias]))
+        ordered: list[str] = []
+        for _, city in sorted(found):
+            if city not in ordered:
+                ordered.append(city)
+        return tuple(ordered)
+
+
+def _word_bounded(text: str, span: tuple[int, int]) -> bool:
+    before = text[span[0] - 1] if span[0] else " "
+    after = text[span[1]] if span[1] < len(text) else " "
+    return not before.isalpha() and not after.isalpha()
+
+
+def parse_question(question: str, index: Index, max_chars: int = 500) -> Query:
+    if not question or not question.strip():
+        raise UserError("问题为空，请输入要查询的问题。")
+    if len(question) > max_chars:
+        raise UserError(f"问题过长（{len(question)} 字），请精简到 {max_chars} 字以内。")
+    text = to_simplified(question.strip())
+    names = city_names(index)
+    cities = names.find(text)
+    unknown = tuple(p for p in _places(text) if not names.resolve(p) and not _is_local_place(p, index))
+    years = [int(y) for y in YEAR.findall(text)]
+    years += [year for word, year in FIVE_YEAR_PLANS.items() if word in text]
+    return Query(question, text, cities, unknown, tuple(dict.fromkeys(years)))
+
+
+def city_names(index: Index) -> CityNames:
+    return _city_names(tuple(index.plans.values()))
+
+
+@lru_cache(maxsize=8)
+def _city_names(plans: tuple[Plan, ...]) -> CityNames:
+    return CityNames.of(list(plans))
+
+
+def _places(text: str) -> list[str]:
+    """City-like place names (jieba tags them `ns`): 深圳, 杭州市, not 长江 or 江西省."""
+    import jieba.posseg
+
+    _jieba()
+    freq = jieba.dt.FREQ
+    places = []
+    for word, flag in jieba.posseg.cut(text):
+        if flag != "ns" or len(word) < 2:
+            continue
+        if word.endswith(("市", "县")) or (not word.endswith(("省", "区")) and freq.get(word + "市")):
+            places.append(word)
+    return places
+
+
+def _is_local_place(place: str, index: Index) -> bool:
+    """A district or town a plan talks about (台山, 新会): mentioned twice or more in one plan."""
+    name = place[:-1] if place.endswith(("市", "县")) else place
+    return any(plan.text.count(name) >= 2 for plan in index.plans.values())
+
+
+def plan_ids_for(index: Index, cities: tuple[str, ...]) -> set[str]:
+    return {p.plan_id for p in index.plans.values() if p.city in cities}
+
+
+def local_plans(query: Query, index: Index) -> set[str]:
+    """Plans whose text names a district or town the question mentions."""
+    found = set()
+    for place in _places(query.text):
+        name = place[:-1] if place.endswith(("市", "县")) else place
+        for plan in index.plans.values():
+            if plan.text.count(name) >= 2 and not city_names(index).resolve(place):
+                found.add(plan.plan_id)
+    return found
+
+
+def retrieve(index: Index, query: Query, k: int = 5, city: str | None = None) -> list[Passage]:
+    """Top-k passages for the query, restricted to the named (or given) cities."""
+    cities = (city,) if city else query.cities
+    allowed = plan_ids_for(index, cities) if cities else local_plans(query, index)
+    mask = np.array([not allowed or c.plan_id in allowed for c in index.chunks])
+    n = len(index.chunks)
+
+    vector = index.embed([query.text])
+    dense_scores, dense_ids = index.vectors.search(vector, n)
+    dense = np.zeros(n, dtype="float32")
+    dense[dense_ids[0]] = dense_scores[0]
+    lexical = np.asarray(index.bm25.get_scores(lexical_tokens(query.text)), dtype="float32")
+
+    fused = _rrf([dense, lexical], mask, index.settings.rrf_k, index.settings.candidates)
+    order = [i for i in np.argsort(-fused, kind="stable") if mask[i] and fused[i] > 0][:k]
+    return [Passage(r + 1, index.chunks[i], float(fused[i]), float(dense[i]), float(lexical[i])) for r, i in enumerate(order)]
+
+
+def _rrf(rankings: list[np.ndarray], mask: np.ndarray, k: int, depth: int) -> np.ndarray:
+    fused = np.zeros(len(mask), dtype="float64")
+    for scores in rankings:
+        candidates = [i for i in np.argsort(-scores, kind="stable") if mask[i]][:depth]
+        for rank, i in enumerate(candidates):
+            if scores[i] > 0:
+                fused[i] += 1.0 / (k + rank + 1)
+    return fused

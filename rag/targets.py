@@ -1,0 +1,354 @@
+"""Quantified targets: extract them from plan text, store them, look them up.
+
+A target is a commitment with a deadline year: "到2025年，非化石能源消费比重达到15%".
+Extraction reads a plan sentence by sentence and clause by clause (split on
+commas): a year governs the clauses after it in the same sentence; a clause
+with a value but no indicator inherits the indicator of the clause before it
+("……提升至60%左右,到2030年提升至70%"); "A、B分别达到x、y" gives one row per
+subject. Headline indicators a plan states without a number ("确保完成省下达的
+指标要求") become qualitative rows that quote the commitment.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from .corpus import Plan
+from .indicators import canonical_of, find_indicators
+from .sections import section_at, split_sections
+
+
+@dataclass(frozen=True)
+class Citation:
+    section: str
+    char_start: int
+    char_end: int
+
+
+@dataclass(frozen=True)
+class Target:
+    city: str
+    plan_id: str
+    year: int
+    indicator: str  # as written
+    canonical: str
+    value: float | None
+    unit: str | None
+    qualifier: str
+    baseline_year: int | None
+    direction: str | None  # "down" / "up" / None
+    qualitative: bool
+    sentence: str
+    section: str
+    char_start: int
+    char_end: int
+    also_cited: tuple[Citation, ...] = field(default_factory=tuple)
+
+    @property
+    def key(self) -> tuple:
+        return (self.city, self.year, self.canonical, self.value, self.unit)
+
+    def value_text(self) -> str:
+        """达到15% / 达到300万千瓦以上 / 比2020年下降14% / 未给出具体数值."""
+        if self.qualitative or self.value is None:
+            return "未给出具体数值"
+        amount = f"{self.value:g}{self.unit or ''}"
+        if self.direction in ("down", "up"):
+            verb = ("比%d年" % self.baseline_year if self.baseline_year else "") + ("下降" if self.direction == "down" else "提升")
+        elif self.qualifier in VERBS:
+            verb = "达到" if self.qualifier == "达" else self.qualifier
+        else:
+            verb = "达到"
+        suffix = self.qualifier if self.qualifier in QUALIFIERS_AFTER else ""
+        return f"{verb}{amount}{suffix}"
+
+    def to_dict(self) -> dict:
+        row = asdict(self)
+        row["also_cited"] = [asdict(c) for c in self.also_cited]
+        return row
+
+
+# ---------------------------------------------------------------- extraction
+
+UNITS = (
+    "吨二氧化碳/万元", "万千瓦", "兆瓦", "千瓦", "万吨", "亿立方米", "亿立方", "万立方米", "立方米",
+    "万平方米", "万㎡", "万亩", "亩", "公里", "个", "家", "处", "座", "%",
+)
+UNIT_ALIASES = {"亿立方": "亿立方米", "万㎡": "万平方米"}
+NUMBER = r"(\d+(?:\.\d+)?)(?:\s*[~～]\s*(\d+(?:\.\d+)?))?"
+VALUE = re.compile(NUMBER + r"\s*(" + "|".join(re.escape(u) for u in UNITS) + r")")
+VALUE_LIST = re.compile(r"(?:" + NUMBER + r"\s*(?:%|[^\d、和,，]{0,6}))(?:\s*[、和]\s*" + NUMBER + r"[^\d、和,，]{0,6})+")
+YEAR = re.compile(r"(?<![比较])(?:到|至|于|在)?\s*(20[2-6]\d)\s*年(?:底|前|末)?")
+FIVE_YEAR = re.compile(r"“?(十四五|十五五)”?(?:期间|末|时期)?")
+FIVE_YEAR_END = {"十四五": 2025, "十五五": 2030}
+BASELINE = re.compile(r"[比较](20\d{2})年")
+QUALIFIERS_AFTER = ("以上", "左右", "以内")
+QUALIFIERS_BEFORE = ("不低于", "不高于", "不超过", "小于", "少于", "力争", "提高至", "提高到", "提升至", "提升到", "下降", "降低", "减少", "控制在", "稳定在", "超过", "达到", "达")
+QUALITATIVE = re.compile(r"(确保完成|完成[^,，。]{0,8}下达|达到预期目标|上级确定|保持[^,，。]{0,10}水平|持续[^,，。]{0,4}(?:下降|提升|提高)|下达的?(?:指标|目标))")
+VERBS = ("不低于", "不高于", "不超过", "小于", "少于", "力争", "提高至", "提高到", "提升至", "提升到", "控制在", "稳定在",
+         "超过", "下降至", "下降到", "降低至", "降低到", "降至", "达到", "达")
+HEADLINE = ("单位GDP能耗", "单位GDP二氧化碳排放", "非化石能源消费比重")
+SENTENCE = re.compile(r"[^。\n]+。?")
+CLAUSE = re.compile(r"[^,，；;]+[,，；;]?")
+
+
+def extract_targets(plan: Plan) -> list[Target]:
+    """Every target stated in the plan; one row per (year, indicator, value), citations merged."""
+    sections = split_sections(plan.text)
+    found: list[Target] = []
+    for sentence in SENTENCE.finditer(plan.text):
+        section = section_at(sections, sentence.start()).path
+        found.extend(_sentence_targets(plan, sentence.group(), sentence.start(), section))
+    return _merge_repeats(found)
+
+
+def _sentence_targets(plan: Plan, sentence: str, offset: int, section: str) -> list[Target]:
+    targets: list[Target] = []
+    year: int | None = None
+    indicator: str | None = None  # the last indicator named in this sentence
+    for clause in CLAUSE.finditer(sentence):
+        text = clause.group()
+        year = _clause_year(text) or year
+        if year is None:
+            continue
+        common = dict(plan=plan, sentence=sentence, offset=offset, section=section, year=year)
+        values = list(VALUE.finditer(text))
+        if not values:
+            named = _indicator_phrase(text)
+            if named and QUALITATIVE.search(text):
+                targets.extend(_qualitative_targets(text, named, **common))
+            indicator = named or indicator
+            continue
+        for phrase, group in _value_groups(text, values, indicator):
+            targets.extend(_value_targets(group, phrase, text, **common))
+            indicator = phrase
+    return targets
+
+
+def _value_groups(clause: str, values: list[re.Match], inherited: str | None) -> list[tuple[str, list[re.Match]]]:
+    """Pair each value with the indicator it measures.
+
+    The indicator is named before the value ("光伏装机容量达到300万千瓦"), after it
+    ("创建8家节约型公共机构示范单位"), shared by a list ("分别达到72%、35%"), or,
+    when nothing but a qualifier precedes the value, inherited from the clause
+    before ("……提升至60%左右,到2030年提升至70%").
+    """
+    groups: list[tuple[str, list[re.Match], bool]] = []  # (indicator, values, named after its value)
+    for i, value in enumerate(values):
+        before = clause[values[i - 1].end() if i else 0 : value.start()]
+        after = clause[value.end() : values[i + 1].start() if i + 1 < len(values) else len(clause)]
+        postfix = bool(groups) and groups[-1][2]  # then `before` already named the previous value
+        named_before = None if postfix else _indicator_phrase(before)
+        named_after = _indicator_phrase(after)
+        if named_before:
+            groups.append((named_before, [value], False))
+        elif _is_thin(before) and groups and not postfix:
+            groups[-1][1].append(value)
+        elif named_after:
+            groups.append((named_after, [value], True))
+        elif _is_thin(before) and inherited:
+            groups.append((inherited, [value], False))
+    return [(phrase, group) for phrase, group, _ in groups]
+
+
+THIN = re.compile(r"(20\d{2}\s*年(?:底|前|末)?|“?十[四五]五”?(?:期间|末|时期)?|分别|原则上|平均|[比较到至在于]|"
+                  + "|".join(QUALIFIERS_BEFORE) + r"|[、和,，；;\s])")
+
+
+def _is_thin(text: str) -> bool:
+    """Nothing but years, qualifiers and list punctuation: the value continues a list."""
+    return len(THIN.sub("", text)) <= 2
+
+
+def _clause_year(text: str) -> int | None:
+    years = [int(m.group(1)) for m in YEAR.finditer(text)]
+    if years:
+        return years[-1]
+    five = FIVE_YEAR.search(text)
+    return FIVE_YEAR_END[five.group(1)] if five else None
+
+
+LEADING = re.compile(r"^(?:全市|我市|全县|在|将|实现|推动|确保|力争|累计|基本|新建|建成|创建|完成|优化提升|提升|的)+")
+TRAILING = re.compile(r"(?:将|预计在|预计|原则上|平均|约|达|的|和|及|与|、)+$")
+
+
+def _indicator_phrase(text: str) -> str | None:
+    """The stretch of text naming what is measured, if it names a known indicator."""
+    body = YEAR.sub("", FIVE_YEAR.sub("", text)).strip("，,。；; 、")
+    body = LEADING.sub("", body)
+    if not find_indicators(body):
+        return None
+    cut = re.search(r"(分别|比20\d{2}年|较20\d{2}年|" + "|".join(QUALIFIERS_BEFORE) + r"|小于|少于)", body)
+    phrase = body[: cut.start()] if cut and find_indicators(body[: cut.start()]) else body
+    value = VALUE.search(phrase)
+    if value:  # the indicator follows the value: "80%以上的县(处)级及以上机关建成节约型机关"
+        phrase = phrase[value.end() :]
+        phrase = re.sub(r"^(以上|左右|以内)?的?", "", phrase)
+    phrase = TRAILING.sub("", LEADING.sub("", phrase.strip()))
+    return phrase if find_indicators(phrase) else None
+
+
+def _value_targets(values, indicator, clause, *, plan, sentence, offset, section, year) -> list[Target]:
+    subjects = _subjects(indicator, len(values))
+    targets = []
+    for match, subject in zip(values, subjects):
+        canonical = canonical_of(subject) or canonical_of(indicator)
+        if not canonical:
+            continue
+        low, high, unit = match.group(1), match.group(2), match.group(3)
+        after = clause[match.end() : match.end() + 3]
+        before = clause[: match.start()]
+        qualifier = next((q for q in QUALIFIERS_AFTER if after.startswith(q)), None) or _last_qualifier(before)
+        baseline = BASELINE.search(before)
+        level = re.search(r"(下降|降低|降)(至|到)", before)
+        direction = None
+        if not level and re.search(r"下降|降低|减少", before):
+            direction = "down"
+        elif baseline and re.search(r"提升|提高", before):
+            direction = "up"
+        targets.append(
+            Target(
+                city=plan.city,
+                plan_id=plan.plan_id,
+                year=year,
+                indicator=subject,
+                canonical=canonical,
+                value=float(high or low),
+                unit=UNIT_ALIASES.get(unit, unit),
+                qualifier=(level.group(0) if level and qualifier in ("下降", "降低") else qualifier) or "",
+                baseline_year=int(baseline.group(1)) if baseline else None,
+                direction=direction,
+                qualitative=False,
+                sentence=sentence.strip(),
+                section=section,
+                char_start=offset,
+                char_end=offset + len(sentence.rstrip()),
+            )
+        )
+    return targets
+
+
+MEASURE = re.compile(r"(新能源汽车占比|单位换算周转量碳排放强度|综合利用率|资源化利用率|覆盖率|占比|比例|比重|利用率|装机容量|蓄积量)$")
+
+
+def _subjects(indicator: str, count: int) -> list[str]:
+    """"公交车、出租汽车(含网约车)新能源汽车占比" with 2 values -> one indicator per value."""
+    if count == 1:
+        return [indicator]
+    items = [i for i in re.split(r"[、和及与]", indicator) if i]
+    if len(items) < count:
+        return [indicator] * count
+    items = items[-count:]
+    measure = MEASURE.search(items[-1])
+    suffix = measure.group(1) if measure else ""
+    return [item if (MEASURE.search(item) or not suffix) else item + suffix for item in items]
+
+
+def _last_qualifier(before: str) -> str | None:
+    best, best_pos = None, -1
+    for q in QUALIFIERS_BEFORE:
+        pos = before.rfind(q)
+        if pos > best_pos:
+            best, best_pos = q, pos
+    return best
+
+
+def _qualitative_targets(text, phrase, *, plan, sentence, offset, section, year) -> list[Target]:
+    body = YEAR.sub("", FIVE_YEAR.sub("", text))
+    items = re.split(r"[、和]", phrase)
+    canonicals = []
+    for item in items:
+        canonical = canonical_of(item) or canonical_of("单位地区生产总值" + item)
+        if canonical in HEADLINE and canonical not in canonicals:
+            canonicals.append(canonical)
+    commitment = QUALITATIVE.search(body)
+    quote = body[commitment.start() :].strip("，,。；; ") if commitment else body.strip("，,。；; ")
+    return [
+        Target(
+            city=plan.city, plan_id=plan.plan_id, year=year, indicator=canonical, canonical=canonical,
+            value=None, unit=None, qualifier=quote, baseline_year=None, direction=None, qualitative=True,
+            sentence=sentence.strip(), section=section, char_start=offset, char_end=offset + len(sentence.rstrip()),
+        )
+        for canonical in canonicals
+    ]
+
+
+def _merge_repeats(targets: list[Target]) -> list[Target]:
+    """The lead paragraph often repeats the goals: keep one row, cite both places."""
+    merged: dict[tuple, Target] = {}
+    for target in targets:
+        key = target.key if not target.qualitative else (target.city, target.year, target.canonical, "qualitative")
+        if key not in merged:
+            merged[key] = target
+            continue
+        kept = merged[key]
+        # the body (a numbered section) is the better primary citation than the preface
+        primary, other = (target, kept) if kept.section == "前言" and target.section != "前言" else (kept, target)
+        cited = primary.also_cited + (Citation(other.section, other.char_start, other.char_end),) + other.also_cited
+        merged[key] = replace(primary, also_cited=cited)
+    return list(merged.values())
+
+
+# ---------------------------------------------------------------- storage and lookup
+
+COLUMNS = (
+    "city", "plan_id", "year", "indicator", "canonical", "value", "unit", "qualifier", "baseline_year",
+    "direction", "qualitative", "sentence", "section", "char_start", "char_end", "also_cited",
+)
+
+
+def write_targets(path: Path, targets: list[Target]) -> None:
+    with sqlite3.connect(path) as db:
+        db.execute(f"CREATE TABLE targets ({', '.join(COLUMNS)})")
+        db.executemany(
+            f"INSERT INTO targets VALUES ({', '.join('?' for _ in COLUMNS)})",
+            [
+                tuple(
+                    json.dumps(row["also_cited"], ensure_ascii=False) if col == "also_cited" else row[col]
+                    for col in COLUMNS
+                )
+                for row in (t.to_dict() for t in targets)
+            ],
+        )
+    # sqlite3's context manager commits but does not close
+    sqlite3.connect(path).close()
+
+
+def read_targets(path: Path) -> list[Target]:
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = db.execute(f"SELECT {', '.join(COLUMNS)} FROM targets ORDER BY plan_id, year, char_start").fetchall()
+    finally:
+        db.close()
+    targets = []
+    for row in rows:
+        data = dict(zip(COLUMNS, row))
+        data["qualitative"] = bool(data["qualitative"])
+        data["also_cited"] = tuple(Citation(**c) for c in json.loads(data["also_cited"]))
+        targets.append(Target(**data))
+    return targets
+
+
+def filter_targets(
+    targets: list[Target], city: str | None = None, year: int | None = None, indicator: str | None = None
+) -> list[Target]:
+    """`indicator` matches canonical names, synonyms, or any text of the indicator or sentence."""
+    wanted = None
+    if indicator:
+        from .normalize import to_simplified
+
+        indicator = to_simplified(indicator.strip())
+        wanted = set(find_indicators(indicator))
+    out = []
+    for t in targets:
+        if city and t.city != city:
+            continue
+        if year and t.year != year:
+            continue
+        if indicator and t.canonical not in (wanted or ()) and indicator not in t.indicator and indicator not in t.sentence:
+            continue
+        out.append(t)
+    return out
