@@ -123,7 +123,12 @@ class Embedder:
         if self._model is None:
             if Path(self.model_name).is_dir():
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.set_verbosity_error()
+            hf_logging.disable_progress_bar()
 
             try:
                 self._model = SentenceTransformer(self.model_name, device="cpu")

@@ -109,9 +109,11 @@ def _sentence_targets(plan: Plan, sentence: str, offset: int, section: str) -> l
     targets: list[Target] = []
     year: int | None = None
     indicator: str | None = None  # the last indicator named in this sentence
+    # a deadline stated after the values ("首批打造10个……,到2022年底率先建成") still governs them
+    later_year = next((y for y in map(_clause_year, CLAUSE.findall(sentence)) if y), None)
     for clause in CLAUSE.finditer(sentence):
         text = clause.group()
-        year = _clause_year(text) or year
+        year = _clause_year(text) or year or later_year
         if year is None:
             continue
         common = dict(plan=plan, sentence=sentence, offset=offset, section=section, year=year)

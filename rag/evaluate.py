@@ -1,0 +1,325 @@
+"""Measure the product: target extraction against hand-checked gold, and question
+answering against known answers, side by side with two baselines.
+
+Baselines, run in the same process on the same questions:
+- `langchain`: the common recipe — raw scraped text, RecursiveCharacterTextSplitter(500, 50),
+  the same embedding model, FAISS top-k, answer = top passage, never refuses;
+- `bm25`: BM25 alone over our cleaned chunks, answer = top passage, never refuses;
+- `full`: this system, through exactly the code path of `rag ask`.
+"""
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from .config import PROJECT_ROOT, Settings
+from .errors import UserError
+from .normalize import normalize, to_simplified
+
+EVALS = PROJECT_ROOT / "evals"
+REPORTS = EVALS / "reports"
+KINDS = ("target", "fact", "compare", "unanswerable")
+FIELDS = ("id", "question", "city", "kind", "answer", "answer_keys", "evidence", "source", "note")
+
+
+def comparable(text: str) -> str:
+    """Simplified, no whitespace, full-width punctuation folded: how answers are compared."""
+    text = to_simplified(text or "")
+    text = text.translate(str.maketrans("，：；（）！？％", ",:;()!?%"))
+    return re.sub(r"\s+", "", text)
+
+
+# ---------------------------------------------------------------- targets
+
+
+def evaluate_targets(settings: Settings, gold_path: Path | None = None) -> dict:
+    from .answer import all_targets
+    from .index import load_index
+
+    gold_path = gold_path or EVALS / "targets_gold.jsonl"
+    gold_rows = _read_jsonl(gold_path)
+    index = load_index(settings)
+    predicted = all_targets(index)
+
+    def key(city, year, canonical, value, unit):
+        return (city, int(year), canonical, round(float(value), 4), unit)
+
+    gold = {key(r["city"], r["year"], r["canonical"], r["value"], r["unit"]): r
+            for r in gold_rows if not r.get("qualitative") and r.get("value") is not None and r.get("year")}
+    pred = {key(t.city, t.year, t.canonical, t.value, t.unit): t for t in predicted if not t.qualitative and t.value is not None}
+    hits = set(gold) & set(pred)
+    precision = len(hits) / len(pred) if pred else 0.0
+    recall = len(hits) / len(gold) if gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    per_plan = {}
+    for plan_id in sorted({t.plan_id for t in predicted} | {r["plan_id"] for r in gold_rows}):
+        per_plan[plan_id] = {
+            "predicted": sum(1 for t in predicted if t.plan_id == plan_id),
+            "predicted_numeric": sum(1 for k, t in pred.items() if t.plan_id == plan_id),
+            "gold_numeric": sum(1 for r in gold.values() if r["plan_id"] == plan_id),
+        }
+    missed = [gold[k] for k in sorted(set(gold) - hits, key=str)]
+    extra = [pred[k] for k in sorted(set(pred) - hits, key=str)]
+    report = {
+        "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+        "gold": len(gold), "predicted": len(pred), "matched": len(hits), "per_plan": per_plan,
+        "missed": [{k: r[k] for k in ("city", "year", "canonical", "value", "unit", "sentence")} for r in missed],
+        "false_positives": [{"city": t.city, "year": t.year, "canonical": t.canonical, "value": t.value, "unit": t.unit,
+                             "indicator": t.indicator} for t in extra],
+    }
+    lines = [f"目标抽取：precision {precision:.3f}  recall {recall:.3f}  F1 {f1:.3f}  （金标 {len(gold)}，抽取 {len(pred)}，匹配 {len(hits)}）"]
+    for plan_id, counts in per_plan.items():
+        lines.append(f"  {plan_id}: 抽取 {counts['predicted']} 条（数值 {counts['predicted_numeric']}），金标数值 {counts['gold_numeric']}")
+    if missed:
+        lines.append("漏抽：")
+        lines += [f"  - {r['city']} {r['year']} {r['canonical']} {r['value']}{r['unit']}：{r['sentence']}" for r in missed]
+    if extra:
+        lines.append("误抽：")
+        lines += [f"  - {t.city} {t.year} {t.canonical} {t.value:g}{t.unit}（{t.indicator}）" for t in extra]
+    report["text"] = "\n".join(lines)
+    return report
+
+
+# ---------------------------------------------------------------- questions
+
+
+@dataclass
+class Result:
+    passages: list[str]  # passage texts, best first
+    answer: str
+    found: bool
+    seconds: float
+
+
+def load_questions(path: Path) -> list[dict]:
+    rows = _read_jsonl(path)
+    if not rows:
+        raise UserError(f"评测集 {path} 为空。")
+    for i, row in enumerate(rows, 1):
+        missing = [f for f in FIELDS if f not in row]
+        if missing:
+            raise UserError(f"评测集 {path} 第 {i} 行缺少字段：{', '.join(missing)}")
+        if row["kind"] not in KINDS:
+            raise UserError(f"评测集 {path} 第 {i} 行的 kind 无效：{row['kind']}")
+    return rows
+
+
+def run_eval(settings: Settings, args) -> bool:
+    from .index import load_index
+
+    path = Path(args.question_set) if args.question_set else EVALS / "questions.jsonl"
+    questions = load_questions(path)
+    index = load_index(settings)
+    systems = {name: fn for name, fn in _systems(index, settings, args.k).items() if name in args.systems.split(",")}
+    if not systems:
+        raise UserError("--systems 中没有可评测的系统（可选 langchain,bm25,full）。")
+    results: dict[str, list[Result]] = {}
+    for name, answer_fn in systems.items():
+        results[name] = []
+        for q in tqdm(questions, desc=f"评测 {name}", unit="题", disable=args.json):
+            started = time.perf_counter()
+            passages, answer, found = answer_fn(q["question"])
+            results[name].append(Result(passages, answer, found, time.perf_counter() - started))
+    report = {
+        "set": str(path), "questions": len(questions), "k": args.k,
+        "model": index.manifest.model, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "systems": {name: score(questions, rs) for name, rs in results.items()},
+    }
+    if "full" in results:
+        report["misses"] = misses(questions, results["full"])
+    gate_ok, gate_lines = True, []
+    if args.baseline:
+        gate_ok, gate_lines = check_baseline(report, Path(args.baseline))
+        report["gate"] = {"passed": gate_ok, "lines": gate_lines}
+    markdown = to_markdown(report)
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for name in (f"eval-{stamp}", "latest"):
+        (REPORTS / f"{name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        (REPORTS / f"{name}.md").write_text(markdown, encoding="utf-8")
+    print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else markdown)
+    return gate_ok
+
+
+def _systems(index, settings: Settings, k: int) -> dict:
+    from .answer import ask
+
+    def full(question):
+        a = ask(index, question, k=k)
+        return [p.chunk.text for p in a.passages], a.answer, a.found
+
+    def bm25(question):
+        from .index import lexical_tokens
+
+        scores = np.asarray(index.bm25.get_scores(lexical_tokens(to_simplified(question))))
+        top = [i for i in np.argsort(-scores, kind="stable")[:k] if scores[i] > 0]
+        texts = [index.chunks[i].text for i in top]
+        return texts, texts[0] if texts else "", True
+
+    return {"langchain": _langchain_baseline(index, settings, k), "bm25": bm25, "full": full}
+
+
+def _langchain_baseline(index, settings: Settings, k: int):
+    """The recipe a user would copy from a tutorial, built in memory from the raw files."""
+    import faiss
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=500, chunk_overlap=50)
+    texts = []
+    for path in sorted(Path(settings.corpus_dir).iterdir()):
+        if path.suffix.lower() in (".txt", ".md", ".html", ".htm"):
+            texts += splitter.split_text(path.read_text(encoding="utf-8"))
+    vectors = _embed(index, texts)
+    store = faiss.IndexFlatIP(vectors.shape[1])
+    store.add(vectors)
+
+    def answer(question):
+        _, ids = store.search(index.embed([question]), k)
+        found = [texts[i] for i in ids[0] if i >= 0]
+        return found, found[0] if found else "", True
+
+    return answer
+
+
+def _embed(index, texts: list[str]) -> np.ndarray:
+    from .index import embedder
+
+    return embedder(index.settings.model).encode(texts, progress=False)
+
+
+def score(questions: list[dict], results: list[Result]) -> dict:
+    """Headline metrics plus breakdowns by kind and by city."""
+
+    def metrics(pairs) -> dict:
+        pairs = list(pairs)
+        answerable = [(q, r) for q, r in pairs if q["kind"] != "unanswerable"]
+        unanswerable = [(q, r) for q, r in pairs if q["kind"] == "unanswerable"]
+        ranks = [_evidence_rank(q, r) for q, r in answerable]
+        out = {"n": len(pairs), "answerable": len(answerable), "unanswerable": len(unanswerable)}
+        if answerable:
+            out.update({
+                "hit@1": _share(r is not None and r <= 1 for r in ranks),
+                "hit@3": _share(r is not None and r <= 3 for r in ranks),
+                "hit@5": _share(r is not None and r <= 5 for r in ranks),
+                "mrr": round(sum(1 / r for r in ranks if r) / len(ranks), 4),
+                "answer_accuracy": _share(_correct(q, r) for q, r in answerable),
+                "false_refusals": _share(not r.found for _, r in answerable),
+            })
+        if unanswerable:
+            out["correct_refusals"] = _share(not r.found for _, r in unanswerable)
+        return out
+
+    pairs = list(zip(questions, results))
+    seconds = sorted(r.seconds for r in results)
+    headline = metrics(pairs)
+    headline["latency_p50_ms"] = round(1000 * statistics.median(seconds), 1)
+    headline["latency_p95_ms"] = round(1000 * seconds[min(len(seconds) - 1, int(0.95 * len(seconds)))], 1)
+    headline["by_kind"] = {kind: metrics((q, r) for q, r in pairs if q["kind"] == kind) for kind in KINDS
+                           if any(q["kind"] == kind for q in questions)}
+    cities = sorted({q["city"] or "（多城市/未指明）" for q in questions})
+    headline["by_city"] = {c: metrics((q, r) for q, r in pairs if (q["city"] or "（多城市/未指明）") == c) for c in cities}
+    return headline
+
+
+def _share(flags) -> float:
+    flags = list(flags)
+    return round(sum(flags) / len(flags), 4) if flags else 0.0
+
+
+def _evidence_rank(q: dict, r: Result) -> int | None:
+    evidence = [comparable(e) for e in q["evidence"]]
+    for rank, text in enumerate(r.passages, 1):
+        clean = comparable(normalize(text).text)
+        if any(e and e in clean for e in evidence):
+            return rank
+    return None
+
+
+def _correct(q: dict, r: Result) -> bool:
+    if not r.found:
+        return False
+    answer = comparable(normalize(r.answer).text if r.answer else "")
+    return all(comparable(key) in answer for key in q["answer_keys"])
+
+
+def misses(questions: list[dict], results: list[Result]) -> list[dict]:
+    out = []
+    for q, r in zip(questions, results):
+        if q["kind"] == "unanswerable":
+            ok = not r.found
+        else:
+            ok = _correct(q, r)
+        if not ok:
+            out.append({"id": q["id"], "kind": q["kind"], "question": q["question"], "expected": q["answer"],
+                        "keys": q["answer_keys"], "got": r.answer if r.found else "（拒答）",
+                        "evidence_rank": _evidence_rank(q, r) if q["kind"] != "unanswerable" else None})
+    return out
+
+
+HEADLINE = ("hit@1", "hit@3", "hit@5", "mrr", "answer_accuracy", "false_refusals", "correct_refusals",
+            "latency_p50_ms", "latency_p95_ms")
+
+
+def to_markdown(report: dict) -> str:
+    systems = report["systems"]
+    names = list(systems)
+    lines = [f"# 评测报告 {report['created']}", "",
+             f"问题集 `{report['set']}`，{report['questions']} 题，k={report['k']}，模型 {report['model']}。", "",
+             "| 指标 | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for metric in HEADLINE:
+        lines.append(f"| {metric} | " + " | ".join(str(systems[n].get(metric, "")) for n in names) + " |")
+    for group in ("by_kind", "by_city"):
+        lines += ["", f"## {'按题型' if group == 'by_kind' else '按城市'}（answer_accuracy / hit@5 / correct_refusals）", "",
+                  "| 分组 | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        for key in systems[names[0]][group]:
+            cells = []
+            for n in names:
+                m = systems[n][group].get(key, {})
+                cells.append(f"{m.get('answer_accuracy', '-')} / {m.get('hit@5', '-')} / {m.get('correct_refusals', '-')}")
+            lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    if report.get("misses") is not None:
+        lines += ["", f"## full 系统未答对的题（{len(report['misses'])}）", ""]
+        for m in report["misses"]:
+            lines.append(f"- **{m['id']}** [{m['kind']}] {m['question']}  \n  期望：{m['expected']}（关键词 {m['keys']}）  \n"
+                         f"  实际：{m['got']}  \n  证据排名：{m['evidence_rank']}")
+    if report.get("gate"):
+        lines += ["", "## 回归门禁：" + ("通过" if report["gate"]["passed"] else "未通过"), ""] + [f"- {l}" for l in report["gate"]["lines"]]
+    return "\n".join(lines) + "\n"
+
+
+def check_baseline(report: dict, path: Path) -> tuple[bool, list[str]]:
+    """Every accepted metric must hold within its tolerance (lower-is-better ones may not rise)."""
+    try:
+        accepted = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UserError(f"无法读取基线文件 {path}：{exc}") from None
+    tolerance = accepted.get("tolerance", 0.02)
+    ok, lines = True, []
+    for name, value in accepted["metrics"].items():
+        system, metric = name.split(".", 1)
+        current = report["systems"].get(system, {}).get(metric)
+        if current is None:
+            ok = False
+            lines.append(f"{name}: 本次未测得（基线 {value}）")
+            continue
+        worse = current - value > tolerance if metric == "false_refusals" else value - current > tolerance
+        ok &= not worse
+        lines.append(f"{name}: {current}（基线 {value}，容差 {tolerance}）{'  ← 下降超出容差' if worse else ''}")
+    return ok, lines
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    try:
+        with open(path, encoding="utf-8") as rows:
+            return [json.loads(line) for line in rows if line.strip()]
+    except FileNotFoundError:
+        raise UserError(f"文件不存在：{path}") from None
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{path} 第 {exc.lineno} 行不是有效的 JSON。") from None
