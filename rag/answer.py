@@ -24,8 +24,6 @@ HIGHEST = re.compile(r"最高|最多|最大|highest|most", re.I)
 LOWEST = re.compile(r"最低|最少|最小|lowest|least", re.I)
 SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
 NUMERIC_ASK = re.compile(r"多少|几|目标|比重|比例|占比|达到|规模|容量|how much|how many|target", re.I)
-# A passage answer needs this share of the question's (IDF-weighted) words.
-MIN_COVERAGE = 0.5
 
 
 @dataclass
@@ -200,7 +198,7 @@ def _mention_answer(index: Index, query: Query, k: int) -> Answer | None:
     cities: list[str] = []
     for plan in index.plans.values():
         for sentence in SENTENCE.finditer(plan.text):
-            if all(word in sentence.group() for word in topic):
+            if all(word in sentence.group().lower() for word in topic):
                 hits.append((plan.plan_id, sentence.start(), sentence.end()))
                 cities.append(plan.city)
                 break
@@ -239,7 +237,7 @@ def _passage_answer(index: Index, query: Query, city: str | None, k: int) -> Ans
             if score > best[0]:
                 best = (score, coverage, passage, sentence)
     _, coverage, passage, sentence = best
-    if passage is None or coverage < MIN_COVERAGE:
+    if passage is None or coverage < index.settings.min_coverage:
         return Answer(query.original, "", False, passages, mode="none")._with_note("在方案中没有找到与问题相关的内容。")
     start = passage.chunk.char_start + sentence.start()
     text = sentence.group().strip()

@@ -61,5 +61,7 @@ def _split_section(text: str, section: Section, splitter) -> list[tuple[str, int
     for doc in splitter.create_documents([body]):
         start = section.start + doc.metadata["start_index"]
         assert text[start : start + len(doc.page_content)] == doc.page_content
+        if start + len(doc.page_content) <= section.heading_end:
+            continue  # the bare heading line; the path already carries it
         pieces.append((doc.page_content, start))
     return pieces

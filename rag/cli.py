@@ -110,9 +110,9 @@ def _ask(args, settings: Settings) -> int:
     from .answer import ask
     from .index import load_index
 
-    if bool(args.question) == bool(args.batch):
+    if (args.question is None) == (args.batch is None):
         raise UserError("请给出一个问题，或用 --batch 指定问题文件（二者选一）。")
-    questions = [args.question] if args.question else _read_batch(args.batch)
+    questions = [args.question] if args.question is not None else _read_batch(args.batch)
     index = load_index(settings)
     for question in questions:
         try:

@@ -43,6 +43,8 @@ class Settings:
     rrf_k: int = 60  # reciprocal-rank-fusion constant
     candidates: int = 50  # how deep each retriever's ranking goes into the fusion
     max_question_chars: int = 500
+    # a quoted-sentence answer must contain this share of the question's IDF-weighted words
+    min_coverage: float = 0.3
 
     @property
     def model_id(self) -> str:

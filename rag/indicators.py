@@ -96,7 +96,22 @@ INDICATORS: dict[str, tuple[str, ...]] = {
     "天然气LNG储气站": ("天然气LNG储气站",),
 }
 
-_SYNONYMS = sorted(((s, c) for c, syns in INDICATORS.items() for s in (c, *syns)), key=lambda sc: -len(sc[0]))
+# What staff type in English, mapped onto the same names.
+ENGLISH: dict[str, tuple[str, ...]] = {
+    "单位GDP能耗": ("energy intensity", "energy consumption per unit of gdp"),
+    "单位GDP二氧化碳排放": ("carbon intensity", "co2 intensity", "co2 emissions per unit of gdp"),
+    "非化石能源消费比重": ("non-fossil energy", "non-fossil fuel", "share of non-fossil"),
+    "光伏装机容量": ("solar pv capacity", "photovoltaic capacity", "solar capacity"),
+    "风电装机容量": ("wind power capacity", "wind capacity"),
+    "可再生能源发电装机容量": ("renewable power generation capacity", "installed renewable", "renewable energy capacity", "renewable capacity"),
+    "森林覆盖率": ("forest coverage", "forest cover"),
+    "新能源汽车占比": ("new energy vehicle", "electric vehicle share"),
+}
+
+_SYNONYMS = sorted(
+    ((s.lower(), c) for c, syns in INDICATORS.items() for s in (c, *syns, *ENGLISH.get(c, ()))),
+    key=lambda sc: -len(sc[0]),
+)
 
 
 def canonical_of(text: str) -> str | None:
@@ -107,6 +122,7 @@ def canonical_of(text: str) -> str | None:
 
 def find_indicators(text: str) -> list[str]:
     """Every canonical indicator `text` names, in order of first mention."""
+    text = text.lower()
     hits: list[tuple[int, str]] = []
     taken: list[tuple[int, int]] = []
     for synonym, canonical in _SYNONYMS:

@@ -98,7 +98,7 @@ class CityNames:
 def _word_bounded(text: str, span: tuple[int, int]) -> bool:
     before = text[span[0] - 1] if span[0] else " "
     after = text[span[1]] if span[1] < len(text) else " "
-    return not before.isalpha() and not after.isalpha()
+    return not (before.isascii() and before.isalpha()) and not (after.isascii() and after.isalpha())
 
 
 def parse_question(question: str, index: Index, max_chars: int = 500) -> Query:

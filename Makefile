@@ -1,0 +1,34 @@
+# Two commands matter (see README): `make run` and `make test`.
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: setup browser index run test eval bench
+
+setup: $(VENV)/.installed
+
+# torch first, pinned: pip takes the CPU wheel from this machine's disk; an
+# unpinned torch would pull a multi-GB CUDA build.
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+# Debian's Chromium for the end-to-end browser test (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+
+index: setup
+	$(VENV)/bin/rag build
+
+run: index
+	$(PY) app.py
+
+test: setup browser index
+	$(PY) -m pytest -q
+	$(VENV)/bin/rag eval-targets
+	$(VENV)/bin/rag eval --baseline evals/baseline.json
+
+eval: index
+	$(VENV)/bin/rag eval

@@ -1,0 +1,63 @@
+"""Index manifest, stale/mismatch detection and atomic builds."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+import pytest
+
+from rag.config import ChunkSettings
+from rag.index import IndexUnusable, load_index
+
+
+def test_manifest_records_what_built_it(index):
+    m = index.manifest
+    assert m.model == "moka-ai/m3e-small" and m.dims == 512
+    assert m.chunks == len(index.chunks) and m.plans == 5 and m.targets > 100
+    assert m.chunk_size == ChunkSettings().size and len(m.corpus_fingerprint) == 64
+
+
+def test_missing_index_says_how_to_build(settings, tmp_path):
+    with pytest.raises(IndexUnusable, match="rag build"):
+        load_index(replace(settings, index_dir=tmp_path / "nothing"))
+
+
+def test_stale_index_detected_when_corpus_changes(index, settings, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(settings.corpus_dir, corpus)
+    with open(corpus / "jinshi.txt", "a", encoding="utf-8") as f:
+        f.write("\n新增一段内容。\n")
+    with pytest.raises(IndexUnusable, match="已过期"):
+        load_index(replace(settings, corpus_dir=corpus))
+
+
+def test_other_model_or_settings_detected(index, settings):
+    with pytest.raises(IndexUnusable, match="不一致"):
+        load_index(replace(settings, chunks=ChunkSettings(size=200)))
+    with pytest.raises(IndexUnusable, match="不一致"):
+        load_index(replace(settings, model="BAAI/bge-small-zh-v1.5"))
+
+
+def test_corrupt_index_detected(index, settings, tmp_path):
+    copy = tmp_path / "index"
+    shutil.copytree(settings.index_dir, copy, symlinks=True)
+    (copy / "current" / "chunks.jsonl").write_text("{broken", encoding="utf-8")
+    with pytest.raises(IndexUnusable, match="损坏"):
+        load_index(replace(settings, index_dir=copy))
+
+
+def test_interrupted_build_leaves_previous_index_loadable(index, settings):
+    before = json.loads((settings.index_dir / "current" / "manifest.json").read_text())
+    env = dict(os.environ, RAG_INDEX=str(settings.index_dir), RAG_CORPUS=str(settings.corpus_dir))
+    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "build"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(8)  # mid-build: the model is embedding
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    reloaded = load_index(settings)
+    assert reloaded.manifest.created == before["created"]
+    assert len(reloaded.chunks) == before["chunks"]

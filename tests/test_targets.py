@@ -1,0 +1,77 @@
+"""Target extraction, lookup and answers on the real corpus."""
+from rag.answer import all_targets, ask
+from rag.targets import extract_targets, filter_targets
+
+
+def rows(plans, plan_id, canonical, year=None):
+    return [t for t in extract_targets(plans[plan_id]) if t.canonical == canonical and (year is None or t.year == year)]
+
+
+def test_multi_target_sentence_gives_one_row_per_subject(plans):
+    found = {(t.indicator, t.value) for t in rows(plans, "nanchang", "新能源汽车占比", 2025)}
+    assert found == {("公交车新能源汽车占比", 72.0), ("出租汽车(含网约车)新能源汽车占比", 35.0)}
+
+
+def test_jiangmen_target_after_normalization(plans):
+    (row,) = rows(plans, "jiangmen", "可再生能源发电装机容量", 2030)
+    assert (row.value, row.unit, row.qualifier) == (700.0, "万千瓦", "以上")
+    assert plans["jiangmen"].text[row.char_start : row.char_end] == row.sentence
+
+
+def test_baseline_and_direction(plans):
+    (row,) = rows(plans, "jiangyin", "单位GDP能耗", 2025)
+    assert (row.value, row.baseline_year, row.direction) == (15.0, 2020, "down")
+
+
+def test_lead_paragraph_repeat_is_one_row_with_both_citations(plans):
+    (row,) = rows(plans, "jinshi", "生活垃圾资源化利用率", 2030)
+    assert row.value == 65 and len(row.also_cited) == 1
+    assert row.section != "前言"
+
+
+def test_year_governs_later_values_and_inherited_indicator(plans):
+    values = {t.year: t.value for t in rows(plans, "nanchang", "生活垃圾资源化利用率")}
+    assert values == {2025: 60.0, 2030: 70.0}
+
+
+def test_qualitative_target_quotes_commitment(plans):
+    (row,) = rows(plans, "nanchang", "非化石能源消费比重", 2030)
+    assert row.qualitative and row.value is None and "省下达" in row.qualifier
+
+
+def test_lookup_by_synonym(index):
+    found = filter_targets(all_targets(index), city="江门市", indicator="非化石能源占比")
+    assert {t.year: t.value for t in found} == {2025: 32.0, 2030: 35.0}
+
+
+def test_answer_respects_year(index):
+    a2030 = ask(index, "江门2030年非化石能源占比是多少？")
+    a2025 = ask(index, "江门2025年非化石能源占比是多少？")
+    assert a2030.found and "35%" in a2030.answer and "32%" not in a2030.answer
+    assert a2025.found and "32%" in a2025.answer and "35%" not in a2025.answer
+    assert a2030.answer.startswith("江门市：到2030年，非化石能源消费比重")
+    assert a2030.targets[0].city == "江门市"
+
+
+def test_qualitative_answer_says_no_number(index):
+    result = ask(index, "南昌2030年非化石能源消费比重目标是多少？")
+    assert result.found and "未给出具体数值" in result.answer and "省下达" in result.answer
+
+
+def test_absent_target_is_not_found_and_quotes_no_other_value(index):
+    result = ask(index, "江门2025年光伏装机容量目标是多少？")
+    assert result.found is False and "未找到" in result.answer
+    assert "万千瓦" not in result.answer
+
+
+def test_comparison_names_every_city(index):
+    result = ask(index, "各城市2025年非化石能源消费比重目标对比")
+    assert result.found
+    for city, value in (("江门市", "32%"), ("津市市", "23%"), ("南昌市", "15%"), ("江阴市", "10%")):
+        assert city in result.answer and value in result.answer
+    assert "共青城市未给出具体数值" in result.answer
+
+
+def test_highest_question(index):
+    result = ask(index, "哪个城市2030年非化石能源消费比重目标最高？")
+    assert result.answer.startswith("最高的是江门市")
