@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 
 # Debian's Chromium for the end-to-end browser test (Playwright drives it; no browser download).
 browser:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+	@dpkg -s chromium chromium-driver fonts-wqy-microhei >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei)
 
 index: setup
 	$(VENV)/bin/rag build

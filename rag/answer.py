@@ -22,7 +22,6 @@ from .targets import Target, filter_targets, read_targets
 COMPARE = re.compile(r"各城市|各市|各地|哪个城市|哪些城市|哪座城市|哪几个城市|所有城市|几个城市|五个城市|对比|比较|相比|排名|最高|最低|最多|最少|which cit|compare|all cities", re.I)
 HIGHEST = re.compile(r"最高|最多|最大|highest|most", re.I)
 LOWEST = re.compile(r"最低|最少|最小|lowest|least", re.I)
-SENTENCE = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
 NUMERIC_ASK = re.compile(r"多少|几|目标|比重|比例|占比|达到|规模|容量|how much|how many|target", re.I)
 
 
@@ -68,7 +67,7 @@ def ask(index: Index, question: str, city: str | None = None, k: int = 5) -> Ans
     comparing = bool(COMPARE.search(query.text)) or len(cities) > 1
     if indicators and (cities or comparing):
         return _target_answer(index, query, cities, indicators, comparing, k)
-    if comparing and not cities:
+    if comparing and not cities and not QUANTITY.search(query.text):
         mention = _mention_answer(index, query, k)
         if mention:
             return mention
@@ -100,7 +99,8 @@ def describe(target: Target, title: str) -> str:
 def _target_answer(index, query: Query, cities, indicators, comparing, k) -> Answer:
     targets = all_targets(index)
     titles = {p.plan_id: p.title for p in index.plans.values()}
-    wanted = [t for t in targets if t.canonical in indicators]
+    modifiers = _modifiers(query, index)
+    wanted = [t for t in targets if t.canonical in indicators and all(m in t.sentence for m in modifiers)]
     years = set(query.years)
     if comparing and not (len(cities) == 1 and not COMPARE.search(query.text)):
         return _compare_targets(index, query, cities, indicators, wanted, years, titles, k)
@@ -109,7 +109,7 @@ def _target_answer(index, query: Query, cities, indicators, comparing, k) -> Ans
     for city in cities:
         mine = [t for t in wanted if t.city == city]
         in_year = [t for t in mine if not years or t.year in years]
-        label = "、".join(indicators)
+        label = "".join(modifiers) + "、".join(indicators)
         if in_year:
             rows.extend(in_year)
             lines.extend(describe(t, titles[t.plan_id]) for t in in_year)
@@ -151,6 +151,27 @@ def _compare_targets(index, query, cities, indicators, wanted, years, titles, k)
     found = bool(rows)
     passages = _passages_for(index, rows, query, (), k)
     return Answer(query.original, "\n".join(lines) if found else "", found, passages, rows, "compare" if found else "none", _spans(rows))
+
+
+GENERIC = frozenset("全市 我市 全县 城市 目标 规模 计划 方案 要求 总体 主要 整体 全部 所有 预计 期间".split())
+
+
+def _modifiers(query: Query, index: Index) -> list[str]:
+    """Words narrowing the indicator ("海上风电装机" -> 海上) that a matching target sentence must contain."""
+    from .indicators import _SYNONYMS
+
+    topic = query.topic.lower()
+    for synonym, _ in _SYNONYMS:
+        at = topic.find(synonym)
+        if at > 0:
+            before = re.sub(r"20\d{2}年?|十[四五]五|[的年到至在和与、,，：:？?\s]", " ", topic[:at]).split()
+            if not before:
+                return []
+            word = lexical_tokens(before[-1])[-1:] if lexical_tokens(before[-1]) else []
+            # a narrowing word is one plans use ("海上"); chat filler ("以后") is not
+            return [w for w in word if len(w) >= 2 and w not in GENERIC and re.fullmatch(r"[\u4e00-\u9fff]+", w)
+                    and any(w in plan.text for plan in index.plans.values())]
+    return []
 
 
 def _spans(rows: list[Target]) -> list[tuple[str, int, int]]:
@@ -197,9 +218,9 @@ def _mention_answer(index: Index, query: Query, k: int) -> Answer | None:
     hits: list[tuple[str, int, int]] = []
     cities: list[str] = []
     for plan in index.plans.values():
-        for sentence in SENTENCE.finditer(plan.text):
-            if all(word in sentence.group().lower() for word in topic):
-                hits.append((plan.plan_id, sentence.start(), sentence.end()))
+        for start, end in split_sentences(plan.text):
+            if all(word in plan.text[start:end].lower() for word in topic):
+                hits.append((plan.plan_id, start, end))
                 cities.append(plan.city)
                 break
     topic_text = "、".join(topic)
@@ -211,37 +232,85 @@ def _mention_answer(index: Index, query: Query, k: int) -> Answer | None:
         if chunk:
             passages.append(Passage(len(passages) + 1, chunk, 1.0, 0.0, 0.0))
     absent = [p.city for p in index.plans.values() if p.city not in cities]
-    answer = f"提到{topic_text}的城市：{'、'.join(cities)}。" + (f"未提到的：{'、'.join(absent)}。" if absent else "")
+    quotes = [f"{city}（“{_excerpt(index.plans[plan_id].text[start:end], topic[0])}”）" for city, (plan_id, start, end) in zip(cities, hits)]
+    answer = f"提到{topic_text}的城市：{'；'.join(quotes)}。" + (f"未提到的：{'、'.join(absent)}。" if absent else "")
     return Answer(query.original, answer, True, passages[: max(k, len(passages))], [], "mention", hits)
+
+
+def _excerpt(sentence: str, word: str, width: int = 30) -> str:
+    """A short stretch of the sentence around the topic word."""
+    sentence = sentence.strip()
+    at = max(0, sentence.lower().find(word))
+    start = max(0, at - width // 2)
+    piece = sentence[start : start + width + len(word)]
+    return ("……" if start else "") + piece + ("……" if start + width + len(word) < len(sentence) else "")
 
 
 # ---------------------------------------------------------------- quoted sentence
 
 
+# What kind of thing the question asks for, and how a sentence that gives it looks.
+ANSWER_TYPES = (
+    (re.compile(r"哪天|哪一天|日期|什么时间|何时|截止|几月几日|when", re.I), re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{4}-\d{2}-\d{2}")),
+    (re.compile(r"文号|字号|发文号"), re.compile(r"〔\d{4}〕\d+号")),
+    (re.compile(r"哪个县|哪个区|哪个镇|哪里|什么地方|哪个地方|where", re.I), re.compile(r"[\u4e00-\u9fff]{1,4}(?:县|区|镇|港|园)")),
+    (re.compile(r"多少|几|数量|how much|how many", re.I), re.compile(r"\d")),
+)
+QUANTITY = re.compile(r"多少|几[个项家座处万]?|数值|how much|how many", re.I)
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans; a ；inside parentheses ("(三山:……;两江:……)") does not end a sentence."""
+    spans, start, depth = [], 0, 0
+    for i, char in enumerate(text):
+        if char in "(（":
+            depth += 1
+        elif char in ")）":
+            depth = max(0, depth - 1)
+        if char in "。！？!?\n" or (char in "；;" and depth == 0):
+            if text[start : i + 1].strip():
+                spans.append((start, i + 1))
+            start = i + 1
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
+
+
 def _passage_answer(index: Index, query: Query, city: str | None, k: int) -> Answer:
+    """Quote the sentence that best covers the question, judged with its neighbours."""
     passages = retrieve(index, query, k, city=city)
     weights = _idf(index)
-    words = [w for w in dict.fromkeys(lexical_tokens(query.text)) if len(w) > 1 or w.isdigit()]
+    words = [w for w in dict.fromkeys(lexical_tokens(query.topic)) if len(w) > 1 or w.isdigit()]
     total = sum(weights.get(w, _max_idf(index)) for w in words) or 1.0
-    best: tuple[float, float, Passage | None, re.Match | None] = (0.0, 0.0, None, None)
-    for passage in passages[:3]:
-        for sentence in SENTENCE.finditer(passage.chunk.text):
-            text = sentence.group()
-            if len(text.strip()) < 6:
+
+    def coverage(text: str) -> float:
+        return sum(weights.get(w, _max_idf(index)) for w in words if w in text) / total
+
+    wanted = [shape for asks, shape in ANSWER_TYPES if asks.search(query.text)]
+    best = (0.0, 0.0, None, (0, 0))
+    for passage in passages:
+        text = passage.chunk.text
+        spans = split_sentences(text)
+        for i, (start, end) in enumerate(spans):
+            sentence = text[start:end]
+            if len(sentence.strip()) < 6:
                 continue
-            coverage = sum(weights.get(w, _max_idf(index)) for w in words if w in text or w in passage.chunk.section) / total
-            score = coverage
-            score += 0.3 if any(str(y) in text for y in query.years) else 0.0
-            score += 0.1 if NUMERIC_ASK.search(query.text) and re.search(r"\d", text) else 0.0
+            window = text[spans[max(0, i - 2)][0] : spans[min(len(spans) - 1, i + 1)][1]] + passage.chunk.section
+            own, near = coverage(sentence + passage.chunk.section), coverage(window)
+            score = 0.6 * own + 0.4 * near
+            score += 0.3 if any(str(y) in sentence for y in query.years) else 0.0
+            score += 0.25 if any(shape.search(sentence) for shape in wanted) else 0.0
             score += 0.05 / passage.rank
             if score > best[0]:
-                best = (score, coverage, passage, sentence)
-    _, coverage, passage, sentence = best
-    if passage is None or coverage < index.settings.min_coverage:
+                best = (score, max(own, near), passage, (start, end))
+    _, covered, passage, (start, end) = best
+    if passage is None or covered < index.settings.min_coverage:
         return Answer(query.original, "", False, passages, mode="none")._with_note("在方案中没有找到与问题相关的内容。")
-    start = passage.chunk.char_start + sentence.start()
-    text = sentence.group().strip()
-    return Answer(query.original, text, True, passages, [], "passage", [(passage.chunk.plan_id, start, start + len(sentence.group()))])
+    sentence = passage.chunk.text[start:end]
+    if QUANTITY.search(query.text) and not re.search(r"\d", sentence):
+        return Answer(query.original, "", False, passages, mode="none")._with_note("方案中没有找到相关的具体数值。")
+    offset = passage.chunk.char_start + start
+    return Answer(query.original, sentence.strip(), True, passages, [], "passage", [(passage.chunk.plan_id, offset, offset + len(sentence))])
 
 
 def _idf(index: Index) -> dict[str, float]:

@@ -303,8 +303,10 @@ def check_baseline(report: dict, path: Path) -> tuple[bool, list[str]]:
     tolerance = accepted.get("tolerance", 0.02)
     ok, lines = True, []
     for name, value in accepted["metrics"].items():
-        system, metric = name.split(".", 1)
-        current = report["systems"].get(system, {}).get(metric)
+        current = report["systems"]
+        for part in name.split("."):
+            current = current.get(part) if isinstance(current, dict) else None
+        metric = name.rsplit(".", 1)[-1]
         if current is None:
             ok = False
             lines.append(f"{name}: 本次未测得（基线 {value}）")

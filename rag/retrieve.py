@@ -26,6 +26,7 @@ FIVE_YEAR_PLANS = {"十四五": 2025, "十五五": 2030}
 class Query:
     original: str
     text: str  # simplified, stripped
+    topic: str  # the text without the city names: what to search for inside the chosen plans
     cities: tuple[str, ...]  # full names of plan cities the question names
     unknown_places: tuple[str, ...]  # cities named that have no plan here
     years: tuple[int, ...]
@@ -74,7 +75,11 @@ class CityNames:
         return self.aliases.get(name) or self.aliases.get(name + "市")
 
     def find(self, text: str) -> tuple[str, ...]:
-        found: list[tuple[int, str]] = []
+        return tuple(dict.fromkeys(city for _, _, city in self.spans(text)))
+
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, full city name) of every city mention, in order."""
+        found: list[tuple[int, int, str]] = []
         lowered = text.lower()
         taken: list[tuple[int, int]] = []
         for alias in sorted(self.aliases, key=len, reverse=True):
@@ -87,12 +92,8 @@ class CityNames:
                 if any(s < span[1] and span[0] < e for s, e in taken):
                     continue
                 taken.append(span)
-                found.append((span[0], self.aliases[alias]))
-        ordered: list[str] = []
-        for _, city in sorted(found):
-            if city not in ordered:
-                ordered.append(city)
-        return tuple(ordered)
+                found.append((span[0], span[1], self.aliases[alias]))
+        return sorted(found)
 
 
 def _word_bounded(text: str, span: tuple[int, int]) -> bool:
@@ -108,11 +109,15 @@ def parse_question(question: str, index: Index, max_chars: int = 500) -> Query:
         raise UserError(f"问题过长（{len(question)} 字），请精简到 {max_chars} 字以内。")
     text = to_simplified(question.strip())
     names = city_names(index)
-    cities = names.find(text)
+    spans = names.spans(text)
+    cities = tuple(dict.fromkeys(city for _, _, city in spans))
+    topic = text
+    for start, end, _ in reversed(spans):
+        topic = topic[:start] + " " + topic[end:]
     unknown = tuple(p for p in _places(text) if not names.resolve(p) and not _is_local_place(p, index))
     years = [int(y) for y in YEAR.findall(text)]
     years += [year for word, year in FIVE_YEAR_PLANS.items() if word in text]
-    return Query(question, text, cities, unknown, tuple(dict.fromkeys(years)))
+    return Query(question, text, topic.strip() or text, cities, unknown, tuple(dict.fromkeys(years)))
 
 
 def city_names(index: Index) -> CityNames:
@@ -167,11 +172,12 @@ def retrieve(index: Index, query: Query, k: int = 5, city: str | None = None) ->
     mask = np.array([not allowed or c.plan_id in allowed for c in index.chunks])
     n = len(index.chunks)
 
-    vector = index.embed([query.text])
+    search = query.topic if allowed else query.text
+    vector = index.embed([search])
     dense_scores, dense_ids = index.vectors.search(vector, n)
     dense = np.zeros(n, dtype="float32")
     dense[dense_ids[0]] = dense_scores[0]
-    lexical = np.asarray(index.bm25.get_scores(lexical_tokens(query.text)), dtype="float32")
+    lexical = np.asarray(index.bm25.get_scores(lexical_tokens(search)), dtype="float32")
 
     fused = _rrf([dense, lexical], mask, index.settings.rrf_k, index.settings.candidates)
     order = [i for i in np.argsort(-fused, kind="stable") if mask[i] and fused[i] > 0][:k]

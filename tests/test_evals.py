@@ -34,3 +34,16 @@ def test_gold_target_sentences_are_in_the_plans(plans):
 
 def test_comparison_ignores_width_and_spaces():
     assert comparable("江門 32％，左右") == comparable("江门32%,左右")
+
+
+def test_baseline_gate_fails_on_a_drop(tmp_path):
+    from rag.evaluate import check_baseline
+
+    accepted = tmp_path / "baseline.json"
+    accepted.write_text(json.dumps({"tolerance": 0.02, "metrics": {"full.hit@5": 0.95, "full.false_refusals": 0.05}}))
+    good = {"systems": {"full": {"hit@5": 0.94, "false_refusals": 0.06}}}
+    bad = {"systems": {"full": {"hit@5": 0.90, "false_refusals": 0.06}}}
+    worse_refusals = {"systems": {"full": {"hit@5": 0.99, "false_refusals": 0.10}}}
+    assert check_baseline(good, accepted)[0] is True
+    assert check_baseline(bad, accepted)[0] is False
+    assert check_baseline(worse_refusals, accepted)[0] is False

@@ -1,0 +1,95 @@
+"""The /ask and /targets API under 8 concurrent gradio_client users, against the running app."""
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from apphelpers import ARTIFACTS, running_app
+
+gradio_client = pytest.importorskip("gradio_client")
+
+# (question, city, text the answer must contain)
+CASES = [
+    ("江门2030年可再生能源装机目标是多少？", "", "700万千瓦"),
+    ("南昌2025年非化石能源消费比重目标是多少？", "", "15%"),
+    ("津市2030年光伏装机目标是多少？", "全部", "42万千瓦"),
+    ("江阴2025年非化石能源消费比重是多少？", "", "10%"),
+    ("南昌市2025年光伏装机容量要达到多少？", "", "300万千瓦"),
+    ("江门2025年非化石能源消费比重目标是多少？", "", "32%"),
+    ("津市2025年非化石能源消费比重目标是多少？", "", "23%"),
+    ("2030年光伏装机目标是多少？", "津市", "42万千瓦"),
+]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with running_app() as url:
+        yield url
+
+
+def test_eight_concurrent_users_get_their_own_answers(app_url):
+    start = threading.Barrier(len(CASES))
+
+    def user(case):
+        question, city, expected = case
+        client = gradio_client.Client(app_url, verbose=False)
+        start.wait(timeout=60)
+        return case, client.predict(question, city, api_name="/ask")
+
+    with ThreadPoolExecutor(max_workers=len(CASES)) as pool:
+        results = list(pool.map(user, CASES))
+
+    assert len(results) == len(CASES)
+    for (question, city, expected), result in results:
+        assert "error" not in result, result
+        assert result["question"] == question
+        assert result["found"] is True
+        assert expected in result["answer"], (question, result["answer"])
+        assert result["passages"] and result["highlight"]
+        assert set(result) == {"question", "answer", "found", "mode", "passages", "targets", "highlight"}
+
+
+def test_targets_endpoint_filters_by_city_and_year(app_url):
+    client = gradio_client.Client(app_url, verbose=False)
+    rows = client.predict("南昌", "2025", "", api_name="/targets")["targets"]
+    assert rows
+    assert all(r["city"] == "南昌市" and r["year"] == 2025 for r in rows)
+    numeric_year = client.predict("南昌", 2025, "", api_name="/targets")["targets"]
+    assert numeric_year == rows
+    fossil = client.predict("南昌", 2025, "非化石能源", api_name="/targets")["targets"]
+    assert [r["value"] for r in fossil if not r["qualitative"]] == [15.0]
+
+
+def test_bad_input_returns_an_error_message(app_url):
+    client = gradio_client.Client(app_url, verbose=False)
+    assert "问题为空" in client.predict("", "", api_name="/ask")["error"]
+    assert "未知城市" in client.predict("光伏装机目标？", "深圳", api_name="/ask")["error"]
+    assert "未知城市" in client.predict("深圳", "", "", api_name="/targets")["error"]
+    assert "年份无效" in client.predict("", "明年", "", api_name="/targets")["error"]
+    # the app still answers after bad input
+    assert "700万千瓦" in client.predict("江门2030年可再生能源装机目标是多少？", "", api_name="/ask")["answer"]
+
+
+def test_ask_latency(app_url):
+    """Median of 10 sequential /ask calls through gradio_client (recorded in tests/artifacts/latency.txt)."""
+    client = gradio_client.Client(app_url, verbose=False)
+    timings = []
+    for i in range(10):
+        question, city, expected = CASES[i % len(CASES)]
+        began = time.perf_counter()
+        result = client.predict(question, city, api_name="/ask")
+        timings.append(time.perf_counter() - began)
+        assert expected in result["answer"]
+    median = statistics.median(timings)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "latency.txt").write_text(
+        f"/ask median {median * 1000:.0f} ms over {len(timings)} sequential calls; "
+        f"min {min(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms\n",
+        encoding="utf-8",
+    )
+    print(f"/ask median latency: {median * 1000:.0f} ms")
+    assert median < 10, f"/ask is too slow: median {median:.2f} s"
