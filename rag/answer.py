@@ -34,6 +34,7 @@ class Answer:
     targets: list[Target] = field(default_factory=list)
     mode: str = "passage"  # passage | target | compare | mention | none
     highlight: list[tuple[str, int, int]] = field(default_factory=list)  # (plan_id, start, end) answering spans
+    note: str = ""  # why nothing was found, for the user
 
     def to_dict(self) -> dict:
         return {
@@ -44,6 +45,7 @@ class Answer:
             "passages": [p.to_dict() for p in self.passages],
             "targets": [t.to_dict() for t in self.targets],
             "highlight": [{"plan_id": p, "char_start": s, "char_end": e} for p, s, e in self.highlight],
+            "note": self.note,
         }
 
 
@@ -61,7 +63,7 @@ def ask(index: Index, question: str, city: str | None = None, k: int = 5) -> Ans
     query = parse_question(question, index, index.settings.max_question_chars)
     if query.unknown_places and not query.cities and not city:
         places = "、".join(query.unknown_places)
-        return Answer(question, "", False, [], mode="none")._with_note(f"语料中没有{places}的碳达峰方案。")
+        return Answer(question, "", False, [], mode="none", note=f"语料中没有{places}的碳达峰方案。")
     cities = (city,) if city else query.cities
     indicators = find_indicators(query.text)
     comparing = bool(COMPARE.search(query.text)) or len(cities) > 1
@@ -225,7 +227,7 @@ def _mention_answer(index: Index, query: Query, k: int) -> Answer | None:
                 break
     topic_text = "、".join(topic)
     if not hits:
-        return Answer(query.original, "", False, [], mode="none")._with_note(f"没有方案提到{topic_text}。")
+        return Answer(query.original, "", False, [], mode="none", note=f"没有方案提到{topic_text}。")
     passages = []
     for plan_id, start, _ in hits:
         chunk = chunk_at(index, plan_id, start)
@@ -305,10 +307,10 @@ def _passage_answer(index: Index, query: Query, city: str | None, k: int) -> Ans
                 best = (score, max(own, near), passage, (start, end))
     _, covered, passage, (start, end) = best
     if passage is None or covered < index.settings.min_coverage:
-        return Answer(query.original, "", False, passages, mode="none")._with_note("在方案中没有找到与问题相关的内容。")
+        return Answer(query.original, "", False, passages, mode="none", note="在方案中没有找到与问题相关的内容。")
     sentence = passage.chunk.text[start:end]
     if QUANTITY.search(query.text) and not re.search(r"\d", sentence):
-        return Answer(query.original, "", False, passages, mode="none")._with_note("方案中没有找到相关的具体数值。")
+        return Answer(query.original, "", False, passages, mode="none", note="方案中没有找到相关的具体数值。")
     offset = passage.chunk.char_start + start
     return Answer(query.original, sentence.strip(), True, passages, [], "passage", [(passage.chunk.plan_id, offset, offset + len(sentence))])
 
@@ -327,11 +329,3 @@ def _idf_of(_key: int, texts: tuple[str, ...]) -> dict[str, float]:
 def _max_idf(index: Index) -> float:
     return math.log(1 + len(index.chunks))
 
-
-def _with_note(self: Answer, note: str) -> Answer:
-    self.note = note
-    return self
-
-
-Answer._with_note = _with_note
-Answer.note = ""

@@ -6,6 +6,7 @@
     rag targets --city 南昌 --year 2025 --indicator 非化石能源 --csv
     rag eval-targets [--json]
     rag eval [--set FILE] [--k 5] [--json] [--baseline evals/baseline.json]
+    rag bench [--build]
 
 User errors print one sentence to stderr and exit with status 2.
 """
@@ -91,13 +92,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", help="验收指标文件；任一指标下降超过容差时退出码非零")
     p.add_argument("--systems", default="langchain,bm25,full", help="要评测的系统，逗号分隔")
     p.set_defaults(run=_eval)
+
+    p = sub.add_parser("bench", help="性能基准：冷构建时间与热问答延迟（中位数）")
+    common(p)
+    p.add_argument("--build", action="store_true", help="同时测冷构建（写入临时目录）")
+    p.add_argument("--rounds", type=int, default=3)
+    p.set_defaults(run=_bench)
     return parser
 
 
 def _build(args, settings: Settings) -> int:
     from .index import build_index
 
-    manifest = build_index(settings, progress=sys.stderr.isatty() or True)
+    manifest = build_index(settings, progress=True)
     print(
         f"索引已建成：{manifest.plans} 个方案，{manifest.chunks} 个段落，{manifest.targets} 条目标，"
         f"乱码片段 {manifest.mojibake_spans} 处（修复 {manifest.mojibake_repaired} 处），"
@@ -201,6 +208,13 @@ def _eval(args, settings: Settings) -> int:
 
     ok = run_eval(settings, args)
     return 0 if ok else 1
+
+
+def _bench(args, settings: Settings) -> int:
+    from .bench import run_bench
+
+    print(run_bench(settings, args.build, args.rounds))
+    return 0
 
 
 if __name__ == "__main__":

@@ -17,9 +17,9 @@ from .corpus import Plan, short_city_name
 from .errors import UserError
 from .index import Index, _jieba, lexical_tokens
 from .normalize import to_simplified
+from .targets import FIVE_YEAR_END
 
 YEAR = re.compile(r"(20\d{2})\s*年?")
-FIVE_YEAR_PLANS = {"十四五": 2025, "十五五": 2030}
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def parse_question(question: str, index: Index, max_chars: int = 500) -> Query:
         topic = topic[:start] + " " + topic[end:]
     unknown = tuple(p for p in _places(text) if not names.resolve(p) and not _is_local_place(p, index))
     years = [int(y) for y in YEAR.findall(text)]
-    years += [year for word, year in FIVE_YEAR_PLANS.items() if word in text]
+    years += [year for word, year in FIVE_YEAR_END.items() if word in text]
     return Query(question, text, topic.strip() or text, cities, unknown, tuple(dict.fromkeys(years)))
 
 

@@ -16,6 +16,7 @@ from .errors import UserError
 from .indicators import INDICATORS
 from .normalize import to_simplified
 from .sections import section_at, split_sections
+from .targets import FIVE_YEAR_END
 
 ALL = "全部"
 
@@ -168,7 +169,6 @@ def plan_reader_html(plan) -> str:
 # ---------------------------------------------------------------- follow-up questions
 
 YEAR_WORDS = re.compile(r"(20\d{2})\s*年?(?:底|前|末)?|“?(十四五|十五五)”?(?:期间|末|时期)?")
-FIVE_YEAR_END = {"十四五": 2025, "十五五": 2030}
 FILLER = re.compile(
     r"那么|那|呢|吗|嘛|呀|啊|吧|又|再|也|还有|的|是|有|多少|几|怎么样|怎样|如何|情况|目标|要求|换成|改成|换|"
     r"如果是|看看|看|对于|关于|请问|方面|年份|年|中|里|"
