@@ -15,9 +15,9 @@ from functools import lru_cache
 from .chunk import Chunk
 from .errors import UserError
 from .index import Index, lexical_tokens
-from .indicators import find_indicators
+from .indicators import find_indicators_tolerant
 from .retrieve import Passage, Query, city_names, parse_question, retrieve
-from .targets import Target, filter_targets, read_targets
+from .targets import UNITS, Target, filter_targets, read_targets
 
 COMPARE = re.compile(r"各城市|各市|各地|哪个城市|哪些城市|哪座城市|哪几个城市|所有城市|几个城市|五个城市|对比|比较|相比|排名|最高|最低|最多|最少|which cit|compare|all cities", re.I)
 HIGHEST = re.compile(r"最高|最多|最大|highest|most", re.I)
@@ -65,7 +65,7 @@ def ask(index: Index, question: str, city: str | None = None, k: int = 5) -> Ans
         places = "、".join(query.unknown_places)
         return Answer(question, "", False, [], mode="none", note=f"语料中没有{places}的碳达峰方案。")
     cities = (city,) if city else query.cities
-    indicators = find_indicators(query.text)
+    indicators = find_indicators_tolerant(query.text)
     comparing = bool(COMPARE.search(query.text)) or len(cities) > 1
     if indicators and (cities or comparing):
         return _target_answer(index, query, cities, indicators, comparing, k)
@@ -121,6 +121,11 @@ def _target_answer(index, query: Query, cities, indicators, comparing, k) -> Ans
         else:
             lines.append(f"{city}方案中未找到{label}的量化目标。")
     found = bool(rows)
+    if not found and not years and len(cities) == 1:
+        # no dated target: the plan may still state a requirement ("PUE不高于1.3") worth quoting
+        quoted = _passage_answer(index, query, cities[0], k)
+        if quoted.found:
+            return quoted
     passages = _passages_for(index, rows, query, cities, k)
     answer = "；".join(lines)
     return Answer(query.original, answer, found, passages, rows, "target" if found else "none", _spans(rows))
@@ -289,6 +294,9 @@ def _passage_answer(index: Index, query: Query, city: str | None, k: int) -> Ans
         return sum(weights.get(w, _max_idf(index)) for w in words if w in text) / total
 
     wanted = [shape for asks, shape in ANSWER_TYPES if asks.search(query.text)]
+    # a number answers a "how much" question only next to the question's most specific known word
+    known = [w for w in words if w in weights and w not in UNITS and not re.search(r"\d", w)]
+    required = max(known, key=weights.get) if QUANTITY.search(query.text) and known else None
     best = (0.0, 0.0, None, (0, 0))
     for passage in passages:
         text = passage.chunk.text
@@ -298,6 +306,8 @@ def _passage_answer(index: Index, query: Query, city: str | None, k: int) -> Ans
             if len(sentence.strip()) < 6:
                 continue
             window = text[spans[max(0, i - 2)][0] : spans[min(len(spans) - 1, i + 1)][1]] + passage.chunk.section
+            if required and required not in window:
+                continue
             own, near = coverage(sentence + passage.chunk.section), coverage(window)
             score = 0.6 * own + 0.4 * near
             score += 0.3 if any(str(y) in sentence for y in query.years) else 0.0
@@ -308,6 +318,9 @@ def _passage_answer(index: Index, query: Query, city: str | None, k: int) -> Ans
     _, covered, passage, (start, end) = best
     if passage is None or covered < index.settings.min_coverage:
         return Answer(query.original, "", False, passages, mode="none", note="在方案中没有找到与问题相关的内容。")
+    if len(passage.chunk.text[start:end].strip()) < 16 and end < len(passage.chunk.text):
+        # a short lead-in ("推进大宗固体废物综合利用。") says little: quote the sentence it introduces too
+        end = next((e for s_, e in split_sentences(passage.chunk.text) if s_ >= end), end)
     sentence = passage.chunk.text[start:end]
     if QUANTITY.search(query.text) and not re.search(r"\d", sentence):
         return Answer(query.original, "", False, passages, mode="none", note="方案中没有找到相关的具体数值。")

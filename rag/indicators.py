@@ -137,3 +137,22 @@ def find_indicators(text: str) -> list[str]:
         if canonical not in seen:
             seen.append(canonical)
     return seen
+
+
+def find_indicators_tolerant(text: str) -> list[str]:
+    """`find_indicators`, or failing that, a synonym of 5+ characters typed with one wrong character
+    ("风电装几容量" -> 风电装机容量), when exactly one indicator fits."""
+    exact = find_indicators(text)
+    if exact:
+        return exact
+    text = text.lower()
+    fits = set()
+    for synonym, canonical in _SYNONYMS:
+        n = len(synonym)
+        if n < 5:
+            continue
+        for start in range(len(text) - n + 1):
+            window = text[start : start + n]
+            if sum(a != b for a, b in zip(window, synonym)) == 1 and window[0] == synonym[0]:
+                fits.add(canonical)
+    return list(fits) if len(fits) == 1 else []

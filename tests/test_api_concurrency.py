@@ -50,7 +50,7 @@ def test_eight_concurrent_users_get_their_own_answers(app_url):
         assert result["found"] is True
         assert expected in result["answer"], (question, result["answer"])
         assert result["passages"] and result["highlight"]
-        assert set(result) == {"question", "answer", "found", "mode", "passages", "targets", "highlight"}
+        assert set(result) == {"question", "answer", "found", "mode", "passages", "targets", "highlight", "note"}
 
 
 def test_targets_endpoint_filters_by_city_and_year(app_url):

@@ -75,3 +75,15 @@ def test_comparison_names_every_city(index):
 def test_highest_question(index):
     result = ask(index, "哪个城市2030年非化石能源消费比重目标最高？")
     assert result.answer.startswith("最高的是江门市")
+
+
+def test_one_mistyped_character_in_an_indicator_is_tolerated():
+    from rag.indicators import find_indicators_tolerant
+
+    assert find_indicators_tolerant("津市2030年风电装几容量目标") == ["风电装机容量"]
+    assert find_indicators_tolerant("今天天气怎么样") == []
+
+
+def test_narrowing_word_must_be_in_the_target_sentence(index):
+    result = ask(index, "江阴市海上风电装机目标是多少？")
+    assert result.found is False and "40兆瓦" not in result.answer
