@@ -40,8 +40,7 @@ class Settings:
     model: str = field(default_factory=resolve_model)
     chunks: ChunkSettings = ChunkSettings()
     top_k: int = 5
-    rrf_k: int = 60  # reciprocal-rank-fusion constant
-    candidates: int = 50  # how deep each retriever's ranking goes into the fusion
+    lexical_weight: float = 0.3  # share of BM25 in the fused score (dense gets the rest)
     max_question_chars: int = 500
     # a quoted-sentence answer must contain this share of the question's IDF-weighted words
     min_coverage: float = 0.3
