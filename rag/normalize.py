@@ -13,6 +13,7 @@ Steps, in order:
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -97,7 +98,9 @@ def repair_mojibake(text: str) -> tuple[str, int, int]:
     def fix(match: re.Match) -> str:
         nonlocal spans, repaired
         spans += 1
-        fixed = _realign(match.group("run"), match.group("end"))
+        left = RUBY.sub("", text[max(0, match.start() - 24) : match.start()])[-2:]
+        right = RUBY.sub("", text[match.end() : match.end() + 24])[:2]
+        fixed = _realign(match.group("run"), match.group("end"), left, right)
         if fixed:
             repaired += 1
         return fixed
@@ -107,20 +110,89 @@ def repair_mojibake(text: str) -> tuple[str, int, int]:
     return text, spans + leftovers, repaired
 
 
-def _realign(run: str, end: str) -> str:
+def _realign(run: str, end: str, left: str = "", right: str = "") -> str:
     """Recover the characters whose GBK bytes are all still in the run.
 
-    The characters at either end lost a byte; only the last one can be rebuilt,
-    and only when its trail byte survived as an ASCII character. Guessing the
-    others would put words into a plan that it does not contain.
+    The characters at either end lost a byte. The last one is rebuilt exactly
+    when its trail byte survived as an ASCII character. Otherwise a lost
+    character is restored only when just one candidate completes a dictionary
+    word of three or more characters with known text on both sides of it
+    ("地?zé)崮?、" -> 地热能); guessing more would put words into a plan that
+    it does not contain.
     """
     try:
         data = b"".join(c.encode("gb18030") for c in run)
         middle = data[1:-1].decode("gbk") if len(data) >= 2 else ""
     except (UnicodeEncodeError, UnicodeDecodeError):
         return ""
-    last = "" if end.startswith("?") else _decode(bytes([data[-1], ord(end)]))
-    return middle + last
+    if not end.startswith("?"):
+        return _complete(left, [bytes([lead, data[0]]) for lead in range(0x81, 0xFF)], middle, _decode(bytes([data[-1], ord(end)])), right)
+    trails = [bytes([data[-1], t]) for t in range(0x40, 0xFF) if t != 0x7F]
+    return _complete(left, [bytes([lead, data[0]]) for lead in range(0x81, 0xFF)], middle, trails, right)
+
+
+def _complete(left: str, firsts: list[bytes], middle: str, last, right: str) -> str:
+    """middle, plus the lost first (and last, when `last` is a candidate list) character if a word settles it.
+
+    With recovered text in between, the two ends are settled independently;
+    touching each other they must be settled together.
+    """
+    first_options = [c for c in map(_decode, firsts) if c]
+    last_options = [c for c in map(_decode, last) if c] if isinstance(last, list) else None
+    if last_options is None:
+        return _settle(left, first_options, middle + last + right, []) + middle + last
+    if middle:
+        first = _settle(left, first_options, middle + right, [])
+        return first + middle + _settle(left + first + middle, last_options, right, [])
+    pair = _settle(left, first_options, right, last_options)
+    return pair
+
+
+def _settle(before: str, options: list[str], after: str, second: list[str]) -> str:
+    """The one option (or pair of adjacent options) that dictionary words vouch for; "" when none or several tie."""
+    position = len(before)
+    guessed = {position, position + 1} if second else {position}
+    best, best_score, tied = "", 0.0, False
+    for choice in (a + b for a in options for b in second) if second else options:
+        text = before + choice + after
+        score = min(_word_support(text, p, guessed) for p in guessed)
+        if score > best_score:
+            best, best_score, tied = choice, score, False
+        elif score and score == best_score:
+            tied = True
+    return "" if tied else best
+
+
+def _word_support(text: str, position: int, guessed: set[int]) -> float:
+    """How strongly dictionary words of 3+ characters vouch for the character at `position`.
+
+    A word counts when it holds the character and at least one character
+    that is really in the text (the guessed ones are pinned by their surviving byte).
+    """
+    words = _word_frequencies()
+    simple = "".join(_simple_char(c) for c in text)
+    best = 0.0
+    for start in range(max(0, position - 3), position + 1):
+        for stop in range(max(position + 1, start + 3), min(len(simple), start + 5) + 1):
+            freq = words.get(simple[start:stop])
+            if freq and any(i not in guessed for i in range(start, stop)):
+                best = max(best, (stop - start) + math.log1p(freq) / 100)
+    return best
+
+
+@lru_cache(maxsize=8192)
+def _simple_char(char: str) -> str:
+    simple = to_simplified(char)
+    return simple if len(simple) == 1 else char
+
+
+@lru_cache(maxsize=1)
+def _word_frequencies() -> dict[str, int]:
+    import jieba
+
+    jieba.setLogLevel(60)
+    jieba.dt.check_initialized()
+    return jieba.dt.FREQ
 
 
 def _decode(raw: bytes) -> str:

@@ -29,8 +29,8 @@ def test_mojibake_detected_repaired_or_dropped(plans):
     assert 0 < plan.mojibake_repaired <= plan.mojibake_spans
     assert "?" not in plan.text
     assert "崮" not in plan.text and "鉄犭" not in plan.text
-    # bytes that survived are re-aligned: 燃?xì)夤芫W(wǎng) -> 管网
-    assert "城镇燃管网与省主干管网互联互通" in plan.text
+    # bytes that survived are re-aligned (燃?xì)夤芫W(wǎng) -> 管网), the lost 气 settled by 燃气管网
+    assert "城镇燃气管网与省主干管网互联互通" in plan.text
 
 
 def test_page_furniture_removed(plans):
@@ -50,3 +50,10 @@ def test_normalize_is_deterministic():
     first, second = normalize(raw), normalize(raw)
     assert first == second
     assert first.text == "江门市碳达峰实施方案\n到2025年,比重达到32%左右。\n"
+
+
+def test_lost_characters_restored_only_when_a_word_vouches_for_them(plans):
+    text = plans["jiangmen"].text
+    assert "太阳能、氢能、地热能、海洋能" in text  # 地?zé)崮?、 -> both lost characters settled by 地热能
+    assert "恩平等城市燃气管道建设" in text
+    assert "翠山湖燃热电产" in text  # 燃?… : no word settles the lost characters, so nothing is invented
