@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -17,12 +16,11 @@ from .errors import UserError
 from .index import Index, lexical_tokens
 from .indicators import find_indicators_tolerant
 from .retrieve import Passage, Query, city_names, parse_question, retrieve
-from .targets import UNITS, Target, filter_targets, read_targets
+from .targets import UNITS, Target, read_targets
 
 COMPARE = re.compile(r"各城市|各市|各地|哪个城市|哪些城市|哪座城市|哪几个城市|所有城市|几个城市|五个城市|对比|比较|相比|排名|最高|最低|最多|最少|which cit|compare|all cities", re.I)
 HIGHEST = re.compile(r"最高|最多|最大|highest|most", re.I)
 LOWEST = re.compile(r"最低|最少|最小|lowest|least", re.I)
-NUMERIC_ASK = re.compile(r"多少|几|目标|比重|比例|占比|达到|规模|容量|how much|how many|target", re.I)
 
 
 @dataclass
@@ -329,14 +327,7 @@ def _passage_answer(index: Index, query: Query, city: str | None, k: int) -> Ans
 
 
 def _idf(index: Index) -> dict[str, float]:
-    return _idf_of(id(index), tuple(c.search_text() for c in index.chunks))
-
-
-@lru_cache(maxsize=4)
-def _idf_of(_key: int, texts: tuple[str, ...]) -> dict[str, float]:
-    df = Counter(w for text in texts for w in set(lexical_tokens(text)))
-    n = len(texts)
-    return {w: math.log(1 + n / c) for w, c in df.items()}
+    return index.idf
 
 
 def _max_idf(index: Index) -> float:

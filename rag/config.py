@@ -39,7 +39,6 @@ class Settings:
     index_dir: Path = field(default_factory=lambda: Path(os.environ.get("RAG_INDEX", PROJECT_ROOT / "index")))
     model: str = field(default_factory=resolve_model)
     chunks: ChunkSettings = ChunkSettings()
-    top_k: int = 5
     lexical_weight: float = 0.3  # share of BM25 in the fused score (dense gets the rest)
     max_question_chars: int = 500
     # a quoted-sentence answer must contain this share of the question's IDF-weighted words

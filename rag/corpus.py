@@ -42,10 +42,6 @@ class Plan:
     mojibake_spans: int = 0
     mojibake_repaired: int = 0
 
-    @property
-    def short_city(self) -> str:
-        return short_city_name(self.city)
-
     def metadata(self) -> dict:
         meta = asdict(self)
         del meta["text"], meta["raw"]

@@ -21,7 +21,9 @@ import re
 import shutil
 import time
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+import math
+from collections import Counter
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +75,12 @@ class Index:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return embedder(self.settings.model).encode(texts)
+
+    @cached_property
+    def idf(self) -> dict[str, float]:
+        """Inverse document frequency of each lexical token over the chunks (for answer selection)."""
+        df = Counter(w for c in self.chunks for w in set(lexical_tokens(c.search_text())))
+        return {w: math.log(1 + len(self.chunks) / n) for w, n in df.items()}
 
     @property
     def targets_db(self) -> Path:

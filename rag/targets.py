@@ -80,7 +80,6 @@ UNITS = (
 UNIT_ALIASES = {"亿立方": "亿立方米", "万㎡": "万平方米"}
 NUMBER = r"(\d+(?:\.\d+)?)(?:\s*[~～]\s*(\d+(?:\.\d+)?))?"
 VALUE = re.compile(NUMBER + r"\s*(" + "|".join(re.escape(u) for u in UNITS) + r")")
-VALUE_LIST = re.compile(r"(?:" + NUMBER + r"\s*(?:%|[^\d、和,，]{0,6}))(?:\s*[、和]\s*" + NUMBER + r"[^\d、和,，]{0,6})+")
 YEAR = re.compile(r"(?<![比较])(?:到|至|于|在)?\s*(20[2-6]\d)\s*年(?:底|前|末)?")
 FIVE_YEAR = re.compile(r"“?(十四五|十五五)”?(?:期间|末|时期)?")
 FIVE_YEAR_END = {"十四五": 2025, "十五五": 2030}  # the five-year plan a deadline names, as its final year

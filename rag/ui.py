@@ -506,10 +506,3 @@ def plans_frame(index, targets):
         for p in index.plans.values()
     ]
     return pd.DataFrame(rows, columns=["方案标题", "城市", "省份", "类型", "发布日期", "源文件", "段落数", "目标数", "字数"])
-
-
-def safe_filename(*parts) -> str:
-    """targets_nanchang_2025.csv style names from filter values (ASCII only, for any browser)."""
-    words = [re.sub(r"[^0-9A-Za-z]+", "", str(p)) for p in parts if p not in (None, "")]
-    return "_".join(w for w in words if w) or "targets"
-
