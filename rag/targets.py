@@ -58,12 +58,20 @@ class Target:
         amount = f"{self.value:g}{self.unit or ''}"
         if self.direction in ("down", "up"):
             verb = ("比%d年" % self.baseline_year if self.baseline_year else "") + ("下降" if self.direction == "down" else "提升")
-        elif self.qualifier in VERBS:
-            verb = "达到" if self.qualifier == "达" else self.qualifier
         else:
-            verb = "达到"
+            verb = self._verb_as_written() or ("达到" if self.qualifier in ("达", "") or self.qualifier not in VERBS else self.qualifier)
         suffix = self.qualifier if self.qualifier in QUALIFIERS_AFTER else ""
         return f"{verb}{amount}{suffix}"
+
+    def _verb_as_written(self) -> str | None:
+        """The verb the plan puts before this value ("提高至23%左右"), so answers keep its wording."""
+        at = self.sentence.find(f"{self.value:g}")
+        window = self.sentence[max(0, at - 8) : at] if at > 0 else ""
+        found = [(window.rfind(v), v) for v in VERBS if v in window]
+        if not found:
+            return None
+        verb = max(found, key=lambda pv: (pv[0], len(pv[1])))[1]
+        return "达到" if verb == "达" else verb
 
     def to_dict(self) -> dict:
         row = asdict(self)

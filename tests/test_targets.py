@@ -87,3 +87,8 @@ def test_one_mistyped_character_in_an_indicator_is_tolerated():
 def test_narrowing_word_must_be_in_the_target_sentence(index):
     result = ask(index, "江阴市海上风电装机目标是多少？")
     assert result.found is False and "40兆瓦" not in result.answer
+
+
+def test_answer_keeps_the_plans_own_verb(index):
+    result = ask(index, "津市2025年非化石能源消费比重目标")
+    assert "非化石能源消费比重提高至23%左右" in result.answer
