@@ -102,7 +102,7 @@ def _target_answer(index, query: Query, cities, indicators, comparing, k) -> Ans
     modifiers = _modifiers(query, index)
     wanted = [t for t in targets if t.canonical in indicators and all(m in t.sentence for m in modifiers)]
     years = set(query.years)
-    if comparing and not (len(cities) == 1 and not COMPARE.search(query.text)):
+    if comparing:
         return _compare_targets(index, query, cities, indicators, wanted, years, titles, k)
     rows: list[Target] = []
     lines: list[str] = []

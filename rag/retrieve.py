@@ -29,6 +29,7 @@ class Query:
     topic: str  # the text without the city names: what to search for inside the chosen plans
     cities: tuple[str, ...]  # full names of plan cities the question names
     unknown_places: tuple[str, ...]  # cities named that have no plan here
+    local_plans: tuple[str, ...]  # plans whose text names a district or town the question mentions (台山)
     years: tuple[int, ...]
 
 
@@ -114,10 +115,17 @@ def parse_question(question: str, index: Index, max_chars: int = 500) -> Query:
     topic = text
     for start, end, _ in reversed(spans):
         topic = topic[:start] + " " + topic[end:]
-    unknown = tuple(p for p in _places(text) if not names.resolve(p) and not _is_local_place(p, index))
+    unknown, local = [], []
+    for place in _places(text):
+        if names.resolve(place):
+            continue
+        naming = _plans_naming(place, index)
+        local += [p for p in naming if p not in local]
+        if not naming:
+            unknown.append(place)
     years = [int(y) for y in YEAR.findall(text)]
     years += [year for word, year in FIVE_YEAR_END.items() if word in text]
-    return Query(question, text, topic.strip() or text, cities, unknown, tuple(dict.fromkeys(years)))
+    return Query(question, text, topic.strip() or text, cities, tuple(unknown), tuple(local), tuple(dict.fromkeys(years)))
 
 
 def city_names(index: Index) -> CityNames:
@@ -144,31 +152,20 @@ def _places(text: str) -> list[str]:
     return places
 
 
-def _is_local_place(place: str, index: Index) -> bool:
-    """A district or town a plan talks about (台山, 新会): mentioned twice or more in one plan."""
+def _plans_naming(place: str, index: Index) -> list[str]:
+    """Plans that talk about a district or town (台山, 新会): they name it twice or more."""
     name = place[:-1] if place.endswith(("市", "县")) else place
-    return any(plan.text.count(name) >= 2 for plan in index.plans.values())
+    return [plan.plan_id for plan in index.plans.values() if plan.text.count(name) >= 2]
 
 
 def plan_ids_for(index: Index, cities: tuple[str, ...]) -> set[str]:
     return {p.plan_id for p in index.plans.values() if p.city in cities}
 
 
-def local_plans(query: Query, index: Index) -> set[str]:
-    """Plans whose text names a district or town the question mentions."""
-    found = set()
-    for place in _places(query.text):
-        name = place[:-1] if place.endswith(("市", "县")) else place
-        for plan in index.plans.values():
-            if plan.text.count(name) >= 2 and not city_names(index).resolve(place):
-                found.add(plan.plan_id)
-    return found
-
-
 def retrieve(index: Index, query: Query, k: int = 5, city: str | None = None) -> list[Passage]:
     """Top-k passages for the query, restricted to the named (or given) cities."""
     cities = (city,) if city else query.cities
-    allowed = plan_ids_for(index, cities) if cities else local_plans(query, index)
+    allowed = plan_ids_for(index, cities) if cities else set(query.local_plans)
     mask = np.array([not allowed or c.plan_id in allowed for c in index.chunks])
     n = len(index.chunks)
 
