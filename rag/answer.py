@@ -14,7 +14,7 @@ from functools import lru_cache
 from .chunk import Chunk
 from .errors import UserError
 from .index import Index, lexical_tokens
-from .indicators import find_indicators_tolerant
+from .indicators import find_indicators_tolerant, indicator_mentions
 from .retrieve import Passage, Query, city_names, parse_question, retrieve
 from .targets import UNITS, Target, read_targets
 
@@ -163,20 +163,14 @@ GENERIC = frozenset("全市 我市 全县 城市 目标 规模 计划 方案 要
 
 def _modifiers(query: Query, index: Index) -> list[str]:
     """Words narrowing the indicator ("海上风电装机" -> 海上) that a matching target sentence must contain."""
-    from .indicators import _SYNONYMS
-
-    topic = query.topic.lower()
-    for synonym, _ in _SYNONYMS:
-        at = topic.find(synonym)
-        if at > 0:
-            before = re.sub(r"20\d{2}年?|十[四五]五|[的年到至在和与、,，：:？?\s]", " ", topic[:at]).split()
-            if not before:
-                return []
-            word = lexical_tokens(before[-1])[-1:] if lexical_tokens(before[-1]) else []
-            # a narrowing word is one plans use ("海上"); chat filler ("以后") is not
-            return [w for w in word if len(w) >= 2 and w not in GENERIC and re.fullmatch(r"[\u4e00-\u9fff]+", w)
-                    and any(w in plan.text for plan in index.plans.values())]
-    return []
+    mentions = indicator_mentions(query.topic)
+    if not mentions:
+        return []
+    before = re.sub(r"20\d{2}年?|十[四五]五|[的年到至在和与、,，：:？?\s]", " ", query.topic[: mentions[0][0]].lower()).split()
+    word = lexical_tokens(before[-1])[-1:] if before else []
+    # a narrowing word is one plans use ("海上"); chat filler ("以后") is not
+    return [w for w in word if len(w) >= 2 and w not in GENERIC and re.fullmatch(r"[\u4e00-\u9fff]+", w)
+            and any(w in plan.text for plan in index.plans.values())]
 
 
 def _spans(rows: list[Target]) -> list[tuple[str, int, int]]:

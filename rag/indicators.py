@@ -112,6 +112,9 @@ _SYNONYMS = sorted(
     ((s.lower(), c) for c, syns in INDICATORS.items() for s in (c, *syns, *ENGLISH.get(c, ()))),
     key=lambda sc: -len(sc[0]),
 )
+_CANONICAL: dict[str, str] = {}  # synonym -> canonical, longest first; a synonym listed twice keeps its first owner
+for _synonym, _canonical in _SYNONYMS:
+    _CANONICAL.setdefault(_synonym, _canonical)
 
 
 def canonical_of(text: str) -> str | None:
@@ -120,23 +123,30 @@ def canonical_of(text: str) -> str | None:
     return found[0] if found else None
 
 
+def longest_matches(text: str, words, accept=None) -> list[tuple[int, int, str]]:
+    """(start, end, word) for each occurrence of `words` in `text`, longest word first, none overlapping.
+
+    Shared by indicator and city matching; `accept(start, end, word)` may veto an occurrence.
+    """
+    taken: list[tuple[int, int, str]] = []
+    for word in sorted(words, key=len, reverse=True):
+        for match in re.finditer(re.escape(word), text) if word else ():
+            start, end = match.span()
+            if accept and not accept(start, end, word):
+                continue
+            if not any(s < end and start < e for s, e, _ in taken):
+                taken.append((start, end, word))
+    return sorted(taken)
+
+
+def indicator_mentions(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, canonical) of every indicator `text` names (case-insensitive), in text order."""
+    return [(s, e, _CANONICAL[w]) for s, e, w in longest_matches(text.lower(), _CANONICAL)]
+
+
 def find_indicators(text: str) -> list[str]:
     """Every canonical indicator `text` names, in order of first mention."""
-    text = text.lower()
-    hits: list[tuple[int, str]] = []
-    taken: list[tuple[int, int]] = []
-    for synonym, canonical in _SYNONYMS:
-        for match in re.finditer(re.escape(synonym), text):
-            span = match.span()
-            if any(s < span[1] and span[0] < e for s, e in taken):
-                continue
-            taken.append(span)
-            hits.append((span[0], canonical))
-    seen: list[str] = []
-    for _, canonical in sorted(hits):
-        if canonical not in seen:
-            seen.append(canonical)
-    return seen
+    return list(dict.fromkeys(canonical for _, _, canonical in indicator_mentions(text)))
 
 
 def find_indicators_tolerant(text: str) -> list[str]:

@@ -16,6 +16,7 @@ from .chunk import Chunk
 from .corpus import Plan, short_city_name
 from .errors import UserError
 from .index import Index, _jieba, lexical_tokens
+from .indicators import longest_matches
 from .normalize import to_simplified
 from .targets import FIVE_YEAR_END
 
@@ -80,21 +81,14 @@ class CityNames:
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, full city name) of every city mention, in order."""
-        found: list[tuple[int, int, str]] = []
         lowered = text.lower()
-        taken: list[tuple[int, int]] = []
-        for alias in sorted(self.aliases, key=len, reverse=True):
-            for match in re.finditer(re.escape(alias), lowered):
-                span = match.span()
-                if alias.isascii() and not _word_bounded(lowered, span):
-                    continue
-                if "天津市" in lowered[max(0, span[0] - 1) : span[1] + 1] and alias.startswith("津市"):
-                    continue
-                if any(s < span[1] and span[0] < e for s, e in taken):
-                    continue
-                taken.append(span)
-                found.append((span[0], span[1], self.aliases[alias]))
-        return sorted(found)
+
+        def accept(start: int, end: int, alias: str) -> bool:
+            if alias.isascii() and not _word_bounded(lowered, (start, end)):
+                return False  # "jiangmen" inside a longer word
+            return not (alias.startswith("津市") and "天津市" in lowered[max(0, start - 1) : end + 1])
+
+        return [(s, e, self.aliases[alias]) for s, e, alias in longest_matches(lowered, self.aliases, accept)]
 
 
 def _word_bounded(text: str, span: tuple[int, int]) -> bool:

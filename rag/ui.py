@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .errors import UserError
-from .indicators import INDICATORS
+from .indicators import indicator_mentions
 from .normalize import to_simplified
 from .sections import section_at, split_sections
 from .targets import FIVE_YEAR_END
@@ -174,7 +174,6 @@ FILLER = re.compile(
     r"如果是|看看|看|对于|关于|请问|方面|年份|年|中|里|"
     r"[\s，,。．.？?！!、：:；;“”\"'‘’（）()]"
 )
-_SYNONYMS = sorted({s for canonical, syns in INDICATORS.items() for s in (canonical, *syns)}, key=len, reverse=True)
 
 
 @dataclass(frozen=True)
@@ -197,28 +196,10 @@ def _aliases(city_names) -> dict[str, str]:
     return aliases
 
 
-def _non_overlapping(text: str, words: Iterable[str]) -> list[tuple[int, int, str]]:
-    """Occurrences of `words` (longest first wins), in text order."""
-    taken: list[tuple[int, int, str]] = []
-    for word in sorted(words, key=len, reverse=True):
-        if not word:
-            continue
-        for match in re.finditer(re.escape(word), text):
-            if not any(s < match.end() and match.start() < e for s, e, _ in taken):
-                taken.append((match.start(), match.end(), word))
-    return sorted(taken)
-
-
 def _city_slots(text: str, aliases: dict[str, str]) -> list[_Slot]:
-    lowered = text.lower()
-    slots = []
-    for start, end, alias in _non_overlapping(lowered, aliases):
-        if alias.isascii() and (start and lowered[start - 1].isalpha() or end < len(lowered) and lowered[end].isalpha()):
-            continue  # "jiangmen" inside a longer word
-        if alias.startswith("津市") and "天津市" in lowered[max(0, start - 1) : end + 1]:
-            continue  # 天津市 is not 津市市
-        slots.append(_Slot(start, end, text[start:end]))
-    return slots
+    from .retrieve import CityNames
+
+    return [_Slot(s, e, text[s:e]) for s, e, _ in CityNames(aliases).spans(text)]
 
 
 def _year_slots(text: str) -> list[_Slot]:
@@ -230,7 +211,7 @@ def _year_slots(text: str) -> list[_Slot]:
 
 
 def _indicator_slots(text: str) -> list[_Slot]:
-    return [_Slot(s, e, text[s:e]) for s, e, _ in _non_overlapping(text, _SYNONYMS)]
+    return [_Slot(s, e, text[s:e]) for s, e, _ in indicator_mentions(text)]
 
 
 def _substitute(question: str, old: list[_Slot], new: list[_Slot], insert_at: int) -> str:
