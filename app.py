@@ -73,7 +73,7 @@ def load_or_build(settings: Settings):
 def build_app(index):
     import gradio as gr
 
-    from rag.answer import all_targets, ask
+    from rag.answer import ask
     from rag.normalize import to_simplified
     from rag.retrieve import city_names
     from rag.targets import filter_targets
@@ -86,7 +86,7 @@ def build_app(index):
     names = city_names(index)
     plans = list(index.plans.values())
     cities = [p.city for p in plans]
-    targets = all_targets(index)
+    targets = index.targets
     years = sorted({t.year for t in targets})
     export_dir = Path(tempfile.mkdtemp(prefix="rag-ui-"))
     ask_lock = threading.Lock()  # the embedding model's tokenizer is not safe to share between threads

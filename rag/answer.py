@@ -9,14 +9,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from .chunk import Chunk
 from .errors import UserError
 from .index import Index, lexical_tokens
 from .indicators import find_indicators_tolerant, indicator_mentions
 from .retrieve import Passage, Query, city_names, parse_question, retrieve
-from .targets import UNITS, Target, read_targets
+from .targets import UNITS, Target
 
 COMPARE = re.compile(r"各城市|各市|各地|哪个城市|哪些城市|哪座城市|哪几个城市|所有城市|几个城市|五个城市|对比|比较|相比|排名|最高|最低|最多|最少|which cit|compare|all cities", re.I)
 HIGHEST = re.compile(r"最高|最多|最大|highest|most", re.I)
@@ -77,17 +76,6 @@ def ask(index: Index, question: str, city: str | None = None, k: int = 5) -> Ans
 # ---------------------------------------------------------------- targets
 
 
-def all_targets(index: Index) -> list[Target]:
-    return _targets_at(str(index.targets_db))
-
-
-@lru_cache(maxsize=4)
-def _targets_at(path: str) -> list[Target]:
-    from pathlib import Path
-
-    return read_targets(Path(path))
-
-
 def describe(target: Target, title: str) -> str:
     """南昌市：到2025年，非化石能源消费比重达到15%（《南昌市碳达峰实施方案》一、总体要求 > (三)主要目标）"""
     where = f"（《{title}》{target.section}）"
@@ -97,7 +85,7 @@ def describe(target: Target, title: str) -> str:
 
 
 def _target_answer(index, query: Query, cities, indicators, comparing, k) -> Answer:
-    targets = all_targets(index)
+    targets = index.targets
     titles = {p.plan_id: p.title for p in index.plans.values()}
     modifiers = _modifiers(query, index)
     wanted = [t for t in targets if t.canonical in indicators and all(m in t.sentence for m in modifiers)]

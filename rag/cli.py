@@ -13,7 +13,6 @@ User errors print one sentence to stderr and exit with status 2.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import warnings
@@ -160,10 +159,9 @@ def format_text(result) -> str:
 
 
 def _targets(args, settings: Settings) -> int:
-    from .answer import all_targets
     from .index import load_index
     from .retrieve import city_names
-    from .targets import filter_targets
+    from .targets import filter_targets, write_csv
 
     index = load_index(settings)
     city = None
@@ -171,7 +169,7 @@ def _targets(args, settings: Settings) -> int:
         city = city_names(index).resolve(args.city)
         if not city:
             raise UserError(f"未知城市：{args.city}。语料中有：{'、'.join(p.city for p in index.plans.values())}")
-    rows = filter_targets(all_targets(index), city=city, year=args.year, indicator=args.indicator)
+    rows = filter_targets(index.targets, city=city, year=args.year, indicator=args.indicator)
     if args.json:
         print(json.dumps({"targets": [t.to_dict() for t in rows]}, ensure_ascii=False, indent=1))
     elif args.csv:
@@ -181,18 +179,6 @@ def _targets(args, settings: Settings) -> int:
             print(f"{t.city}\t{t.year}\t{t.canonical}\t{t.indicator}\t{t.value_text()}")
         print(f"共 {len(rows)} 条。", file=sys.stderr)
     return 0
-
-
-CSV_COLUMNS = ("city", "year", "canonical", "indicator", "value", "unit", "qualifier", "baseline_year", "direction",
-               "qualitative", "section", "sentence", "plan_id", "char_start", "char_end")
-
-
-def write_csv(stream, rows) -> None:
-    writer = csv.writer(stream)
-    writer.writerow(CSV_COLUMNS)
-    for t in rows:
-        data = t.to_dict()
-        writer.writerow([data[c] for c in CSV_COLUMNS])
 
 
 def _eval_targets(args, settings: Settings) -> int:

@@ -40,13 +40,12 @@ def comparable(text: str) -> str:
 
 
 def evaluate_targets(settings: Settings, gold_path: Path | None = None) -> dict:
-    from .answer import all_targets
     from .index import load_index
 
     gold_path = gold_path or EVALS / "targets_gold.jsonl"
     gold_rows = _read_jsonl(gold_path)
     index = load_index(settings)
-    predicted = all_targets(index)
+    predicted = index.targets
 
     def key(city, year, canonical, value, unit):
         return (city, int(year), canonical, round(float(value), 4), unit)
@@ -318,9 +317,11 @@ def check_baseline(report: dict, path: Path) -> tuple[bool, list[str]]:
 
 
 def _read_jsonl(path: Path) -> list[dict]:
+    """rag.index.read_jsonl, with its failures told to the user."""
+    from .index import read_jsonl
+
     try:
-        with open(path, encoding="utf-8") as rows:
-            return [json.loads(line) for line in rows if line.strip()]
+        return read_jsonl(path)
     except FileNotFoundError:
         raise UserError(f"文件不存在：{path}") from None
     except json.JSONDecodeError as exc:

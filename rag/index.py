@@ -82,9 +82,12 @@ class Index:
         df = Counter(w for c in self.chunks for w in set(lexical_tokens(c.search_text())))
         return {w: math.log(1 + len(self.chunks) / n) for w, n in df.items()}
 
-    @property
-    def targets_db(self) -> Path:
-        return self.path / "targets.sqlite"
+    @cached_property
+    def targets(self) -> list:
+        """The targets table (rag.targets.Target rows), read once."""
+        from .targets import read_targets
+
+        return read_targets(self.path / "targets.sqlite")
 
 
 # ---------------------------------------------------------------- tokens
@@ -295,8 +298,8 @@ def load_index(settings: Settings, check_corpus: bool = True) -> Index:
         if current_print != manifest.corpus_fingerprint:
             raise IndexUnusable(f"语料（{settings.corpus_dir}）已在建索引后更改，索引已过期。请运行 rag build 重建索引")
     try:
-        plans = {row["plan_id"]: Plan(**row) for row in _read_jsonl(path / "plans.jsonl")}
-        chunks = [Chunk(**row) for row in _read_jsonl(path / "chunks.jsonl")]
+        plans = {row["plan_id"]: Plan(**row) for row in read_jsonl(path / "plans.jsonl")}
+        chunks = [Chunk(**row) for row in read_jsonl(path / "chunks.jsonl")]
         vectors = faiss.read_index(str(path / "vectors.faiss"))
         bm25 = bm25s.BM25.load(str(path / "bm25"))
     except Exception as exc:
@@ -306,6 +309,6 @@ def load_index(settings: Settings, check_corpus: bool = True) -> Index:
     return Index(manifest, plans, chunks, vectors, bm25, path.resolve(), settings)
 
 
-def _read_jsonl(path: Path) -> list[dict]:
+def read_jsonl(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as rows:
         return [json.loads(line) for line in rows if line.strip()]

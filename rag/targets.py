@@ -10,6 +10,7 @@ subject. Headline indicators a plan states without a number ("确保完成省下
 """
 from __future__ import annotations
 
+import csv
 import json
 import re
 import sqlite3
@@ -361,3 +362,17 @@ def filter_targets(
             continue
         out.append(t)
     return out
+
+
+# ---------------------------------------------------------------- export
+
+CSV_COLUMNS = ("city", "year", "canonical", "indicator", "value", "unit", "qualifier", "baseline_year", "direction",
+               "qualitative", "section", "sentence", "plan_id", "char_start", "char_end")
+
+
+def write_csv(stream, rows) -> None:
+    writer = csv.writer(stream)
+    writer.writerow(CSV_COLUMNS)
+    for t in rows:
+        data = t.to_dict()
+        writer.writerow([data[c] for c in CSV_COLUMNS])

@@ -350,12 +350,11 @@ def ask_dict(index, question, city) -> dict:
 
 def targets_dict(index, city=None, year=None, indicator=None) -> dict:
     """The /targets endpoint: {"targets": [...]} filtered like `rag targets`, or {"error": "..."}."""
-    from .answer import all_targets
     from .targets import filter_targets
 
     try:
         rows = filter_targets(
-            all_targets(index),
+            index.targets,
             city=resolve_city(index, city),
             year=parse_year(year),
             indicator=(str(indicator).strip() or None) if indicator is not None else None,
@@ -397,7 +396,7 @@ def _part(path: Path) -> Path:
 
 def write_targets_csv(path: Path, targets) -> Path:
     """CSV exactly as `rag targets --csv`, in UTF-8 with a BOM so Excel reads the Chinese."""
-    from .cli import write_csv
+    from .targets import write_csv
 
     path = Path(path)
     tmp = _part(path)
@@ -411,7 +410,7 @@ def write_targets_xlsx(path: Path, targets) -> Path:
     """The same columns as the CSV, with Chinese headers, as an Excel workbook."""
     from openpyxl import Workbook
 
-    from .cli import CSV_COLUMNS
+    from .targets import CSV_COLUMNS
 
     path = Path(path)
     book = Workbook()

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from apphelpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, running_app
-from rag.cli import CSV_COLUMNS
+from rag.targets import CSV_COLUMNS
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 

@@ -1,5 +1,5 @@
 """Target extraction, lookup and answers on the real corpus."""
-from rag.answer import all_targets, ask
+from rag.answer import ask
 from rag.targets import extract_targets, filter_targets
 
 
@@ -40,7 +40,7 @@ def test_qualitative_target_quotes_commitment(plans):
 
 
 def test_lookup_by_synonym(index):
-    found = filter_targets(all_targets(index), city="江门市", indicator="非化石能源占比")
+    found = filter_targets(index.targets, city="江门市", indicator="非化石能源占比")
     assert {t.year: t.value for t in found} == {2025: 32.0, 2030: 35.0}
 
 

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from rag.answer import all_targets, ask
+from rag.answer import ask
 from rag.chunk import Chunk
-from rag.cli import CSV_COLUMNS
+from rag.targets import CSV_COLUMNS
 from rag.errors import UserError
 from rag.retrieve import Passage, city_names
 from rag.ui import (
@@ -167,7 +167,7 @@ def test_targets_dict_filters_and_reports_bad_input(index):
     rows = targets_dict(index, "南昌", 2025, "")["targets"]
     assert rows and {r["city"] for r in rows} == {"南昌市"} and {r["year"] for r in rows} == {2025}
     assert targets_dict(index, "南昌市", "2025年", "")["targets"] == rows
-    assert len(targets_dict(index, "", "", "")["targets"]) == len(all_targets(index))
+    assert len(targets_dict(index, "", "", "")["targets"]) == len(index.targets)
     fossil = targets_dict(index, "全部", None, "非化石能源")["targets"]
     assert {r["city"] for r in fossil if r["canonical"] == "非化石能源消费比重"} == {p.city for p in index.plans.values()}
     assert all(r["canonical"] == "非化石能源消费比重" or "非化石能源" in r["sentence"] for r in fossil)
@@ -184,7 +184,7 @@ def test_parse_year():
 
 
 def test_csv_has_bom_header_and_rows(index, tmp_path):
-    rows = all_targets(index)
+    rows = index.targets
     path = write_targets_csv(tmp_path / "t.csv", rows)
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -196,7 +196,7 @@ def test_csv_has_bom_header_and_rows(index, tmp_path):
 def test_xlsx_has_header_and_rows(index, tmp_path):
     from openpyxl import load_workbook
 
-    rows = all_targets(index)
+    rows = index.targets
     sheet = load_workbook(write_targets_xlsx(tmp_path / "t.xlsx", rows)).active
     values = list(sheet.values)
     assert values[0][0] == "城市" and len(values[0]) == len(CSV_COLUMNS)
@@ -205,7 +205,7 @@ def test_xlsx_has_header_and_rows(index, tmp_path):
 
 
 def test_targets_frame_and_chart(index):
-    targets = all_targets(index)
+    targets = index.targets
     frame = targets_frame(targets)
     assert len(frame) == len(targets) and frame["数值"].dtype.kind == "f"
     chart, caption = chart_frame(targets, "非化石能源消费比重", "2025")
