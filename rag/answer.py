@@ -266,7 +266,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 def _passage_answer(index: Index, query: Query, city: str | None, k: int) -> Answer:
     """Quote the sentence that best covers the question, judged with its neighbours."""
     passages = retrieve(index, query, k, city=city)
-    weights = _idf(index)
+    weights = index.idf
     words = [w for w in dict.fromkeys(lexical_tokens(query.topic)) if len(w) > 1 or w.isdigit()]
     total = sum(weights.get(w, _max_idf(index)) for w in words) or 1.0
 
@@ -277,7 +277,7 @@ def _passage_answer(index: Index, query: Query, city: str | None, k: int) -> Ans
     # a number answers a "how much" question only next to the question's most specific known word
     known = [w for w in words if w in weights and w not in UNITS and not re.search(r"\d", w)]
     required = max(known, key=weights.get) if QUANTITY.search(query.text) and known else None
-    best = (0.0, 0.0, None, (0, 0))
+    best = (0.0, 0.0, None, (0, 0), 0)
     for passage in passages:
         text = passage.chunk.text
         spans = split_sentences(text)
@@ -294,22 +294,19 @@ def _passage_answer(index: Index, query: Query, city: str | None, k: int) -> Ans
             score += 0.25 if any(shape.search(sentence) for shape in wanted) else 0.0
             score += 0.05 / passage.rank
             if score > best[0]:
-                best = (score, max(own, near), passage, (start, end))
-    _, covered, passage, (start, end) = best
+                following = spans[i + 1][1] if i + 1 < len(spans) else end
+                best = (score, max(own, near), passage, (start, end), following)
+    _, covered, passage, (start, end), following = best
     if passage is None or covered < index.settings.min_coverage:
         return Answer(query.original, "", False, passages, mode="none", note="在方案中没有找到与问题相关的内容。")
-    if len(passage.chunk.text[start:end].strip()) < 16 and end < len(passage.chunk.text):
+    if len(passage.chunk.text[start:end].strip()) < 16:
         # a short lead-in ("推进大宗固体废物综合利用。") says little: quote the sentence it introduces too
-        end = next((e for s_, e in split_sentences(passage.chunk.text) if s_ >= end), end)
+        end = following
     sentence = passage.chunk.text[start:end]
     if QUANTITY.search(query.text) and not re.search(r"\d", sentence):
         return Answer(query.original, "", False, passages, mode="none", note="方案中没有找到相关的具体数值。")
     offset = passage.chunk.char_start + start
     return Answer(query.original, sentence.strip(), True, passages, [], "passage", [(passage.chunk.plan_id, offset, offset + len(sentence))])
-
-
-def _idf(index: Index) -> dict[str, float]:
-    return index.idf
 
 
 def _max_idf(index: Index) -> float:

@@ -20,7 +20,8 @@ from .indicators import longest_matches
 from .normalize import to_simplified
 from .targets import FIVE_YEAR_END
 
-YEAR = re.compile(r"(20\d{2})\s*年?")
+# a year in a question: 2030 / 2030年 / 2025年底 / “十四五”末 (a five-year plan stands for its final year)
+QUESTION_YEAR = re.compile(r"(20\d{2})\s*年?(?:底|前|末)?|“?(十四五|十五五)”?(?:期间|末|时期)?")
 
 
 @dataclass(frozen=True)
@@ -117,8 +118,7 @@ def parse_question(question: str, index: Index, max_chars: int = 500) -> Query:
         local += [p for p in naming if p not in local]
         if not naming:
             unknown.append(place)
-    years = [int(y) for y in YEAR.findall(text)]
-    years += [year for word, year in FIVE_YEAR_END.items() if word in text]
+    years = [int(m.group(1)) if m.group(1) else FIVE_YEAR_END[m.group(2)] for m in QUESTION_YEAR.finditer(text)]
     return Query(question, text, topic.strip() or text, cities, tuple(unknown), tuple(local), tuple(dict.fromkeys(years)))
 
 

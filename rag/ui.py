@@ -14,6 +14,7 @@ from typing import Iterable
 
 from .errors import UserError
 from .indicators import indicator_mentions
+from .retrieve import QUESTION_YEAR, CityNames
 from .normalize import to_simplified
 from .sections import section_at, split_sections
 from .targets import FIVE_YEAR_END
@@ -168,7 +169,6 @@ def plan_reader_html(plan) -> str:
 
 # ---------------------------------------------------------------- follow-up questions
 
-YEAR_WORDS = re.compile(r"(20\d{2})\s*年?(?:底|前|末)?|“?(十四五|十五五)”?(?:期间|末|时期)?")
 FILLER = re.compile(
     r"那么|那|呢|吗|嘛|呀|啊|吧|又|再|也|还有|的|是|有|多少|几|怎么样|怎样|如何|情况|目标|要求|换成|改成|换|"
     r"如果是|看看|看|对于|关于|请问|方面|年份|年|中|里|"
@@ -197,14 +197,12 @@ def _aliases(city_names) -> dict[str, str]:
 
 
 def _city_slots(text: str, aliases: dict[str, str]) -> list[_Slot]:
-    from .retrieve import CityNames
-
     return [_Slot(s, e, text[s:e]) for s, e, _ in CityNames(aliases).spans(text)]
 
 
 def _year_slots(text: str) -> list[_Slot]:
     slots = []
-    for match in YEAR_WORDS.finditer(text):
+    for match in QUESTION_YEAR.finditer(text):
         year = match.group(1) or str(FIVE_YEAR_END[match.group(2)])
         slots.append(_Slot(match.start(), match.end(), f"{year}年"))
     return slots
