@@ -116,7 +116,7 @@ def _realign(run: str, end: str, left: str = "", right: str = "") -> str:
     The characters at either end lost a byte. The last one is rebuilt exactly
     when its trail byte survived as an ASCII character. Otherwise a lost
     character is restored only when just one candidate completes a dictionary
-    word of three or more characters with known text on both sides of it
+    word of three or more characters that also holds text really on the page
     ("地?zé)崮?、" -> 地热能); guessing more would put words into a plan that
     it does not contain.
     """
@@ -125,30 +125,22 @@ def _realign(run: str, end: str, left: str = "", right: str = "") -> str:
         middle = data[1:-1].decode("gbk") if len(data) >= 2 else ""
     except (UnicodeEncodeError, UnicodeDecodeError):
         return ""
-    if not end.startswith("?"):
-        return _complete(left, [bytes([lead, data[0]]) for lead in range(0x81, 0xFF)], middle, _decode(bytes([data[-1], ord(end)])), right)
-    trails = [bytes([data[-1], t]) for t in range(0x40, 0xFF) if t != 0x7F]
-    return _complete(left, [bytes([lead, data[0]]) for lead in range(0x81, 0xFF)], middle, trails, right)
+    firsts = _candidates(bytes([lead, data[0]]) for lead in range(0x81, 0xFF))
+    if not end.startswith("?"):  # the last character's trail byte survived
+        last = _decode(bytes([data[-1], ord(end)]))
+        return _settle(left, firsts, middle + last + right) + middle + last
+    lasts = _candidates(bytes([data[-1], trail]) for trail in range(0x40, 0xFF) if trail != 0x7F)
+    if middle:  # recovered text in between: the two ends are settled independently
+        first = _settle(left, firsts, middle + right)
+        return first + middle + _settle(left + first + middle, lasts, right)
+    return _settle(left, firsts, right, lasts)  # touching: settled together
 
 
-def _complete(left: str, firsts: list[bytes], middle: str, last, right: str) -> str:
-    """middle, plus the lost first (and last, when `last` is a candidate list) character if a word settles it.
-
-    With recovered text in between, the two ends are settled independently;
-    touching each other they must be settled together.
-    """
-    first_options = [c for c in map(_decode, firsts) if c]
-    last_options = [c for c in map(_decode, last) if c] if isinstance(last, list) else None
-    if last_options is None:
-        return _settle(left, first_options, middle + last + right, []) + middle + last
-    if middle:
-        first = _settle(left, first_options, middle + right, [])
-        return first + middle + _settle(left + first + middle, last_options, right, [])
-    pair = _settle(left, first_options, right, last_options)
-    return pair
+def _candidates(raws) -> list[str]:
+    return [c for c in map(_decode, raws) if c]
 
 
-def _settle(before: str, options: list[str], after: str, second: list[str]) -> str:
+def _settle(before: str, options: list[str], after: str, second: list[str] = ()) -> str:
     """The one option (or pair of adjacent options) that dictionary words vouch for; "" when none or several tie."""
     position = len(before)
     guessed = {position, position + 1} if second else {position}
