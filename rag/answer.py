@@ -14,7 +14,7 @@ from .chunk import Chunk
 from .errors import UserError
 from .index import Index, lexical_tokens
 from .indicators import find_indicators_tolerant, indicator_mentions
-from .retrieve import Passage, Query, city_names, parse_question, retrieve
+from .retrieve import Passage, Query, place_names, parse_question, retrieve
 from .targets import UNITS, Target
 
 COMPARE = re.compile(r"各城市|各市|各地|哪个城市|哪些城市|哪座城市|哪几个城市|所有城市|几个城市|五个城市|对比|比较|相比|排名|最高|最低|最多|最少|which cit|compare|all cities", re.I)
@@ -50,9 +50,9 @@ def ask(index: Index, question: str, city: str | None = None, k: int = 5) -> Ans
     if k < 1 or k > 50:
         raise UserError("--k 必须在 1 到 50 之间。")
     if city and city.strip() not in ("", "全部", "all"):
-        resolved = city_names(index).resolve(city)
+        resolved = place_names(index).resolve(city)
         if not resolved:
-            known = "、".join(p.city for p in index.plans.values())
+            known = "、".join(p.label for p in index.plans.values())
             raise UserError(f"未知城市：{city}。语料中有这些城市的方案：{known}")
         city = resolved
     else:
@@ -118,7 +118,7 @@ def _target_answer(index, query: Query, cities, indicators, comparing, k) -> Ans
 
 
 def _compare_targets(index, query, cities, indicators, wanted, years, titles, k) -> Answer:
-    cities = cities or tuple(p.city for p in index.plans.values())
+    cities = cities or tuple(p.label for p in index.plans.values())
     if not years:
         present = sorted({t.year for t in wanted if t.city in cities})
         years = {present[0]} if len(present) == 1 else set(present)
@@ -208,7 +208,7 @@ def _mention_answer(index: Index, query: Query, k: int) -> Answer | None:
         for start, end in split_sentences(plan.text):
             if all(word in plan.text[start:end].lower() for word in topic):
                 hits.append((plan.plan_id, start, end))
-                cities.append(plan.city)
+                cities.append(plan.label)
                 break
     topic_text = "、".join(topic)
     if not hits:
@@ -218,7 +218,7 @@ def _mention_answer(index: Index, query: Query, k: int) -> Answer | None:
         chunk = chunk_at(index, plan_id, start)
         if chunk:
             passages.append(Passage(len(passages) + 1, chunk, 1.0, 0.0, 0.0))
-    absent = [p.city for p in index.plans.values() if p.city not in cities]
+    absent = [p.label for p in index.plans.values() if p.label not in cities]
     quotes = [f"{city}（“{_excerpt(index.plans[plan_id].text[start:end], topic[0])}”）" for city, (plan_id, start, end) in zip(cities, hits)]
     answer = f"提到{topic_text}的城市：{'；'.join(quotes)}。" + (f"未提到的：{'、'.join(absent)}。" if absent else "")
     return Answer(query.original, answer, True, passages[: max(k, len(passages))], [], "mention", hits)

@@ -48,7 +48,7 @@ def chunk_plans(plans: list[Plan], settings: ChunkSettings) -> list[Chunk]:
         for section in split_sections(plan.text):
             for text, start in _split_section(plan.text, section, splitter):
                 chunks.append(
-                    Chunk(len(chunks), plan.plan_id, plan.city, plan.title, section.path, text, start, start + len(text))
+                    Chunk(len(chunks), plan.plan_id, plan.label, plan.title, section.path, text, start, start + len(text))
                 )
     return chunks
 

@@ -1,6 +1,9 @@
 """`rag` command line: build the index, ask questions, list targets, run evaluations.
 
-    rag build [--corpus DIR] [--index DIR]
+    rag build [--corpus DIR] [--index DIR] [--strict] [--json]
+    rag add FILE... [--corpus DIR] [--index DIR]
+    rag remove PLAN_ID
+    rag plans [--json]
     rag ask "江门2030年可再生能源装机目标是多少？" [--city 江门] [--k 5] [--json]
     rag ask --batch questions.txt --json
     rag targets --city 南昌 --year 2025 --indicator 非化石能源 --csv
@@ -16,6 +19,7 @@ import argparse
 import json
 import sys
 import warnings
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -54,9 +58,29 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--index", help="索引目录（默认 index/ 或 RAG_INDEX）")
         p.add_argument("--model", help="嵌入模型目录或模型名（默认 RAG_MODEL → ../shared/models/m3e-small → moka-ai/m3e-small）")
 
-    p = sub.add_parser("build", help="清洗语料、分块、向量化并抽取目标，原子地替换索引")
+    p = sub.add_parser("build", help="清洗语料、分块、向量化并抽取目标，原子地替换索引（只向量化有变化的段落）")
     common(p)
+    p.add_argument("--strict", action="store_true", help="有文件被跳过时退出码为 1")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出构建报告")
+    p.add_argument("--force", action="store_true", help="语料未变化也重建")
     p.set_defaults(run=_build)
+
+    p = sub.add_parser("add", help="把方案文件复制进语料目录并更新索引")
+    common(p)
+    p.add_argument("files", nargs="+", metavar="FILE", help=".txt/.md/.html/.pdf/.docx 文件")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出构建报告")
+    p.set_defaults(run=_add)
+
+    p = sub.add_parser("remove", help="从语料和索引中移除一个方案（文件移到 索引目录/removed/）")
+    common(p)
+    p.add_argument("plan_id", help="方案编号（见 rag plans）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出构建报告")
+    p.set_defaults(run=_remove)
+
+    p = sub.add_parser("plans", help="列出已收录的方案及其元数据")
+    common(p)
+    p.add_argument("--json", action="store_true", help='输出 {"plans": [...]}')
+    p.set_defaults(run=_plans)
 
     p = sub.add_parser("ask", help="提问，返回答案与引用")
     common(p)
@@ -103,12 +127,80 @@ def _parser() -> argparse.ArgumentParser:
 def _build(args, settings: Settings) -> int:
     from .index import build_index
 
-    manifest = build_index(settings, progress=True)
-    print(
-        f"索引已建成：{manifest.plans} 个方案，{manifest.chunks} 个段落，{manifest.targets} 条目标，"
-        f"乱码片段 {manifest.mojibake_spans} 处（修复 {manifest.mojibake_repaired} 处），"
-        f"模型 {manifest.model}（{manifest.dims} 维），用时 {manifest.build_seconds} 秒。"
-    )
+    result = build_index(settings, progress=not args.json, force=args.force)
+    return _report(result, args)
+
+
+def _add(args, settings: Settings) -> int:
+    from .index import add_plans
+
+    return _report(add_plans(settings, [Path(f) for f in args.files], progress=not args.json), args)
+
+
+def _remove(args, settings: Settings) -> int:
+    from .index import remove_plan
+
+    result, kept = remove_plan(settings, args.plan_id, progress=not args.json)
+    if not args.json:
+        print(f"已移除方案 {args.plan_id}；原文件已移到 {kept}")
+    return _report(result, args)
+
+
+def _report(result, args) -> int:
+    """The build report: one line per file (or JSON); exit 1 under --strict when a file was skipped."""
+    if getattr(args, "json", False):
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        for line in report_lines(result):
+            print(line)
+    return 1 if getattr(args, "strict", False) and result.skipped else 0
+
+
+STATUS = {"indexed": "收录", "unplaced": "收录（地区未识别）", "skipped": "跳过"}
+
+
+def report_lines(result) -> list[str]:
+    from .places import LEVEL_NAMES
+
+    lines = []
+    for f in result.files:
+        if f.status == "skipped":
+            lines.append(f"[跳过] {f.file}：{f.error}")
+            continue
+        place = f"{f.place}（{LEVEL_NAMES.get(f.level, f.level)}）" if f.place else "地区未知"
+        line = (f"[{STATUS[f.status]}] {f.file} → {place}《{f.title}》 文号 {f.doc_number or '—'} · 签发 {f.issued or '—'} · "
+                f"{f.kind} · {f.chunks} 段 · {f.targets} 条目标 · 修复乱码 {f.repairs} 处")
+        lines.append(line + (f" · 警告：{'；'.join(f.warnings)}" if f.warnings else ""))
+    m = result.manifest
+    skipped = len(result.skipped)
+    if result.unchanged:
+        lines.append(f"语料未变化，索引已是最新：{m.plans} 个方案，{m.chunks} 个段落，{m.targets} 条目标。")
+    else:
+        lines.append(
+            f"索引已建成：{m.plans} 个方案，{m.chunks} 个段落（新向量化 {result.embedded} 个），{m.targets} 条目标，"
+            f"跳过 {skipped} 个文件，模型 {m.model}（{m.dims} 维），用时 {m.build_seconds} 秒。"
+        )
+    return lines
+
+
+def _plans(args, settings: Settings) -> int:
+    from .index import load_index
+
+    index = load_index(settings, check_corpus=False)
+    chunks, targets = Counter(c.plan_id for c in index.chunks), Counter(t.plan_id for t in index.targets)
+    rows = [
+        {"file": p.file, "plan_id": p.plan_id, "place": p.place, "level": p.level, "province": p.province,
+         "parent": p.parent, "title": p.title, "doc_number": p.doc_number, "issued": p.issued, "issuer": p.issuer,
+         "kind": p.kind, "chunks": chunks[p.plan_id], "targets": targets[p.plan_id]}
+        for p in index.plans.values()
+    ]
+    if args.json:
+        print(json.dumps({"plans": rows}, ensure_ascii=False, indent=1))
+        return 0
+    for r in rows:
+        print(f"{r['plan_id']}\t{r['place'] or '—'}\t{r['level'] or '—'}\t《{r['title']}》\t{r['doc_number'] or '—'}\t"
+              f"{r['issued'] or '—'}\t{r['kind']}\t{r['chunks']} 段\t{r['targets']} 条目标\t{r['file']}")
+    print(f"共 {len(rows)} 个方案。", file=sys.stderr)
     return 0
 
 
@@ -160,15 +252,15 @@ def format_text(result) -> str:
 
 def _targets(args, settings: Settings) -> int:
     from .index import load_index
-    from .retrieve import city_names
+    from .retrieve import place_names
     from .targets import filter_targets, write_csv
 
     index = load_index(settings)
     city = None
     if args.city:
-        city = city_names(index).resolve(args.city)
+        city = place_names(index).resolve(args.city)
         if not city:
-            raise UserError(f"未知城市：{args.city}。语料中有：{'、'.join(p.city for p in index.plans.values())}")
+            raise UserError(f"未知城市：{args.city}。语料中有：{'、'.join(p.label for p in index.plans.values())}")
     rows = filter_targets(index.targets, city=city, year=args.year, indicator=args.indicator)
     if args.json:
         print(json.dumps({"targets": [t.to_dict() for t in rows]}, ensure_ascii=False, indent=1))

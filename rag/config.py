@@ -41,6 +41,8 @@ class Settings:
     chunks: ChunkSettings = ChunkSettings()
     lexical_weight: float = 0.3  # share of BM25 in the fused score (dense gets the rest)
     max_question_chars: int = 500
+    # a plan file above this size is refused with the size and the limit (RAG_MAX_FILE_MB)
+    max_file_bytes: int = field(default_factory=lambda: int(float(os.environ.get("RAG_MAX_FILE_MB", "20")) * 1_000_000))
     # a quoted-sentence answer must contain this share of the question's IDF-weighted words
     min_coverage: float = 0.3
 

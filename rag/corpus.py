@@ -1,171 +1,238 @@
-"""Read the plans in `corpus/`: one text, markdown or HTML file per plan.
+"""The plans in a corpus folder: read every file, clean it, detect its metadata.
 
-`corpus/plans.json` describes each file (city, province, title, kind, issue
-date, original file name). A file without an entry is still read: its city
-and title are detected from the text and a warning says so.
+Any .txt/.md/.html/.pdf/.docx file in the folder is a plan. Its metadata
+(place, level, province, title, 文号, signing date, issuer, kind) is detected
+from its own text (`rag.metadata`); an entry in the optional `plans.json`
+overrides what was detected, field by field. A file that cannot be read is
+reported and skipped — one bad file never stops the others — and a file whose
+place cannot be detected is still indexed, under its file name, with a warning.
 """
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import re
-import warnings
-from dataclasses import asdict, dataclass
-from html.parser import HTMLParser
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from .errors import UserError
-from .normalize import NormalizedText, normalize
+from .ingest import FORMATS, UnreadableFile, read_document
+from .metadata import KINDS, detect
+from .normalize import normalize
+from .places import LEVELS
 
 MANIFEST = "plans.json"
-SUFFIXES = (".txt", ".md", ".html", ".htm")
-KINDS = ("实施方案", "征求意见稿", "政策解读")
 
 
 class CorpusError(UserError):
-    """The corpus cannot be read; the message is for the user, in Chinese."""
+    """The corpus as a whole cannot be used (no folder, an invalid plans.json); the message is for the user."""
 
 
 @dataclass(frozen=True)
 class Plan:
     plan_id: str
-    city: str
+    place: str  # the issuing jurisdiction at any level: 湖南省, 岳阳市, 天河区, 万盛经开区 ("" when unknown)
+    level: str  # province / city / county / district / zone
     province: str
     title: str
-    kind: str
-    issued: str
-    source_file: str
-    file: str
+    doc_number: str
+    issued: str  # YYYY-MM-DD, the date signed under the issuer
+    issuer: str
+    kind: str  # 实施方案 / 征求意见稿 / 政策解读 / 新闻报道
+    file: str  # name in the corpus folder
     text: str  # normalized simplified text; citations point into it
-    raw: str  # the page as scraped, kept for reference
+    parent: str = ""  # the prefecture of a county, district or zone
+    source_file: str = ""
     mojibake_spans: int = 0
     mojibake_repaired: int = 0
+    # where each detected fact stands in `text`: (field, start, end)
+    spans: tuple[tuple[str, int, int], ...] = ()
+
+    def __post_init__(self):  # rows read back from JSON carry lists
+        object.__setattr__(self, "spans", tuple((str(f), int(s), int(e)) for f, s, e in self.spans))
+
+    def span_of(self, name: str) -> tuple[int, int] | None:
+        return next(((s, e) for f, s, e in self.spans if f == name), None)
+
+    @property
+    def label(self) -> str:
+        """The name answers use: the place, or the title when the place is unknown."""
+        return self.place or self.title
 
     def metadata(self) -> dict:
         meta = asdict(self)
-        del meta["text"], meta["raw"]
+        del meta["text"], meta["spans"]
         return meta
 
 
-def short_city_name(city: str) -> str:
-    """南昌市 -> 南昌, 津市市 -> 津市, 共青城市 -> 共青城."""
-    return city[:-1] if city.endswith(("市", "县", "区")) and len(city) > 2 else city
+@dataclass
+class FileReport:
+    """One line of the build report."""
+
+    file: str
+    status: str  # indexed / unplaced (indexed under its file name) / skipped
+    plan_id: str = ""
+    place: str = ""
+    level: str = ""
+    title: str = ""
+    doc_number: str = ""
+    issued: str = ""
+    kind: str = ""
+    format: str = ""
+    encoding: str = ""
+    chunks: int = 0
+    targets: int = 0
+    repairs: int = 0
+    warnings: list[str] = field(default_factory=list)
+    error: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
-def load_plans(corpus_dir: Path) -> list[Plan]:
+def plan_files(corpus_dir: Path) -> list[Path]:
+    return sorted(p for p in Path(corpus_dir).iterdir() if p.suffix.lower() in FORMATS and p.is_file() and not p.name.startswith("."))
+
+
+def load_plans(corpus_dir: Path, max_bytes: int | None = None, progress=None) -> tuple[list[Plan], list[FileReport]]:
+    """Every readable plan in the folder, and one report per file (skipped ones included)."""
+    from .config import Settings
+
+    max_bytes = max_bytes or Settings().max_file_bytes
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(f"语料目录不存在：{corpus_dir}")
-    manifest = _read_manifest(corpus_dir)
-    files = sorted(p for p in corpus_dir.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
+    overrides = read_overrides(corpus_dir)
+    files = plan_files(corpus_dir)
     if not files:
-        raise CorpusError(f"语料目录 {corpus_dir} 中没有 .txt/.md/.html 文件")
-    plans = [_load_plan(path, manifest.get(path.name)) for path in files]
-    ids = [p.plan_id for p in plans]
-    duplicates = {i for i in ids if ids.count(i) > 1}
-    if duplicates:
-        raise CorpusError(f"方案编号重复：{', '.join(sorted(duplicates))}，请检查 {MANIFEST}")
-    return plans
+        raise CorpusError(f"语料目录 {corpus_dir} 中没有方案文件（支持 {'、'.join(FORMATS)}）")
+    plans: list[Plan] = []
+    reports: list[FileReport] = []
+    for path in files:
+        report = FileReport(path.name, "skipped")
+        reports.append(report)
+        try:
+            plan = load_plan(path, overrides.get(path.name, {}), max_bytes, report)
+        except UnreadableFile as problem:
+            report.error = str(problem)
+        else:
+            plan = _unique_id(plan, {p.plan_id for p in plans}, report)
+            plans.append(plan)
+            report.status = "indexed" if plan.place else "unplaced"
+            report.plan_id = plan.plan_id
+        if progress:
+            progress(path.name)
+    for name in sorted(set(overrides) - {p.name for p in files}):
+        reports.append(FileReport(name, "skipped", error=f"{MANIFEST} 中有 {name} 的条目，但语料目录中没有这个文件"))
+    return plans, reports
+
+
+def load_plan(path: Path, override: dict, max_bytes: int, report: FileReport | None = None) -> Plan:
+    report = report or FileReport(path.name, "skipped")
+    document = read_document(path, max_bytes)
+    clean = normalize(document.text)
+    if len(clean.text.strip()) < 20:
+        raise UnreadableFile("文件没有正文内容")
+    meta = detect(clean.text)
+    detected = {
+        "plan_id": plan_id_for(path), "place": meta.place, "level": meta.level, "province": meta.province,
+        "parent": meta.parent, "title": meta.title or path.stem, "doc_number": meta.doc_number,
+        "issued": meta.issued, "issuer": meta.issuer, "kind": meta.kind, "source_file": path.name,
+    }
+    values = {**detected, **{k: v for k, v in override.items() if v not in (None, "")}}
+    plan = Plan(
+        **values, file=path.name, text=clean.text,
+        mojibake_spans=clean.mojibake_spans, mojibake_repaired=clean.mojibake_repaired,
+        spans=tuple((k, *v) for k, v in meta.spans.items()),
+    )
+    report.warnings += list(meta.warnings)
+    if not plan.place:
+        report.warnings.append("未能识别发文地区，已按文件名收录；可在 plans.json 中为该文件填写 place")
+    if clean.mojibake_spans > clean.mojibake_repaired:
+        report.warnings.append(f"乱码 {clean.mojibake_spans} 处，其中 {clean.mojibake_spans - clean.mojibake_repaired} 处无法修复已删除")
+    report.__dict__.update(
+        place=plan.place, level=plan.level, title=plan.title, doc_number=plan.doc_number, issued=plan.issued,
+        kind=plan.kind, format=document.format, encoding=document.encoding, repairs=clean.mojibake_repaired,
+    )
+    return plan
+
+
+def plan_id_for(path: Path) -> str:
+    """A stable id from the file name: letters, digits, CJK, - and _ kept."""
+    return re.sub(r"[^\w\u4e00-\u9fff-]+", "_", path.stem).strip("_") or "plan"
+
+
+def _unique_id(plan: Plan, taken: set[str], report: FileReport) -> Plan:
+    if plan.plan_id not in taken:
+        return plan
+    n = 2
+    while f"{plan.plan_id}-{n}" in taken:
+        n += 1
+    report.warnings.append(f"方案编号 {plan.plan_id} 已被其他文件使用，改用 {plan.plan_id}-{n}")
+    return replace(plan, plan_id=f"{plan.plan_id}-{n}")
 
 
 def fingerprint(corpus_dir: Path) -> str:
     """A hash of every file the index is built from, to detect a stale index."""
     digest = hashlib.sha256()
-    for path in sorted(Path(corpus_dir).iterdir()):
-        if path.is_file() and (path.suffix.lower() in SUFFIXES or path.name == MANIFEST):
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
+    corpus_dir = Path(corpus_dir)
+    paths = plan_files(corpus_dir) + ([corpus_dir / MANIFEST] if (corpus_dir / MANIFEST).is_file() else [])
+    for path in paths:
+        digest.update(path.name.encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
-def _read_manifest(corpus_dir: Path) -> dict:
-    path = corpus_dir / MANIFEST
+# ---------------------------------------------------------------- plans.json
+
+# the keys an entry may set, all strings; `city` is the name older corpora used for `place`
+OVERRIDABLE = ("plan_id", "place", "level", "province", "parent", "title", "doc_number", "issued", "issuer", "kind", "source_file")
+LEGACY = {"city": "place"}
+
+
+def read_overrides(corpus_dir: Path) -> dict[str, dict]:
+    """plans.json validated against its schema; any problem is one Chinese sentence naming file, key and type."""
+    path = Path(corpus_dir) / MANIFEST
     if not path.exists():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CorpusError(f"{path} 不是有效的 JSON：{exc}") from exc
+        raise CorpusError(f"{path} 不是有效的 JSON（{_json_problem(exc)}）。请修正或删除该文件后重试") from None
+    except OSError as exc:
+        raise CorpusError(f"无法读取 {path}：{exc.strerror or exc}") from None
+    if not isinstance(data, dict):
+        raise CorpusError(f"{path} 的顶层应是对象（文件名 → 条目），实际是{_type_name(data)}")
+    entries = {}
+    for name, entry in data.items():
+        if not isinstance(entry, dict):
+            raise CorpusError(f"{path} 中 {name} 的条目应是对象，实际是{_type_name(entry)}")
+        clean = {}
+        for key, value in entry.items():
+            key = LEGACY.get(key, key)
+            if key not in OVERRIDABLE:
+                raise CorpusError(f"{path} 中 {name} 的条目有未知字段 {key}（可用字段：{', '.join(OVERRIDABLE)}）")
+            if not isinstance(value, str):
+                raise CorpusError(f"{path} 中 {name} 的字段 {key} 应是字符串，实际是{_type_name(value)}")
+            clean[key] = value.strip()
+        if clean.get("level") and clean["level"] not in LEVELS:
+            raise CorpusError(f"{path} 中 {name} 的 level 应是 {' / '.join(LEVELS)} 之一")
+        if clean.get("kind") and clean["kind"] not in KINDS:
+            raise CorpusError(f"{path} 中 {name} 的 kind 应是 {' / '.join(KINDS)} 之一")
+        if clean.get("issued") and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", clean["issued"]):
+            raise CorpusError(f"{path} 中 {name} 的 issued 应是 YYYY-MM-DD 格式的日期")
+        if "plan_id" in clean and not re.fullmatch(r"[\w\u4e00-\u9fff-]{1,80}", clean["plan_id"]):
+            raise CorpusError(f"{path} 中 {name} 的 plan_id 只能包含字母、数字、汉字、- 和 _")
+        entries[str(name)] = clean
+    return entries
 
 
-def _load_plan(path: Path, entry: dict | None) -> Plan:
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"文件 {path.name} 不是 UTF-8 编码，无法读取（第 {exc.start} 字节附近）") from exc
-    if path.suffix.lower() in (".html", ".htm"):
-        raw = html_to_text(raw)
-    elif path.suffix.lower() == ".md":
-        raw = re.sub(r"^\s{0,3}#{1,6}\s*|^\s*[-*]\s+|[*_`]{1,3}", "", raw, flags=re.M)
-    clean: NormalizedText = normalize(raw)
-    if not clean.text.strip():
-        raise CorpusError(f"文件 {path.name} 没有正文内容")
-    if entry is None:
-        entry = detect_metadata(path, clean.text)
-        warnings.warn(
-            f"{path.name} 在 {MANIFEST} 中没有条目，已从正文识别：城市={entry['city'] or '未知'}，标题={entry['title']}",
-            stacklevel=2,
-        )
-    missing = [k for k in ("plan_id", "city", "title") if not entry.get(k)]
-    if missing:
-        raise CorpusError(f"{MANIFEST} 中 {path.name} 的条目缺少字段：{', '.join(missing)}")
-    return Plan(
-        plan_id=entry["plan_id"],
-        city=entry["city"],
-        province=entry.get("province", ""),
-        title=entry["title"],
-        kind=entry.get("kind", "实施方案"),
-        issued=entry.get("issued", ""),
-        source_file=entry.get("source_file", path.name),
-        file=path.name,
-        text=clean.text,
-        raw=raw,
-        mojibake_spans=clean.mojibake_spans,
-        mojibake_repaired=clean.mojibake_repaired,
-    )
+def _type_name(value) -> str:
+    return {dict: "对象", list: "数组", str: "字符串", int: "整数", float: "数字", bool: "布尔值", type(None): "null"}.get(type(value), "其他类型")
 
 
-TITLE = re.compile(r"《?([\u4e00-\u9fff]{2,8}?(?:市|县|区))(碳达峰[\u4e00-\u9fff]{0,8}?(?:实施方案|行动方案|方案))》?")
+def _json_problem(exc: Exception) -> str:
+    return f"第 {exc.lineno} 行第 {exc.colno} 列" if isinstance(exc, json.JSONDecodeError) else "不是 UTF-8 编码"
 
 
-def detect_metadata(path: Path, text: str) -> dict:
-    """Best guess of city and title from the first plan title found in the text."""
-    match = TITLE.search(text)
-    city = match.group(1) if match else ""
-    title = (match.group(1) + match.group(2)) if match else path.stem
-    kind = "征求意见稿" if "征求意见" in text[:2000] else "政策解读" if "解读" in text[:500] else "实施方案"
-    return {"plan_id": path.stem, "city": city, "province": "", "title": title, "kind": kind, "issued": ""}
-
-
-class _TextExtractor(HTMLParser):
-    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article"}
-    SKIP = {"script", "style", "nav", "header", "footer", "form", "noscript"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.SKIP:
-            self.skipping += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        if tag in self.SKIP and self.skipping:
-            self.skipping -= 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        if not self.skipping:
-            self.parts.append(data)
-
-
-def html_to_text(page: str) -> str:
-    """Visible text of an HTML page, one block per line; scripts and navigation dropped."""
-    parser = _TextExtractor()
-    parser.feed(page)
-    return html.unescape("".join(parser.parts))
+PLAN_FIELDS = tuple(f.name for f in fields(Plan))

@@ -15,8 +15,10 @@ crash at any point leaves the previous index loadable.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import sqlite3
 import re
 import shutil
 import time
@@ -31,7 +33,7 @@ from tqdm import tqdm
 
 from .chunk import Chunk, chunk_plans
 from .config import Settings
-from .corpus import Plan, fingerprint, load_plans
+from .corpus import FileReport, Plan, fingerprint, load_plans, plan_files
 from .errors import UserError
 
 FORMAT_VERSION = 1
@@ -70,24 +72,34 @@ class Index:
     chunks: list[Chunk]
     vectors: object  # faiss.Index
     bm25: object  # bm25s.BM25
-    path: Path
+    targets: list  # rag.targets.Target rows, read at load like everything else
+    path: Path  # the build folder itself (not the `current` link)
     settings: Settings
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return embedder(self.settings.model).encode(texts)
 
     @cached_property
+    def chunk_plans(self) -> np.ndarray:
+        """The plan id of every chunk, for restricting a search to some plans in one vectorised step."""
+        return np.array([c.plan_id for c in self.chunks])
+
+    @cached_property
+    def matrix(self) -> np.ndarray:
+        """The FAISS flat index's own vector storage as a (chunks x dims) array, without a copy."""
+        import faiss
+
+        return faiss.rev_swig_ptr(self.vectors.get_xb(), self.vectors.ntotal * self.vectors.d).reshape(self.vectors.ntotal, self.vectors.d)
+
+    def dense_scores(self, text: str) -> np.ndarray:
+        """Cosine similarity of `text` to every chunk (vectors are normalised)."""
+        return self.matrix @ self.embed([text])[0]
+
+    @cached_property
     def idf(self) -> dict[str, float]:
         """Inverse document frequency of each lexical token over the chunks (for answer selection)."""
         df = Counter(w for c in self.chunks for w in set(lexical_tokens(c.search_text())))
         return {w: math.log(1 + len(self.chunks) / n) for w, n in df.items()}
-
-    @cached_property
-    def targets(self) -> list:
-        """The targets table (rag.targets.Target rows), read once."""
-        from .targets import read_targets
-
-        return read_targets(self.path / "targets.sqlite")
 
 
 # ---------------------------------------------------------------- tokens
@@ -166,45 +178,138 @@ def embedder(model: str) -> Embedder:
     return Embedder(model)
 
 
+# ---------------------------------------------------------------- embedding cache
+
+
+class EmbeddingCache:
+    """Vectors keyed by (model, hash of the chunk's search text), kept beside the builds.
+
+    A rebuild embeds only chunks whose text is new; a corrupt cache is
+    discarded and rebuilt rather than trusted.
+    """
+
+    def __init__(self, path: Path, model: str):
+        self.path, self.model = path, model
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = self._open()
+        except sqlite3.DatabaseError:
+            path.unlink(missing_ok=True)
+            self.db = self._open()
+
+    def _open(self):
+        db = sqlite3.connect(self.path, timeout=30)
+        db.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT, key TEXT, vector BLOB, PRIMARY KEY (model, key))")
+        return db
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def get(self, keys: list[str], dims: int | None) -> dict[str, np.ndarray]:
+        found = {}
+        for start in range(0, len(keys), 500):
+            batch = keys[start : start + 500]
+            rows = self.db.execute(
+                f"SELECT key, vector FROM vectors WHERE model = ? AND key IN ({','.join('?' * len(batch))})",
+                [self.model, *batch],
+            ).fetchall()
+            for key, blob in rows:
+                vector = np.frombuffer(blob, dtype="float32")
+                if dims is None or len(vector) == dims:
+                    found[key] = vector
+        return found
+
+    def put(self, items: dict[str, np.ndarray]) -> None:
+        with self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                [(self.model, k, np.asarray(v, dtype="float32").tobytes()) for k, v in items.items()],
+            )
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def embed_chunks(settings: Settings, chunks: list[Chunk], progress: bool) -> tuple[np.ndarray, int]:
+    """One vector per chunk, from the cache where possible; returns (vectors, how many were embedded)."""
+    cache = EmbeddingCache(Path(settings.index_dir) / "cache" / "embeddings.sqlite", settings.model_id)
+    try:
+        texts = [c.search_text() for c in chunks]
+        keys = [cache.key(t) for t in texts]
+        known = cache.get(list(dict.fromkeys(keys)), None)
+        missing = list(dict.fromkeys(k for k in keys if k not in known))
+        if missing:
+            text_of = dict(zip(keys, texts))
+            fresh = embedder(settings.model).encode([text_of[k] for k in missing], progress=progress)
+            cache.put(dict(zip(missing, fresh)))
+            known.update(zip(missing, fresh))
+        if not chunks:
+            return np.zeros((0, embedder(settings.model).dims), dtype="float32"), 0
+        return np.stack([known[k] for k in keys]).astype("float32"), len(missing)
+    finally:
+        cache.close()
+
+
 # ---------------------------------------------------------------- build
 
 
-def build_index(settings: Settings, progress: bool = True) -> Manifest:
-    """Build everything into a fresh folder, then switch `current` to it."""
+@dataclass
+class BuildResult:
+    manifest: Manifest
+    files: list[FileReport]
+    embedded: int  # chunks embedded by the model in this build (the rest came from the cache)
+    unchanged: bool = False  # the corpus had not changed: nothing was rebuilt
+
+    @property
+    def skipped(self) -> list[FileReport]:
+        return [f for f in self.files if f.status == "skipped"]
+
+    def to_dict(self) -> dict:
+        return {"manifest": asdict(self.manifest), "files": [f.to_dict() for f in self.files],
+                "embedded": self.embedded, "unchanged": self.unchanged}
+
+
+def build_index(settings: Settings, progress: bool = True, force: bool = False) -> BuildResult:
+    """Build everything into a fresh folder, then switch `current` to it.
+
+    Nothing happens when the corpus and settings are those of the current
+    build (unless `force`); otherwise only chunks whose text is new are embedded.
+    """
     import bm25s
     import faiss
 
     from .targets import extract_targets, write_targets
 
     started = time.time()
-    steps = tqdm(total=5, desc="构建索引", unit="步", disable=not progress)
-    steps.set_postfix_str("读取并清洗语料")
-    plans = load_plans(settings.corpus_dir)
-    corpus_print = fingerprint(settings.corpus_dir)
+    root = Path(settings.index_dir)
+    check_writable(root)
+    corpus_print = fingerprint(settings.corpus_dir) if Path(settings.corpus_dir).is_dir() else ""
+    if not force:
+        previous = _current_build(root, settings, corpus_print)
+        if previous:
+            return previous
+    _remove_stale_tmp(root)
+    with tqdm(total=0, desc="读取并清洗语料", unit="个文件", disable=not progress, leave=False) as bar:
+        bar.total = len(plan_files(settings.corpus_dir)) if Path(settings.corpus_dir).is_dir() else 0
+        plans, files = load_plans(settings.corpus_dir, settings.max_file_bytes, progress=lambda _name: bar.update())
+    if not plans:
+        raise IndexUnusable("没有可以收录的方案文件：" + "；".join(f"{f.file}：{f.error}" for f in files if f.error))
     chunks = chunk_plans(plans, settings.chunks)
-    steps.update()
-
-    steps.set_postfix_str(f"向量化 {len(chunks)} 个段落")
-    model = embedder(settings.model)
-    vectors = model.encode([c.search_text() for c in chunks], progress=progress)
-    steps.update()
-
-    steps.set_postfix_str("建立 BM25 词法索引")
+    vectors, embedded = embed_chunks(settings, chunks, progress)
     bm25 = bm25s.BM25()
     bm25.index([lexical_tokens(c.search_text()) for c in chunks], show_progress=False)
-    steps.update()
-
-    steps.set_postfix_str("抽取量化目标")
     targets = [t for plan in plans for t in extract_targets(plan)]
-    steps.update()
+    by_plan = {f.plan_id: f for f in files if f.plan_id}
+    for chunk in chunks:
+        by_plan[chunk.plan_id].chunks += 1
+    for target in targets:
+        by_plan[target.plan_id].targets += 1
 
-    steps.set_postfix_str("写入索引")
-    root = Path(settings.index_dir)
     builds = root / "builds"
     builds.mkdir(parents=True, exist_ok=True)
-    build_id = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+    build_id = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     tmp = builds / f".tmp-{build_id}"
-    shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
         index = faiss.IndexFlatIP(vectors.shape[1])
@@ -213,6 +318,7 @@ def build_index(settings: Settings, progress: bool = True) -> Manifest:
         bm25.save(str(tmp / "bm25"))
         _write_jsonl(tmp / "plans.jsonl", (asdict(p) for p in plans))
         _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
+        _write_jsonl(tmp / "report.jsonl", (f.to_dict() for f in files))
         write_targets(tmp / "targets.sqlite", targets)
         manifest = Manifest(
             format_version=FORMAT_VERSION,
@@ -239,25 +345,65 @@ def build_index(settings: Settings, progress: bool = True) -> Manifest:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _remove_old_builds(root)
-    steps.update()
-    steps.close()
-    return manifest
+    return BuildResult(manifest, files, embedded)
+
+
+def check_writable(root: Path, needed_bytes: int = 50_000_000) -> None:
+    """Fail before any work when the index folder cannot take a build."""
+    if root.exists() and not root.is_dir():
+        raise IndexUnusable(f"索引路径 {root} 已存在且不是目录。请用 --index 指定一个目录")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe = root / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as exc:
+        raise IndexUnusable(f"索引目录 {root} 不可写（{exc.strerror or exc.__class__.__name__}）。请检查权限或用 --index 指定其他目录") from None
+    free = shutil.disk_usage(root).free
+    if free < needed_bytes:
+        raise IndexUnusable(f"索引目录 {root} 所在磁盘剩余空间不足（{free / 1e6:.0f} MB，至少需要 {needed_bytes / 1e6:.0f} MB）")
+
+
+def _current_build(root: Path, settings: Settings, corpus_print: str) -> BuildResult | None:
+    """The current build's result when it was made from this very corpus with these settings."""
+    try:
+        path = root / CURRENT
+        manifest = Manifest(**json.loads((path / "manifest.json").read_text(encoding="utf-8")))
+        files = [FileReport(**row) for row in read_jsonl(path / "report.jsonl")]
+    except (OSError, ValueError, TypeError):
+        return None
+    same = (manifest.format_version == FORMAT_VERSION and manifest.model == settings.model_id
+            and manifest.chunk_size == settings.chunks.size and manifest.chunk_overlap == settings.chunks.overlap
+            and manifest.corpus_fingerprint == corpus_print
+            and manifest.corpus_dir == str(Path(settings.corpus_dir).resolve()))
+    return BuildResult(manifest, files, 0, unchanged=True) if same else None
+
+
+def _remove_stale_tmp(root: Path) -> None:
+    """Half-written builds of a process that is gone (a killed build)."""
+    for tmp in (root / "builds").glob(".tmp-*") if (root / "builds").is_dir() else ():
+        pid = tmp.name.split("-")[-2] if tmp.name.count("-") >= 4 else ""
+        if not (pid.isdigit() and Path(f"/proc/{pid}").exists()):
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _switch_current(root: Path, build: Path) -> None:
     """Atomically point `current` at the new build (rename of a symlink)."""
-    link = root / f".{CURRENT}.tmp"
+    link = root / f".{CURRENT}.tmp-{os.getpid()}"
     if link.is_symlink() or link.exists():
         link.unlink()
     link.symlink_to(Path("builds") / build.name)
     os.replace(link, root / CURRENT)
 
 
-def _remove_old_builds(root: Path) -> None:
+def _remove_old_builds(root: Path, keep: int = 2) -> None:
+    """Keep the current build and the one before it: a reader that resolved the old
+    `current` a moment ago can still finish loading it."""
     current = (root / CURRENT).resolve()
-    for build in (root / "builds").iterdir():
-        if build.resolve() != current and not build.name.startswith(".tmp-"):
-            shutil.rmtree(build, ignore_errors=True)
+    builds = sorted((b for b in (root / "builds").iterdir() if not b.name.startswith(".")), key=lambda b: b.stat().st_mtime)
+    older = [b for b in builds if b.resolve() != current]
+    for build in older[: max(0, len(older) - (keep - 1))]:
+        shutil.rmtree(build, ignore_errors=True)
 
 
 def _write_jsonl(path: Path, rows) -> None:
@@ -274,9 +420,13 @@ def load_index(settings: Settings, check_corpus: bool = True) -> Index:
     import bm25s
     import faiss
 
-    path = Path(settings.index_dir) / CURRENT
-    if not (path / "manifest.json").is_file():
+    from .targets import read_targets
+
+    link = Path(settings.index_dir) / CURRENT
+    if not (link / "manifest.json").is_file():
         raise IndexUnusable(f"索引不存在（{settings.index_dir}）。请先运行：rag build")
+    # resolve once: a build that switches `current` meanwhile does not mix two builds
+    path = link.resolve()
     try:
         raw = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
         manifest = Manifest(**raw)
@@ -302,13 +452,94 @@ def load_index(settings: Settings, check_corpus: bool = True) -> Index:
         chunks = [Chunk(**row) for row in read_jsonl(path / "chunks.jsonl")]
         vectors = faiss.read_index(str(path / "vectors.faiss"))
         bm25 = bm25s.BM25.load(str(path / "bm25"))
+        targets = read_targets(path / "targets.sqlite")
     except Exception as exc:
         raise IndexUnusable(f"索引文件已损坏（{exc.__class__.__name__}）。请运行 rag build 重建索引") from exc
-    if vectors.ntotal != len(chunks) or vectors.d != manifest.dims or len(chunks) != manifest.chunks:
-        raise IndexUnusable("索引文件彼此不一致（段落数或向量维度不符）。请运行 rag build 重建索引")
-    return Index(manifest, plans, chunks, vectors, bm25, path.resolve(), settings)
+    if (vectors.ntotal != len(chunks) or vectors.d != manifest.dims or len(chunks) != manifest.chunks
+            or len(targets) != manifest.targets or len(plans) != manifest.plans):
+        raise IndexUnusable("索引文件彼此不一致（段落、目标或向量数与清单不符）。请运行 rag build 重建索引")
+    return Index(manifest, plans, chunks, vectors, bm25, targets, path, settings)
 
 
 def read_jsonl(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as rows:
         return [json.loads(line) for line in rows if line.strip()]
+
+
+# ---------------------------------------------------------------- growing and shrinking the corpus
+
+
+def add_plans(settings: Settings, paths: list[Path], progress: bool = True) -> BuildResult:
+    """Copy plan files into the corpus and update the index; on any failure the corpus is left as it was."""
+    from .ingest import read_document
+
+    corpus = Path(settings.corpus_dir)
+    if not corpus.is_dir():
+        raise UserError(f"语料目录不存在：{corpus}")
+    problems, copies = [], []
+    for path in map(Path, paths):
+        if not path.is_file():
+            problems.append(f"{path}：文件不存在")
+            continue
+        try:
+            read_document(path, settings.max_file_bytes)
+        except UserError as problem:
+            problems.append(f"{path.name}：{problem}")
+            continue
+        target = corpus / path.name
+        if target.exists():
+            if target.read_bytes() == path.read_bytes():
+                continue  # already there, unchanged
+            problems.append(f"{path.name}：语料中已有同名但内容不同的文件，请先 rag remove 或改名后再添加")
+            continue
+        copies.append((path, target))
+    if problems:
+        raise UserError("未添加任何文件。" + "；".join(problems))
+    check_writable(Path(settings.index_dir))
+    added = []
+    try:
+        for source, target in copies:
+            tmp = target.with_name(f".{target.name}.adding")
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+            added.append(target)
+        return build_index(settings, progress=progress)
+    except BaseException:
+        for target in added:
+            target.unlink(missing_ok=True)
+        raise
+
+
+def remove_plan(settings: Settings, plan_id: str, progress: bool = True) -> tuple[BuildResult, Path]:
+    """Take one plan out of the corpus and the index. Its file is moved (not deleted) to
+    <index>/removed/, so a mistaken removal loses nothing; returns where it went."""
+    from .corpus import MANIFEST, plan_id_for, read_overrides
+
+    corpus = Path(settings.corpus_dir)
+    overrides = read_overrides(corpus) if corpus.is_dir() else {}
+    files = plan_files(corpus) if corpus.is_dir() else []
+    ids = {overrides.get(f.name, {}).get("plan_id") or plan_id_for(f): f for f in files}
+    if plan_id not in ids:
+        known = "、".join(sorted(ids)) or "（无）"
+        raise UserError(f"语料中没有编号为 {plan_id[:80]} 的方案。现有编号：{known}")
+    path = ids[plan_id]
+    check_writable(Path(settings.index_dir))
+    removed = Path(settings.index_dir) / "removed"
+    removed.mkdir(parents=True, exist_ok=True)
+    kept = removed / f"{time.strftime('%Y%m%d-%H%M%S')}-{path.name}"
+    manifest_path = corpus / MANIFEST
+    manifest_before = manifest_path.read_bytes() if manifest_path.is_file() else None
+    shutil.move(str(path), kept)
+    try:
+        if path.name in overrides:
+            rest = json.loads(manifest_before.decode("utf-8-sig"))
+            rest.pop(path.name, None)
+            tmp = manifest_path.with_name(f".{MANIFEST}.tmp")
+            tmp.write_text(json.dumps(rest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            os.replace(tmp, manifest_path)
+        return build_index(settings, progress=progress), kept
+    except BaseException:
+        shutil.move(str(kept), path)
+        if manifest_before is not None:
+            manifest_path.write_bytes(manifest_before)
+        raise

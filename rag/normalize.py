@@ -20,8 +20,15 @@ from functools import lru_cache
 
 _PINYIN = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüê"
 
-# A CJK character followed by its pinyin in ASCII parentheses: 碳達(dá)峰.
-RUBY = re.compile(rf"(?<=[\u3400-\u9fff])\([{_PINYIN}]{{1,7}}\)")
+# A CJK character followed by its pinyin in ASCII parentheses, once or repeated: 碳達(dá)峰, 側(ce)(ce).
+RUBY = re.compile(rf"(?<=[\u3400-\u9fff])(?:\([{_PINYIN}]{{1,7}}\))+")
+# Runs of a repeated ASCII symbol injected between words (工作@@部署): no plan writes them.
+SYMBOL_NOISE = re.compile(r"(?<=[\u3400-\u9fff，。、；：）》”])([@#^~|*])\1+|([@#^~|*])\2+(?=[\u3400-\u9fff（《“])")
+# Page marks a PDF conversion left inside running text: "— 2 —".
+PAGE_MARK = re.compile(r"(?:^|(?<=\s))[—－–]\s*\d{1,4}\s*[—－–](?=\s|$)", re.M)
+# Inside a long line (a PDF flattened to one line), a section heading after a space starts a new line.
+INLINE_HEADING = re.compile(r"(?<=[\s。；：])\s*(?=(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）])\S)")
+CJK_OR_PUNCT = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”"
 
 # A mojibake span: a lost byte shown as "?", optional stray pinyin, a run of
 # characters that are the GBK bytes of the real text shifted by one byte, and
@@ -68,6 +75,8 @@ def normalize(raw: str) -> NormalizedText:
     text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\u3000", " ")
     text, spans, repaired = repair_mojibake(text)
     text, ruby = RUBY.subn("", text)
+    text = SYMBOL_NOISE.sub("", text)
+    text = unflatten(PAGE_MARK.sub(" ", text))
     text = to_simplified(text)
     text, furniture = strip_furniture(text)
     text = normalize_whitespace(text)
@@ -210,13 +219,18 @@ def strip_furniture(text: str) -> tuple[str, int]:
     return "\n".join(kept), dropped
 
 
+def unflatten(text: str, long_line: int = 400) -> str:
+    """Give a very long line back its paragraph breaks at section headings."""
+    return "\n".join(INLINE_HEADING.sub("\n", line) if len(line) > long_line else line for line in text.split("\n"))
+
+
 def normalize_whitespace(text: str) -> str:
     """One paragraph per line, no stray spaces inside Chinese text."""
     lines = []
     for line in text.split("\n"):
         line = re.sub(r"[ \t]+", " ", line).strip()
         # "到2025 年" / "提升至 65%" / "到 2030年": spaces next to CJK are scraping noise
-        line = re.sub(r"(?<=[\u3400-\u9fff，。、；：“”（）]) (?=\S)|(?<=\S) (?=[\u3400-\u9fff，。、；：“”（）%])", "", line)
+        line = re.sub(rf"(?<=[{CJK_OR_PUNCT}]) (?=\S)|(?<=\S) (?=[{CJK_OR_PUNCT}%])", "", line)
         if line:
             lines.append(line)
     return "\n".join(lines) + "\n"

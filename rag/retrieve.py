@@ -13,11 +13,12 @@ from functools import lru_cache
 import numpy as np
 
 from .chunk import Chunk
-from .corpus import Plan, short_city_name
+from .corpus import Plan
 from .errors import UserError
 from .index import Index, _jieba, lexical_tokens
 from .indicators import longest_matches
 from .normalize import to_simplified
+from .places import divisions, short_name
 from .targets import FIVE_YEAR_END
 
 # a year in a question: 2030 / 2030年 / 2025年底 / “十四五”末 (a five-year plan stands for its final year)
@@ -29,8 +30,8 @@ class Query:
     original: str
     text: str  # simplified, stripped
     topic: str  # the text without the city names: what to search for inside the chosen plans
-    cities: tuple[str, ...]  # full names of plan cities the question names
-    unknown_places: tuple[str, ...]  # cities named that have no plan here
+    cities: tuple[str, ...]  # labels of the plans' places the question names
+    unknown_places: tuple[str, ...]  # places named that have no plan here
     local_plans: tuple[str, ...]  # plans whose text names a district or town the question mentions (台山)
     years: tuple[int, ...]
 
@@ -59,37 +60,53 @@ class Passage:
 
 
 @dataclass(frozen=True)
-class CityNames:
-    """Every way a question may name each plan's city."""
+class PlaceNames:
+    """Every way a question may name each plan's place, and which places lie inside which."""
 
-    aliases: dict[str, str] = field(default_factory=dict)  # alias -> full city name
+    aliases: dict[str, str] = field(default_factory=dict)  # alias -> plan label (湖南 -> 湖南省)
+    ancestors: dict[str, frozenset[str]] = field(default_factory=dict)  # label -> names of the places around it
 
     @classmethod
-    def of(cls, plans: list[Plan]) -> "CityNames":
+    def of(cls, plans: list[Plan]) -> "PlaceNames":
         aliases: dict[str, str] = {}
+        ancestors: dict[str, frozenset[str]] = {}
         for plan in plans:
-            for alias in (plan.city, short_city_name(plan.city), plan.plan_id.lower()):
-                aliases[alias] = plan.city
-        return cls(aliases)
+            label = plan.label
+            names = [label, plan.plan_id.lower()]
+            if plan.place:
+                short = short_name(plan.place)
+                names += [short] if len(short) >= 2 else []
+                for parent in {plan.parent, plan.province} - {"", plan.place}:
+                    names += [parent + plan.place, short_name(parent) + plan.place]
+                ancestors[label] = frozenset(n for p in {plan.parent, plan.province} - {"", plan.place} for n in (p, short_name(p)))
+            for alias in names:
+                aliases.setdefault(alias, label)
+        return cls(aliases, ancestors)
 
     def resolve(self, name: str) -> str | None:
-        """Full city name for a user-supplied name (any alias, simplified or traditional)."""
+        """The plan label for a user-supplied name (any alias, simplified or traditional)."""
         name = to_simplified(name.strip()).lower()
-        return self.aliases.get(name) or self.aliases.get(name + "市")
+        return self.aliases.get(name)
 
     def find(self, text: str) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(city for _, _, city in self.spans(text)))
+        return tuple(dict.fromkeys(label for _, _, label in self.spans(text)))
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, full city name) of every city mention, in order."""
+        """(start, end, label) of every plan place the text names, in order; a place named
+        together with a place inside it (广州 … 天河区) yields to the inner one."""
         lowered = text.lower()
 
         def accept(start: int, end: int, alias: str) -> bool:
             if alias.isascii() and not _word_bounded(lowered, (start, end)):
                 return False  # "jiangmen" inside a longer word
-            return not (alias.startswith("津市") and "天津市" in lowered[max(0, start - 1) : end + 1])
+            # "津市" inside "天津市": a longer division name around the alias wins
+            return not any(lowered.find(name, max(0, start - 3), end + 3) >= 0
+                           for name in divisions().by_name if len(name) > end - start and alias in name and name not in self.aliases)
 
-        return [(s, e, self.aliases[alias]) for s, e, alias in longest_matches(lowered, self.aliases, accept)]
+        found = [(s, e, self.aliases[alias]) for s, e, alias in longest_matches(lowered, self.aliases, accept)]
+        labels = {label for _, _, label in found}
+        return [(s, e, label) for s, e, label in found
+                if not any(label in self.ancestors.get(other, ()) for other in labels if other != label)]
 
 
 def _word_bounded(text: str, span: tuple[int, int]) -> bool:
@@ -104,17 +121,17 @@ def parse_question(question: str, index: Index, max_chars: int = 500) -> Query:
     if len(question) > max_chars:
         raise UserError(f"问题过长（{len(question)} 字），请精简到 {max_chars} 字以内。")
     text = to_simplified(question.strip())
-    names = city_names(index)
+    if not re.search(r"[0-9A-Za-z\u3400-\u9fff]", text):
+        raise UserError("问题中没有可检索的文字（只有标点或符号），请换个问法。")
+    names = place_names(index)
     spans = names.spans(text)
-    cities = tuple(dict.fromkeys(city for _, _, city in spans))
+    cities = tuple(dict.fromkeys(label for _, _, label in spans))
     topic = text
     for start, end, _ in reversed(spans):
         topic = topic[:start] + " " + topic[end:]
     unknown, local = [], []
-    for place in _places(text):
-        if names.resolve(place):
-            continue
-        naming = _plans_naming(place, index)
+    for place in _places(text, spans):
+        naming = _plans_naming(place, index, cities)
         local += [p for p in naming if p not in local]
         if not naming:
             unknown.append(place)
@@ -122,56 +139,61 @@ def parse_question(question: str, index: Index, max_chars: int = 500) -> Query:
     return Query(question, text, topic.strip() or text, cities, tuple(unknown), tuple(local), tuple(dict.fromkeys(years)))
 
 
-def city_names(index: Index) -> CityNames:
-    return _city_names(tuple(index.plans.values()))
+def place_names(index: Index) -> PlaceNames:
+    return _place_names(tuple(index.plans.values()))
 
 
 @lru_cache(maxsize=8)
-def _city_names(plans: tuple[Plan, ...]) -> CityNames:
-    return CityNames.of(list(plans))
+def _place_names(plans: tuple[Plan, ...]) -> PlaceNames:
+    return PlaceNames.of(list(plans))
 
 
-def _places(text: str) -> list[str]:
-    """City-like place names (jieba tags them `ns`): 深圳, 杭州市, not 长江 or 江西省."""
+def _places(text: str, known: list[tuple[int, int, str]]) -> list[str]:
+    """Places the question names that are no plan's place: any division in the table
+    (湖北省, 汕尾市, 朝阳区) or a city-like name jieba tags (深圳), outside the known spans."""
     import jieba.posseg
 
+    taken = [(s, e) for s, e, _ in known]
+    free = lambda s, e: not any(a < e and s < b for a, b in taken)
+    table = divisions()
+    names = {n for n, places in table.by_name.items()} | {n for n, places in table.by_short.items() if places[0].level in ("province", "city")}
+    places = [w for s, e, w in longest_matches(text, names) if free(s, e)]
     _jieba()
     freq = jieba.dt.FREQ
-    places = []
+    position = 0
     for word, flag in jieba.posseg.cut(text):
-        if flag != "ns" or len(word) < 2:
+        start, position = position, position + len(word)
+        if flag != "ns" or len(word) < 2 or not free(start, position) or any(word in p or p in word for p in places):
             continue
         if word.endswith(("市", "县")) or (not word.endswith(("省", "区")) and freq.get(word + "市")):
             places.append(word)
-    return places
+    return list(dict.fromkeys(places))
 
 
-def _plans_naming(place: str, index: Index) -> list[str]:
-    """Plans that talk about a district or town (台山, 新会): they name it twice or more."""
-    name = place[:-1] if place.endswith(("市", "县")) else place
-    return [plan.plan_id for plan in index.plans.values() if plan.text.count(name) >= 2]
+def _plans_naming(place: str, index: Index, cities: tuple[str, ...]) -> list[str]:
+    """Plans that talk about a district or town (台山, 新会) — among the named places' plans
+    when the question names any: they name it twice or more."""
+    name = short_name(place) if len(short_name(place)) >= 2 else place
+    return [plan.plan_id for plan in index.plans.values()
+            if (not cities or plan.label in cities) and plan.text.count(name) >= 2]
 
 
 def plan_ids_for(index: Index, cities: tuple[str, ...]) -> set[str]:
-    return {p.plan_id for p in index.plans.values() if p.city in cities}
+    return {p.plan_id for p in index.plans.values() if p.label in cities}
 
 
 def retrieve(index: Index, query: Query, k: int = 5, city: str | None = None) -> list[Passage]:
-    """Top-k passages for the query, restricted to the named (or given) cities."""
+    """Top-k passages for the query, restricted to the named (or given) places."""
     cities = (city,) if city else query.cities
     allowed = plan_ids_for(index, cities) if cities else set(query.local_plans)
-    mask = np.array([not allowed or c.plan_id in allowed for c in index.chunks])
-    n = len(index.chunks)
-
+    mask = np.isin(index.chunk_plans, list(allowed)) if allowed else np.ones(len(index.chunks), dtype=bool)
     search = query.topic if allowed else query.text
-    vector = index.embed([search])
-    dense_scores, dense_ids = index.vectors.search(vector, n)
-    dense = np.zeros(n, dtype="float32")
-    dense[dense_ids[0]] = dense_scores[0]
-    lexical = np.asarray(index.bm25.get_scores(lexical_tokens(search)), dtype="float32")
-
+    dense = index.dense_scores(search)
+    tokens = lexical_tokens(search)
+    lexical = np.asarray(index.bm25.get_scores(tokens), dtype="float32") if tokens else np.zeros(len(index.chunks), dtype="float32")
     fused = fuse(dense, lexical, mask, index.settings.lexical_weight)
-    order = [i for i in np.argsort(-fused, kind="stable") if mask[i] and fused[i] > 0][:k]
+    top = np.argpartition(-fused, min(k, len(fused) - 1))[: k + 1] if len(fused) > k + 1 else np.arange(len(fused))
+    order = [i for i in sorted(top, key=lambda i: (-fused[i], i)) if mask[i] and fused[i] > 0][:k]
     return [Passage(r + 1, index.chunks[i], float(fused[i]), float(dense[i]), float(lexical[i])) for r, i in enumerate(order)]
 
 

@@ -221,7 +221,7 @@ def _value_targets(values, indicator, clause, *, plan, sentence, offset, section
             direction = "up"
         targets.append(
             Target(
-                city=plan.city,
+                city=plan.label,
                 plan_id=plan.plan_id,
                 year=year,
                 indicator=subject,
@@ -278,7 +278,7 @@ def _qualitative_targets(text, phrase, *, plan, sentence, offset, section, year)
     quote = body[commitment.start() :].strip("，,。；; ") if commitment else body.strip("，,。；; ")
     return [
         Target(
-            city=plan.city, plan_id=plan.plan_id, year=year, indicator=canonical, canonical=canonical,
+            city=plan.label, plan_id=plan.plan_id, year=year, indicator=canonical, canonical=canonical,
             value=None, unit=None, qualifier=quote, baseline_year=None, direction=None, qualitative=True,
             sentence=sentence.strip(), section=section, char_start=offset, char_end=offset + len(sentence.rstrip()),
         )

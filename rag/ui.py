@@ -14,7 +14,7 @@ from typing import Iterable
 
 from .errors import UserError
 from .indicators import indicator_mentions
-from .retrieve import QUESTION_YEAR, CityNames
+from .retrieve import QUESTION_YEAR, PlaceNames
 from .normalize import to_simplified
 from .sections import section_at, split_sections
 from .targets import FIVE_YEAR_END
@@ -146,7 +146,7 @@ def section_html(plan, position: int, highlight: Iterable = ()) -> str:
     body = plan.text[section.start : section.end].rstrip()
     spans = spans_for(highlight, plan.plan_id)
     return (
-        f'<div class="rag-section-view"><div class="rag-cite-head">《{esc(plan.title)}》 · {esc(plan.city)} · '
+        f'<div class="rag-section-view"><div class="rag-cite-head">《{esc(plan.title)}》 · {esc(plan.label)} · '
         f'{esc(section.path)}（第 {section.start}–{section.start + len(body)} 字）</div>'
         f'<div class="rag-reader">{highlight_html(body, section.start, spans)}</div></div>'
     )
@@ -155,7 +155,7 @@ def section_html(plan, position: int, highlight: Iterable = ()) -> str:
 def plan_reader_html(plan) -> str:
     """A plan's full text for reading: headings in bold, everything escaped."""
     meta = (
-        f'<div class="rag-cite-head">《{esc(plan.title)}》 · {esc(plan.province)}{esc(plan.city)} · '
+        f'<div class="rag-cite-head">《{esc(plan.title)}》 · {esc(plan.province)}{esc(plan.label)} · '
         f"{esc(plan.kind)} · 发布于 {esc(plan.issued)}</div>"
     )
     pieces = []
@@ -184,10 +184,10 @@ class _Slot:
 
 
 def _aliases(city_names) -> dict[str, str]:
-    """alias -> full name, from a rag.retrieve.CityNames or a plain list of city names."""
+    """alias -> full name, from a rag.retrieve.PlaceNames or a plain list of city names."""
     if hasattr(city_names, "aliases"):
         return dict(city_names.aliases)
-    from .corpus import short_city_name
+    from .places import short_name as short_city_name
 
     aliases = {}
     for name in city_names or ():
@@ -197,7 +197,7 @@ def _aliases(city_names) -> dict[str, str]:
 
 
 def _city_slots(text: str, aliases: dict[str, str]) -> list[_Slot]:
-    return [_Slot(s, e, text[s:e]) for s, e, _ in CityNames(aliases).spans(text)]
+    return [_Slot(s, e, text[s:e]) for s, e, _ in PlaceNames(aliases).spans(text)]
 
 
 def _year_slots(text: str) -> list[_Slot]:
@@ -234,7 +234,7 @@ def contextualize(question: str, previous_question: str | None, city_names) -> s
     taken out, says nothing else ("那2030年呢？", "江门呢？", "光伏装机容量呢？").
     Each of those slots it names replaces the same slot in the previous question;
     the slots it leaves out are inherited. Any other question is returned as is.
-    `city_names` is a rag.retrieve.CityNames (city_names(index)) or a list of city names.
+    `city_names` is a rag.retrieve.PlaceNames (place_names(index)) or a list of city names.
     """
     if not question or not question.strip() or not previous_question or not previous_question.strip():
         return question
@@ -295,7 +295,7 @@ def choose_city(selected: str | None, typed: str, names) -> tuple[str | None, st
 
 def with_city(question: str, city: str, city_names) -> str:
     """`question` about `city` instead of the cities it names (a city it inherited from context)."""
-    from .corpus import short_city_name
+    from .places import short_name as short_city_name
 
     text = to_simplified(question)
     old = _city_slots(text, _aliases(city_names))
@@ -306,14 +306,14 @@ def with_city(question: str, city: str, city_names) -> str:
 
 def resolve_city(index, city) -> str | None:
     """None for empty/全部, else the plan city's full name; unknown names raise UserError."""
-    from .retrieve import city_names
+    from .retrieve import place_names
 
     name = str(city or "").strip()
     if name in ("", ALL, "all"):
         return None
-    resolved = city_names(index).resolve(name)
+    resolved = place_names(index).resolve(name)
     if not resolved:
-        known = "、".join(p.city for p in index.plans.values())
+        known = "、".join(p.label for p in index.plans.values())
         raise UserError(f"未知城市：{name}。语料中有这些城市的方案：{known}")
     return resolved
 
@@ -479,7 +479,7 @@ def plans_frame(index, targets):
     for t in targets:
         target_counts[t.plan_id] = target_counts.get(t.plan_id, 0) + 1
     rows = [
-        [p.title, p.city, p.province, p.kind, p.issued, p.source_file, chunk_counts.get(p.plan_id, 0),
+        [p.title, p.label, p.province, p.kind, p.issued, p.source_file, chunk_counts.get(p.plan_id, 0),
          target_counts.get(p.plan_id, 0), len(p.text)]
         for p in index.plans.values()
     ]

@@ -23,4 +23,4 @@ def index(settings):
 
 @pytest.fixture(scope="session")
 def plans():
-    return {p.plan_id: p for p in load_plans(PROJECT_ROOT / "corpus")}
+    return {p.plan_id: p for p in load_plans(PROJECT_ROOT / "corpus")[0]}

@@ -11,7 +11,7 @@ from rag.answer import ask
 from rag.chunk import Chunk
 from rag.targets import CSV_COLUMNS
 from rag.errors import UserError
-from rag.retrieve import Passage, city_names
+from rag.retrieve import Passage, place_names
 from rag.ui import (
     ask_dict, chart_frame, choose_city, contextualize, format_answer, highlight_html, parse_year, passage_html, plan_reader_html,
     section_html, targets_dict, targets_frame, with_city, write_targets_csv, write_targets_xlsx,
@@ -109,7 +109,7 @@ def test_section_view_shows_the_whole_escaped_section_with_the_mark(index):
 
 
 def test_year_follow_up_keeps_city_and_indicator(index):
-    rewritten = contextualize("那2030年呢？", "南昌2025年非化石能源消费比重目标是多少？", city_names(index))
+    rewritten = contextualize("那2030年呢？", "南昌2025年非化石能源消费比重目标是多少？", place_names(index))
     assert rewritten == "南昌2030年非化石能源消费比重目标是多少？"
 
 
@@ -134,13 +134,13 @@ def test_full_questions_and_first_questions_are_left_alone():
 def test_contextualized_follow_up_gets_the_right_answer(index):
     first = "江门2030年非化石能源消费比重目标是多少？"
     assert "35%" in ask(index, first).answer
-    follow_up = contextualize("那2025年呢？", first, city_names(index))
+    follow_up = contextualize("那2025年呢？", first, place_names(index))
     answer = ask(index, follow_up)
     assert answer.found and "32%" in answer.answer and "江门" in answer.answer
 
 
 def test_city_selector_yields_to_a_city_named_in_the_question(index):
-    names = city_names(index)
+    names = place_names(index)
     assert choose_city("全部", "江门呢", names) == (None, None)
     assert choose_city("南昌市", "2025年非化石能源消费比重目标是多少？", names) == ("南昌市", None)
     assert choose_city("南昌市", "南昌2025年光伏装机？", names) == ("南昌市", None)
@@ -169,7 +169,7 @@ def test_targets_dict_filters_and_reports_bad_input(index):
     assert targets_dict(index, "南昌市", "2025年", "")["targets"] == rows
     assert len(targets_dict(index, "", "", "")["targets"]) == len(index.targets)
     fossil = targets_dict(index, "全部", None, "非化石能源")["targets"]
-    assert {r["city"] for r in fossil if r["canonical"] == "非化石能源消费比重"} == {p.city for p in index.plans.values()}
+    assert {r["city"] for r in fossil if r["canonical"] == "非化石能源消费比重"} == {p.label for p in index.plans.values()}
     assert all(r["canonical"] == "非化石能源消费比重" or "非化石能源" in r["sentence"] for r in fossil)
     assert "未知城市" in targets_dict(index, "深圳", "", "")["error"]
     assert "年份无效" in targets_dict(index, "", "明年", "")["error"]
