@@ -25,10 +25,18 @@ index: setup
 run: index
 	$(PY) app.py
 
+# The new-plans regression gate: the shipped plans plus ../shared/newplans, built in a temporary
+# folder (the development set is read in place, never copied into the repository).
+NEWPLANS := ../shared/newplans
+WIDE := $(or $(TMPDIR),/tmp)/rag-newplans-$(shell id -u)
+
 test: setup browser index
 	$(PY) -m pytest -q
 	$(VENV)/bin/rag eval-targets
 	$(VENV)/bin/rag eval --baseline evals/baseline.json
+	rm -rf $(WIDE)/corpus && mkdir -p $(WIDE)/corpus && cp corpus/* $(NEWPLANS)/*.txt $(WIDE)/corpus/
+	$(VENV)/bin/rag build --corpus $(WIDE)/corpus --index $(WIDE)/index --json > /dev/null
+	$(VENV)/bin/rag eval --corpus $(WIDE)/corpus --index $(WIDE)/index --set $(NEWPLANS)/questions.jsonl --systems full --baseline evals/baseline_newplans.json
 
 eval: index
 	$(VENV)/bin/rag eval

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from .chunk import Chunk
 from .errors import UserError
 from .index import Index, lexical_tokens
-from .indicators import find_indicators_tolerant, indicator_mentions
+from .indicators import find_indicators_tolerant, indicator_mentions, synonyms_of
+from .places import divisions
 from .retrieve import Passage, Query, place_names, parse_question, retrieve
-from .targets import UNITS, Target
+from .targets import UNITS, VALUE, Target
 
 COMPARE = re.compile(r"各城市|各市|各地|哪个城市|哪些城市|哪座城市|哪几个城市|所有城市|几个城市|五个城市|对比|比较|相比|排名|最高|最低|最多|最少|which cit|compare|all cities", re.I)
 HIGHEST = re.compile(r"最高|最多|最大|highest|most", re.I)
@@ -58,12 +59,20 @@ def ask(index: Index, question: str, city: str | None = None, k: int = 5) -> Ans
     else:
         city = None
     query = parse_question(question, index, index.settings.max_question_chars)
-    if query.unknown_places and not query.cities and not city:
-        places = "、".join(query.unknown_places)
-        return Answer(question, "", False, [], mode="none", note=f"语料中没有{places}的碳达峰方案。")
+    missing = [p for p in query.unknown_places if not query.cities or _inside(p, query.cities)]
+    if missing and not city and not query.cities:
+        cited = cited_doc_number(index, query, missing)
+        if cited:
+            return cited
+    if missing and not city:
+        return Answer(question, "", False, [], mode="none", note=f"语料中没有{'、'.join(missing)}的碳达峰方案。")
     cities = (city,) if city else query.cities
+    fact = notice_fact(index, query, cities, k)
+    if fact:
+        return fact
     indicators = find_indicators_tolerant(query.text)
-    comparing = bool(COMPARE.search(query.text)) or len(cities) > 1
+    # a target question that names no place is asked of every plan that states the target
+    comparing = bool(COMPARE.search(query.text)) or len(cities) > 1 or (bool(indicators) and not cities and bool(query.years))
     if indicators and (cities or comparing):
         return _target_answer(index, query, cities, indicators, comparing, k)
     if comparing and not cities and not QUANTITY.search(query.text):
@@ -71,6 +80,97 @@ def ask(index: Index, question: str, city: str | None = None, k: int = 5) -> Ans
         if mention:
             return mention
     return _passage_answer(index, query, city, k)
+
+
+def _inside(place: str, labels: tuple[str, ...]) -> bool:
+    """Whether a place with no plan lies inside one the question also names (广东省汕尾市)."""
+    return any(p.province in labels or p.parent in labels for p in divisions().named(place))
+
+
+# ---------------------------------------------------------------- notice facts
+
+# What the question asks about the notice itself, and the plan metadata field that answers it.
+NOTICE_FACTS = (
+    ("doc_number", re.compile(r"文号|字号|发文号|文件号|document number", re.I)),
+    ("issued", re.compile(r"落款|签发|印发日期|印发时间|发布日期|发布时间|成文日期|哪天印发|何时印发|什么时候印发|几月几[号日]|哪一天|日期|when .*issued", re.I)),
+    ("issuer", re.compile(r"发文机关|印发单位|发布单位|哪个部门|谁印发|谁发布|哪个机关|issuer", re.I)),
+)
+DEADLINE = re.compile(r"截止|反馈|征求意见")
+FACT_NAMES = {"doc_number": "文号", "issued": "印发日期", "issuer": "发文机关"}
+CITED_NUMBER = r"\s*》?\s*[(（]\s*([\u4e00-\u9fff]{1,10}[〔\[［【]\d{4}[〕\]］】]\d{1,4}号)"
+NEWS_DATE = re.compile(r"((?:20\d{2}年)?\d{1,2}月\d{1,2}日)[^。\n]{0,40}?(?:印发|发布|出台|公布)")
+
+
+def notice_fact(index: Index, query: Query, cities: tuple[str, ...], k: int) -> Answer | None:
+    """文号 / signing date / issuer of the named plans, cited to the span they come from."""
+    wanted = [name for name, asks in NOTICE_FACTS if asks.search(query.text)]
+    if not wanted or not cities or DEADLINE.search(query.text):  # a draft's comment deadline is in its text
+        return None
+    plans = [p for p in index.plans.values() if p.label in cities]
+    lines, spans = [], []
+    for plan in plans:
+        parts = []
+        for name in wanted:
+            found = _fact_span(index, plan, name)
+            if found:
+                plan_id, start, end = found
+                source = index.plans[plan_id]
+                where = "" if plan_id == plan.plan_id else f"，见《{source.title}》的引用"
+                parts.append(f"{FACT_NAMES[name]}为{source.text[start:end]}{where}")
+                spans.append(found)
+        if parts:
+            lines.append(f"{plan.label}《{plan.title}》：" + "，".join(parts))
+    if not spans:
+        return None
+    passages = _passages_for_spans(index, spans, query, cities, k)
+    return Answer(query.original, "；".join(lines) + "。", True, passages, [], "fact", spans)
+
+
+def cited_doc_number(index: Index, query: Query, places: list[str]) -> Answer | None:
+    """The 文号 of a plan that is not in the corpus but that a plan here cites with its number:
+    "《衡阳市人民政府关于印发〈衡阳市碳达峰实施方案〉的通知》(衡政发〔2023〕6号)"."""
+    if not NOTICE_FACTS[0][1].search(query.text):
+        return None
+    lines, spans = [], []
+    for place in places:
+        pattern = re.compile(re.escape(place) + r"[^》。\n]{0,30}?碳达峰[^》。\n]{0,20}?方案[^》。\n]{0,12}" + CITED_NUMBER)
+        for plan in index.plans.values():
+            match = pattern.search(plan.text)
+            if match:
+                lines.append(f"语料中没有{place}的方案原文，但《{plan.title}》引用它时注明文号为{match.group(1)}")
+                spans.append((plan.plan_id, match.start(1), match.end(1)))
+                break
+    if not spans:
+        return None
+    return Answer(query.original, "；".join(lines) + "。", True, _passages_for_spans(index, spans, query, (), 5), [], "fact", spans)
+
+
+def _fact_span(index: Index, plan, name: str) -> tuple[str, int, int] | None:
+    span = plan.span_of(name)
+    if span:
+        return plan.plan_id, span[0], span[1]
+    if name == "doc_number":
+        # another page may cite this plan with its 文号: 《湖南省碳达峰实施方案》(湘政发〔2022〕19号)
+        pattern = re.compile(re.escape(plan.title) + CITED_NUMBER)
+        for other in index.plans.values():
+            match = pattern.search(other.text)
+            if match:
+                return other.plan_id, match.start(1), match.end(1)
+    if name == "issued":
+        # a news page dates the notice without a year: "12月13日,……印发《……》"
+        match = NEWS_DATE.search(plan.text[:2000])
+        if match:
+            return plan.plan_id, match.start(1), match.end(1)
+    return None
+
+
+def _passages_for_spans(index: Index, spans, query: Query, cities, k: int) -> list[Passage]:
+    chosen = []
+    for plan_id, start, _ in spans:
+        chunk = chunk_at(index, plan_id, start)
+        if chunk and chunk not in chosen:
+            chosen.append(chunk)
+    return [Passage(r + 1, c, 1.0, 0.0, 0.0) for r, c in enumerate(chosen[:k])]
 
 
 # ---------------------------------------------------------------- targets
@@ -107,14 +207,37 @@ def _target_answer(index, query: Query, cities, indicators, comparing, k) -> Ans
         else:
             lines.append(f"{city}方案中未找到{label}的量化目标。")
     found = bool(rows)
-    if not found and not years and len(cities) == 1:
-        # no dated target: the plan may still state a requirement ("PUE不高于1.3") worth quoting
+    if not found and len(cities) == 1:
+        # no row: a passage may still state the number (an indicator worded as no row has it,
+        # a requirement without a deadline, "PUE不高于1.3") — "not found" only when none does
         quoted = _passage_answer(index, query, cities[0], k)
-        if quoted.found:
+        if quoted.found and (not years or any(str(y) in quoted.answer for y in years)) and _states_value_of(quoted, index, query):
             return quoted
     passages = _passages_for(index, rows, query, cities, k)
     answer = "；".join(lines)
     return Answer(query.original, answer, found, passages, rows, "target" if found else "none", _spans(rows))
+
+
+def _states_value_of(answer: Answer, index: Index, query: Query) -> bool:
+    """Whether the quoted sentence gives a value (number + unit) in a clause that names the
+    question's indicator: by a synonym, or by sharing most of its character pairs."""
+    plan_id, start, end = answer.highlight[0]
+    sentence = index.plans[plan_id].text[start:end]
+    mentions = [query.topic[s:e].lower() for s, e, _ in indicator_mentions(query.topic)]
+    names = set(mentions) | {syn.lower() for _, _, canonical in indicator_mentions(query.topic) for syn in synonyms_of(canonical)}
+    for clause in re.split(r"[，,；;。]", sentence.lower()):
+        if not VALUE.search(clause):
+            continue
+        if any(name in clause for name in names):
+            return True
+        pairs = {clause[i : i + 2] for i in range(len(clause) - 1)}
+        for mention in mentions:
+            wanted = {mention[i : i + 2] for i in range(len(mention) - 1)}
+            # most of its pairs, or its head (the last pair: 装机, 比重, 消耗) and some of the rest
+            share = len(wanted & pairs) / len(wanted) if wanted else 0
+            if share >= 0.4 or (mention[-2:] in pairs and share >= 0.2):
+                return True
+    return False
 
 
 def _compare_targets(index, query, cities, indicators, wanted, years, titles, k) -> Answer:
@@ -135,7 +258,7 @@ def _compare_targets(index, query, cities, indicators, wanted, years, titles, k)
             parts.append(text + f"（《{titles[t.plan_id]}》{t.section}）")
         missing = [c for c in cities if c not in {t.city for t in year_rows}]
         if missing:
-            parts.append("、".join(missing) + "未设定该目标")
+            parts.append("、".join(missing) + "的方案中未找到该目标")
         lines.append(f"{year}年{'、'.join(indicators)}：" + "；".join(parts))
     ranked = [t for t in numeric if len({r.unit for r in numeric}) == 1]
     if ranked and (HIGHEST.search(query.text) or LOWEST.search(query.text)):
@@ -306,7 +429,9 @@ def _passage_answer(index: Index, query: Query, city: str | None, k: int) -> Ans
     if QUANTITY.search(query.text) and not re.search(r"\d", sentence):
         return Answer(query.original, "", False, passages, mode="none", note="方案中没有找到相关的具体数值。")
     offset = passage.chunk.char_start + start
-    return Answer(query.original, sentence.strip(), True, passages, [], "passage", [(passage.chunk.plan_id, offset, offset + len(sentence))])
+    plan = index.plans[passage.chunk.plan_id]
+    text = f"{plan.label}：{sentence.strip()}（《{plan.title}》{passage.chunk.section}）"
+    return Answer(query.original, text, True, passages, [], "passage", [(passage.chunk.plan_id, offset, offset + len(sentence))])
 
 
 def _max_idf(index: Index) -> float:

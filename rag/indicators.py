@@ -123,6 +123,10 @@ def canonical_of(text: str) -> str | None:
     return found[0] if found else None
 
 
+def synonyms_of(canonical: str) -> tuple[str, ...]:
+    return (canonical, *INDICATORS.get(canonical, ()), *ENGLISH.get(canonical, ()))
+
+
 def longest_matches(text: str, words, accept=None) -> list[tuple[int, int, str]]:
     """(start, end, word) for each occurrence of `words` in `text`, longest word first, none overlapping.
 

@@ -49,6 +49,21 @@ class Divisions:
         """Places a name may mean: a full name first, else a short name (湖南 -> 湖南省)."""
         return self.by_name.get(name) or self.by_short.get(name, ())
 
+    def mentions(self, text: str, levels: tuple[str, ...] = LEVELS) -> list[tuple[int, int, str]]:
+        """(start, end, name) of every division named in `text`, longest first, not overlapping:
+        full names of any level, short names of the given levels."""
+        found, position = [], 0
+        while position < len(text):
+            for length in range(min(12, len(text) - position), 1, -1):
+                word = text[position : position + length]
+                if word in self.by_name or (word in self.by_short and self.by_short[word][0].level in levels):
+                    found.append((position, position + length, word))
+                    position += length
+                    break
+            else:
+                position += 1
+        return found
+
     def ending_at(self, text: str, end: int) -> list[str]:
         """Every name (full or short, 2+ characters) that ends exactly at `end`, longest first."""
         found = []

@@ -100,8 +100,8 @@ class PlaceNames:
             if alias.isascii() and not _word_bounded(lowered, (start, end)):
                 return False  # "jiangmen" inside a longer word
             # "津市" inside "天津市": a longer division name around the alias wins
-            return not any(lowered.find(name, max(0, start - 3), end + 3) >= 0
-                           for name in divisions().by_name if len(name) > end - start and alias in name and name not in self.aliases)
+            return not any(s <= start and end <= e and e - s > end - start and name not in self.aliases
+                           for s, e, name in divisions().mentions(lowered[max(0, start - 3) : end + 3]) for s, e in [(s + max(0, start - 3), e + max(0, start - 3))])
 
         found = [(s, e, self.aliases[alias]) for s, e, alias in longest_matches(lowered, self.aliases, accept)]
         labels = {label for _, _, label in found}
@@ -155,9 +155,7 @@ def _places(text: str, known: list[tuple[int, int, str]]) -> list[str]:
 
     taken = [(s, e) for s, e, _ in known]
     free = lambda s, e: not any(a < e and s < b for a, b in taken)
-    table = divisions()
-    names = {n for n, places in table.by_name.items()} | {n for n, places in table.by_short.items() if places[0].level in ("province", "city")}
-    places = [w for s, e, w in longest_matches(text, names) if free(s, e)]
+    places = [w for s, e, w in divisions().mentions(text, ("province", "city")) if free(s, e)]
     _jieba()
     freq = jieba.dt.FREQ
     position = 0
@@ -171,11 +169,14 @@ def _places(text: str, known: list[tuple[int, int, str]]) -> list[str]:
 
 
 def _plans_naming(place: str, index: Index, cities: tuple[str, ...]) -> list[str]:
-    """Plans that talk about a district or town (台山, 新会) — among the named places' plans
-    when the question names any: they name it twice or more."""
+    """Plans that talk about a district or town inside their own place (江门's plan on 台山):
+    they name it twice or more. A place around a plan's place (鄂尔多斯 for 准格尔旗) is not
+    that plan's topic: it would need a plan of its own."""
     name = short_name(place) if len(short_name(place)) >= 2 else place
+    divisions_named = divisions().named(place)
     return [plan.plan_id for plan in index.plans.values()
-            if (not cities or plan.label in cities) and plan.text.count(name) >= 2]
+            if (not cities or plan.label in cities) and plan.text.count(name) >= 2
+            and (not divisions_named or any(plan.place in (d.province, d.parent) for d in divisions_named))]
 
 
 def plan_ids_for(index: Index, cities: tuple[str, ...]) -> set[str]:
