@@ -273,7 +273,11 @@ def _compare_headline(answer) -> str:
     rows = answer_targets(answer)
     years = "、".join(f"{y}年" for y in sorted({t.year for t in rows}))
     names = "、".join(dict.fromkeys(t.canonical for t in rows))
-    summary = f"{years}{names}：{len({t.city for t in rows})} 个城市给出了目标，见下表（按回答顺序）。"
+    numeric = list(dict.fromkeys(t.city for t in rows if not t.qualitative and t.value is not None))
+    vague = [c for c in dict.fromkeys(t.city for t in rows) if c not in numeric]
+    summary = f"{years}{names}：{len(numeric)} 个城市给出了具体数值，见下表（按回答顺序）。"
+    if vague:
+        summary += f"{'、'.join(vague)}未给出具体数值。"
     missing = [m.strip() for m in re.findall(r"([^；：\n]+)未设定该目标", answer.answer)]
     if missing:
         summary += f"{'、'.join(dict.fromkeys(missing))}未设定该目标。"

@@ -345,6 +345,8 @@ def test_comparison_is_a_table_in_the_order_of_its_citations(index):
     cities = [title[:3] for _, title in cited_titles[: len(rows)]]
     assert cities == [r[0][:3] for r in rows]  # citation [n] is the plan of table row n
     assert out.index("rag-compare") < out.index("依据")
+    headline = _text(re.search(r'<div class="rag-answer">(.*?)</div>', out).group(1))
+    assert "4 个城市给出了具体数值" in headline and "共青城市未给出具体数值" in headline
 
 
 def test_picker_opens_on_the_cited_passage(index):
