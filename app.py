@@ -14,13 +14,9 @@ Besides the page, two API endpoints with stable names:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import sys
-import tempfile
-import threading
 import time
-from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -53,6 +49,78 @@ CSS = """
 .rag-reader { max-height: 560px; overflow-y: auto; line-height: 1.8; padding: 8px 4px; }
 .rag-heading { display: inline; }
 .rag-hint { color: var(--body-text-color-subdued); font-size: 0.9em; }
+.rag-user { white-space: pre-wrap; unicode-bidi: plaintext; }
+.rag-copy-text { display: none; }
+.rag-tools { margin: 4px 0; }
+.rag-copy { font-size: 0.85em; padding: 1px 10px; border: 1px solid var(--border-color-primary); border-radius: 4px;
+            background: var(--background-fill-primary); cursor: pointer; }
+.rag-compare { border-collapse: collapse; margin: 6px 0; font-size: 0.92em; width: 100%; }
+.rag-compare th, .rag-compare td { border: 1px solid var(--border-color-primary); padding: 3px 8px; text-align: left; }
+.rag-compare th { background: var(--background-fill-secondary); }
+.rag-compare td:nth-child(-n+3), .rag-compare th { white-space: nowrap; }
+.rag-table-wrap { max-height: 520px; overflow: auto; border: 1px solid var(--border-color-primary); border-radius: 6px; }
+.rag-targets { border-collapse: collapse; width: 100%; font-size: 0.9em; }
+.rag-targets th, .rag-targets td { border-bottom: 1px solid var(--border-color-primary); padding: 4px 8px; text-align: left; vertical-align: top; }
+.rag-targets th { position: sticky; top: 0; background: var(--background-fill-secondary); white-space: nowrap; }
+.rag-sort { all: unset; cursor: pointer; font-weight: 600; }
+.rag-targets th[aria-sort="ascending"] .rag-sort::after { content: " ▲"; }
+.rag-targets th[aria-sort="descending"] .rag-sort::after { content: " ▼"; }
+.rag-targets td:nth-child(-n+2) { white-space: nowrap; }
+.rag-sentence { max-width: 360px; }
+.rag-sentence summary { cursor: pointer; color: var(--body-text-color); }
+"""
+
+# The page's own behaviour, delegated from the document so it survives Gradio re-rendering:
+# copy an answer as plain text, sort the targets table by a header, keep a new answer's first line in view.
+HEAD = """
+<script>
+(() => {
+  async function copyText(text) {
+    try { await navigator.clipboard.writeText(text); return true; } catch (e) {
+      const area = document.createElement("textarea");
+      area.value = text; document.body.appendChild(area); area.select();
+      const ok = document.execCommand("copy"); area.remove(); return ok;
+    }
+  }
+  function sortTable(th) {
+    const table = th.closest("table"), body = table.tBodies[0];
+    const column = Array.from(th.parentNode.children).indexOf(th);
+    const ascending = th.getAttribute("aria-sort") !== "ascending";
+    const numeric = th.dataset.type === "num";
+    const key = (row) => { const cell = row.cells[column]; return cell.dataset.sort ?? cell.textContent.trim(); };
+    const rows = Array.from(body.rows);
+    rows.sort((a, b) => {
+      let x = key(a), y = key(b);
+      if (numeric) { x = x === "" ? -Infinity : Number(x); y = y === "" ? -Infinity : Number(y); return ascending ? x - y : y - x; }
+      return ascending ? x.localeCompare(y, "zh-Hans-CN") : y.localeCompare(x, "zh-Hans-CN");
+    });
+    rows.forEach((row) => body.appendChild(row));
+    th.parentNode.querySelectorAll("th").forEach((other) => other.setAttribute("aria-sort", "none"));
+    th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+  }
+  document.addEventListener("click", async (event) => {
+    const copy = event.target.closest(".rag-copy");
+    if (copy) {
+      event.preventDefault();
+      const source = copy.closest(".rag-reply").querySelector(".rag-copy-text");
+      const ok = await copyText(source ? source.textContent : "");
+      copy.textContent = ok ? "已复制" : "复制失败";
+      setTimeout(() => { copy.textContent = "复制答案"; }, 1500);
+      return;
+    }
+    const th = event.target.closest("table.rag-sortable th");
+    if (th) sortTable(th);
+  });
+  let shown = null;
+  new MutationObserver(() => {
+    const replies = document.querySelectorAll("#chat .rag-reply");
+    const last = replies[replies.length - 1];
+    if (!last || last === shown) return;
+    shown = last;
+    requestAnimationFrame(() => last.scrollIntoView({ block: "start" }));
+  }).observe(document.documentElement, { childList: true, subtree: true });
+})();
+</script>
 """
 
 
@@ -65,7 +133,7 @@ def load_or_build(settings: Settings):
     except UserError as problem:  # IndexUnusable is a UserError
         print(f"索引不可用：{problem}", flush=True)
         print("正在构建索引（约需半分钟）……", flush=True)
-        manifest = build_index(settings, progress=True)
+        manifest = build_index(settings, progress=True).manifest
         print(f"索引已建成：{manifest.plans} 个方案，{manifest.chunks} 个段落，{manifest.targets} 条目标。", flush=True)
         return load_index(settings)
 
@@ -73,52 +141,26 @@ def load_or_build(settings: Settings):
 def build_app(index):
     import gradio as gr
 
-    from rag.answer import ask
-    from rag.normalize import to_simplified
-    from rag.retrieve import city_names
-    from rag.targets import filter_targets
     from rag.ui import (
-        ALL, ask_dict, chart_frame, choose_city, chart_indicators, citation_choices, contextualize, error_html, esc,
-        format_answer, parse_year, plan_reader_html, plans_frame, resolve_city, section_html, targets_dict, with_city,
-        targets_frame, write_targets_csv, write_targets_xlsx,
+        ALL, CONCURRENT_ANSWERS, ExportFolder, ask_dict, chart_frame, chart_indicators, chat_turn, citation_picker,
+        filter_rows, parse_year, place_of, plan_reader_html, plans_frame, resolve_city, section_html, shared_index,
+        targets_count, targets_dict, targets_table_html,
     )
 
-    names = city_names(index)
+    index = shared_index(index)  # answers run concurrently; only the embedding call takes turns
     plans = list(index.plans.values())
-    cities = [p.city for p in plans]
+    cities = [place_of(p) for p in plans]
     targets = index.targets
     years = sorted({t.year for t in targets})
-    export_dir = Path(tempfile.mkdtemp(prefix="rag-ui-"))
-    ask_lock = threading.Lock()  # the embedding model's tokenizer is not safe to share between threads
-
-    def run_ask(question: str, city: str | None):
-        with ask_lock:
-            return ask(index, question, city=city)
+    exports = ExportFolder()
 
     # ------------------------------------------------------------ chat
 
-    def respond(message, history, city, previous):
-        history = list(history or [])
-        message = (message or "").strip()
-        if not message:
-            return gr.skip(), history, previous, gr.skip(), gr.skip(), gr.skip()
-        effective = contextualize(message, previous, names) if previous else message
-        answer_dict = None
-        try:
-            resolve_city(index, city)  # an unknown city is reported, not silently ignored
-            city_filter, notice = choose_city(city, message, names)
-            if city_filter and names.find(to_simplified(effective)) not in ((), (city_filter,)):
-                effective = with_city(effective, city_filter, names)  # the selector beats a city inherited from context
-            answer = run_ask(effective, city_filter)
-            reply = format_answer(answer, understood_as=effective if effective != message else None, notice=notice)
-            answer_dict = answer.to_dict()
-            previous = effective
-        except UserError as problem:
-            reply = error_html(str(problem))
-        history += [{"role": "user", "content": esc(message)}, {"role": "assistant", "content": reply}]
-        choices = citation_choices(answer_dict)
-        picker = gr.update(choices=choices, value=choices[0][1] if choices else None)
-        return "", history, previous, answer_dict, picker, SECTION_HINT
+    def respond(message, history, city, context):
+        turn = chat_turn(index, message, history, city, context)
+        picker = gr.update(choices=turn.picker.choices, value=turn.picker.value, label=turn.picker.label)
+        return ("" if turn.cleared_input else gr.skip(), turn.history, turn.context, turn.answer, picker,
+                SECTION_HINT, turn.hint)
 
     def read_section(choice, answer_dict):
         if not choice:
@@ -130,18 +172,10 @@ def build_app(index):
         return section_html(plan, int(position), (answer_dict or {}).get("highlight", []))
 
     def clear_chat():
-        return [], None, None, gr.update(choices=[], value=None), SECTION_HINT, ""
+        empty = citation_picker(None)
+        return [], None, None, gr.update(choices=empty.choices, value=None, label=empty.label), SECTION_HINT, "", ""
 
     # ------------------------------------------------------------ targets
-
-    def export_files(rows, city, year, indicator):
-        plan_id = next((p.plan_id for p in plans if p.city == city), "all")
-        tag = hashlib.sha1(f"{city}|{year}|{indicator}".encode()).hexdigest()[:6]
-        stem = "_".join(["targets", plan_id, str(year or "all"), tag])
-        return (
-            str(write_targets_csv(export_dir / f"{stem}.csv", rows)),
-            str(write_targets_xlsx(export_dir / f"{stem}.xlsx", rows)),
-        )
 
     def filter_table(city, year, indicator):
         try:
@@ -149,20 +183,15 @@ def build_app(index):
             year_value = parse_year(year)
         except UserError as problem:
             raise gr.Error(str(problem))
-        indicator = (indicator or "").strip() or None
-        rows = filter_targets(targets, city=city_name, year=year_value, indicator=indicator)
-        csv_path, xlsx_path = export_files(rows, city_name, year_value, indicator)
-        count = f"共 {len(rows)} 条目标（全部 {len(targets)} 条）。点击表头可排序。" if rows else "没有符合条件的目标，请放宽筛选条件。"
-        return targets_frame(rows), count, csv_path, xlsx_path
-
-    def draw_chart(indicator, year):
-        frame, caption = chart_frame(targets, indicator, year)
-        return frame, caption
+        indicator = (indicator or "").strip()[:50]
+        rows = filter_rows(targets, city=city_name, year=year_value, indicator=indicator)
+        csv_path, xlsx_path = exports.files(rows, city_name, year_value, indicator)
+        return targets_table_html(rows), targets_count(rows, len(targets)), csv_path, xlsx_path
 
     first_table = filter_table(ALL, ALL, "")
     default_indicator = "非化石能源消费比重" if "非化石能源消费比重" in chart_indicators(targets) else chart_indicators(targets)[0]
     default_year = "2025" if 2025 in years else str(years[0])
-    first_chart = draw_chart(default_indicator, default_year)
+    first_chart = chart_frame(targets, default_indicator, default_year)
 
     # ------------------------------------------------------------ layout
 
@@ -170,7 +199,8 @@ def build_app(index):
         font=["system-ui", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "sans-serif"],
         font_mono=["ui-monospace", "monospace"],
     )
-    with gr.Blocks(title="碳达峰实施方案问答") as demo:
+    # Gradio's cached copies of the downloads are removed after an hour and at shutdown.
+    with gr.Blocks(title="碳达峰实施方案问答", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(
             f"## 碳达峰实施方案问答\n"
             f"收录 {len(plans)} 个城市的方案：{'、'.join(cities)}，共 {len(targets)} 条量化目标。"
@@ -182,8 +212,8 @@ def build_app(index):
                     with gr.Column(scale=3):
                         chatbot = gr.Chatbot(
                             label="对话", show_label=False, elem_id="chat", height=560, latex_delimiters=[], feedback_options=None,
-                            buttons=["copy"], layout="panel",
-                            placeholder="在下方输入问题，或点一个示例问题。可以接着追问，如“那2025年呢？”“南昌呢？”",
+                            buttons=[], layout="panel", autoscroll=False,
+                            placeholder="在下方输入问题，或点一个示例问题。可以接着追问，如“那2025年呢？”“南昌呢？”“光伏呢？”",
                         )
                         with gr.Row():
                             question = gr.Textbox(
@@ -191,34 +221,31 @@ def build_app(index):
                                 placeholder="例如：江门2030年可再生能源装机目标是多少？（回车发送）",
                             )
                             send = gr.Button("提问", variant="primary", elem_id="send", scale=1, min_width=80)
+                        hint = gr.Markdown("", elem_id="chat-hint")
                         gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="示例问题")
                     with gr.Column(scale=2):
                         city = gr.Dropdown([ALL, *cities], value=ALL, label="限定城市", elem_id="city",
-                                           info="选“全部”时按问题中提到的城市检索")
+                                           info="选“全部”时按问题中提到的城市检索；跨城市的问题不受限定")
                         clear = gr.Button("清空对话", elem_id="clear")
-                        cite_pick = gr.Dropdown(choices=[], value=None, label="上一回答的引用", elem_id="cite-pick",
+                        cite_pick = gr.Dropdown(choices=[], value=None, label=citation_picker(None).label, elem_id="cite-pick",
                                                 info="选择一条引用，阅读它所在的整个章节")
                         read = gr.Button("阅读全文章节", elem_id="read-section")
                         section_view = gr.HTML(SECTION_HINT, elem_id="section-view")
-                previous = gr.State(None)  # the last question, rewritten in full: context for follow-ups
+                context = gr.State(None)  # the last answered question, in full: what a follow-up builds on
                 last_answer = gr.State(None)  # Answer.to_dict() of the last reply
 
             with gr.Tab("目标表", id="targets"):
                 with gr.Row():
                     t_city = gr.Dropdown([ALL, *cities], value=ALL, label="城市", elem_id="t-city")
                     t_year = gr.Dropdown([ALL, *map(str, years)], value=ALL, label="年份", elem_id="t-year")
-                    t_indicator = gr.Textbox(label="指标", placeholder="名称、同义词或任意文字，如：非化石能源、光伏装机",
+                    t_indicator = gr.Textbox(label="指标", placeholder="指标名称或同义词，如：非化石能源、光伏装机",
                                              elem_id="t-indicator", scale=2)
                     t_go = gr.Button("筛选", variant="primary", elem_id="t-go", min_width=80)
                 with gr.Row():
                     t_count = gr.Markdown(first_table[1], elem_id="t-count")
                     dl_csv = gr.DownloadButton("下载 CSV", value=first_table[2], elem_id="dl-csv", size="md")
                     dl_xlsx = gr.DownloadButton("下载 Excel", value=first_table[3], elem_id="dl-xlsx", size="md")
-                table = gr.Dataframe(
-                    first_table[0], interactive=False, wrap=True, max_height=480, elem_id="targets-table",
-                    column_widths=["8%", "6%", "14%", "14%", "14%", "7%", "7%", "12%", "18%"],
-                    datatype=["str", "number", "str", "str", "str", "number", "str", "str", "str"],
-                )
+                table = gr.HTML(first_table[0], elem_id="targets-table")
                 gr.Markdown("#### 各城市对比")
                 with gr.Row():
                     c_indicator = gr.Dropdown(chart_indicators(targets), value=default_indicator, label="指标",
@@ -236,35 +263,36 @@ def build_app(index):
 
         # ------------------------------------------------------------ events (UI only; the API is below)
 
-        chat_outputs = [question, chatbot, previous, last_answer, cite_pick, section_view]
-        chat_inputs = [question, chatbot, city, previous]
+        chat_outputs = [question, chatbot, context, last_answer, cite_pick, section_view, hint]
+        chat_inputs = [question, chatbot, city, context]
         question.submit(respond, chat_inputs, chat_outputs, api_visibility="private")
         send.click(respond, chat_inputs, chat_outputs, api_visibility="private")
         read.click(read_section, [cite_pick, last_answer], section_view, api_visibility="private")
-        clear.click(clear_chat, None, [chatbot, previous, last_answer, cite_pick, section_view, question],
-                    api_visibility="private")
+        clear_outputs = [chatbot, context, last_answer, cite_pick, section_view, question, hint]
+        clear.click(clear_chat, None, clear_outputs, api_visibility="private")
+        chatbot.clear(clear_chat, None, clear_outputs, api_visibility="private")  # the trash icon resets the context too
 
         filters = [t_city, t_year, t_indicator]
         table_outputs = [table, t_count, dl_csv, dl_xlsx]
         for trigger in (t_city.change, t_year.change, t_indicator.submit, t_go.click):
             trigger(filter_table, filters, table_outputs, api_visibility="private")
         for trigger in (c_indicator.change, c_year.change):
-            trigger(draw_chart, [c_indicator, c_year], [chart, c_caption], api_visibility="private")
+            trigger(lambda indicator, year: chart_frame(targets, indicator, year), [c_indicator, c_year], [chart, c_caption],
+                    api_visibility="private")
         p_pick.change(lambda plan_id: plan_reader_html(index.plans[plan_id]), p_pick, p_view, api_visibility="private")
 
         # ------------------------------------------------------------ API
 
         def api_ask(question: str, city: str = "") -> dict:
             """提问。city 为空或“全部”时不限城市。返回与 `rag ask --json` 相同的字典；输入无效时返回 {"error": 中文说明}。"""
-            with ask_lock:
-                return ask_dict(index, question, city)
+            return ask_dict(index, question, city)
 
         def api_targets(city: str = "", year: str | int | None = None, indicator: str = "") -> dict:
             """量化目标表。city / year / indicator 为空表示不筛选。返回 {"targets": [...]}；输入无效时返回 {"error": 中文说明}。"""
             return targets_dict(index, city, year, indicator)
 
-        gr.api(api_ask, api_name="ask")
-        gr.api(api_targets, api_name="targets")
+        gr.api(api_ask, api_name="ask", concurrency_limit=CONCURRENT_ANSWERS)
+        gr.api(api_targets, api_name="targets", concurrency_limit=CONCURRENT_ANSWERS)
 
     return demo, theme
 
@@ -288,11 +316,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"索引已加载：{len(index.plans)} 个方案，{len(index.chunks)} 个段落（{time.time() - started:.1f} 秒）。", flush=True)
 
+    from rag.ui import CONCURRENT_ANSWERS, MAX_UPLOAD_SIZE
+
     demo, theme = build_app(index)
-    demo.queue(default_concurrency_limit=1)
+    demo.queue(default_concurrency_limit=CONCURRENT_ANSWERS)
     demo.launch(
-        server_name=args.host, server_port=args.port, theme=theme, css=CSS, ssr_mode=False,
-        show_error=True, inbrowser=False, share=False,
+        server_name=args.host, server_port=args.port, theme=theme, css=CSS, head=HEAD, ssr_mode=False,
+        show_error=False, inbrowser=False, share=False, max_file_size=MAX_UPLOAD_SIZE,
     )
     return 0
 

@@ -1,16 +1,19 @@
-"""The /ask and /targets API under 8 concurrent gradio_client users, against the running app."""
+"""The /ask and /targets API against the running app: 8 concurrent gradio_client users, bad input, limits.
+
+Latency is measured by `rag bench --web`, not asserted here."""
 from __future__ import annotations
 
-import statistics
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from apphelpers import ARTIFACTS, running_app
+from apphelpers import running_app
 
 gradio_client = pytest.importorskip("gradio_client")
+httpx = pytest.importorskip("httpx")
+
+JIANGMEN_Q = "江门2030年可再生能源装机目标是多少？"
 
 # (question, city, text the answer must contain)
 CASES = [
@@ -74,22 +77,17 @@ def test_bad_input_returns_an_error_message(app_url):
     assert "700万千瓦" in client.predict("江门2030年可再生能源装机目标是多少？", "", api_name="/ask")["answer"]
 
 
-def test_ask_latency(app_url):
-    """Median of 10 sequential /ask calls through gradio_client (recorded in tests/artifacts/latency.txt)."""
+def test_long_input_is_not_echoed_back(app_url):
     client = gradio_client.Client(app_url, verbose=False)
-    timings = []
-    for i in range(10):
-        question, city, expected = CASES[i % len(CASES)]
-        began = time.perf_counter()
-        result = client.predict(question, city, api_name="/ask")
-        timings.append(time.perf_counter() - began)
-        assert expected in result["answer"]
-    median = statistics.median(timings)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "latency.txt").write_text(
-        f"/ask median {median * 1000:.0f} ms over {len(timings)} sequential calls; "
-        f"min {min(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms\n",
-        encoding="utf-8",
-    )
-    print(f"/ask median latency: {median * 1000:.0f} ms")
-    assert median < 10, f"/ask is too slow: median {median:.2f} s"
+    huge = "深" * 100_000
+    for error in (client.predict(JIANGMEN_Q, huge, api_name="/ask")["error"],
+                  client.predict(huge, "", "", api_name="/targets")["error"]):
+        assert "未知城市" in error and len(error) < 300
+    assert "问题过长" in client.predict("光伏" * 400, "", api_name="/ask")["error"]
+
+
+def test_uploads_are_size_limited(app_url):
+    small = httpx.post(f"{app_url}gradio_api/upload", files={"files": ("small.txt", b"x" * 1000)}, timeout=30)
+    assert small.status_code == 200
+    big = httpx.post(f"{app_url}gradio_api/upload", files={"files": ("big.txt", b"x" * (2 * 1024 * 1024))}, timeout=30)
+    assert big.status_code == 413

@@ -2,19 +2,27 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
+import html
 import io
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from rag.answer import ask
 from rag.chunk import Chunk
-from rag.targets import CSV_COLUMNS
 from rag.errors import UserError
+from rag.indicators import INDICATORS
 from rag.retrieve import Passage, place_names
+from rag.targets import filter_targets
 from rag.ui import (
-    ask_dict, chart_frame, choose_city, contextualize, format_answer, highlight_html, parse_year, passage_html, plan_reader_html,
-    section_html, targets_dict, targets_frame, with_city, write_targets_csv, write_targets_xlsx,
+    ALL, EMPTY_HINT, UNRELATED_LABEL, ExportFolder, Reply, ask_dict, chart_frame, chat_turn, choose_city, citation_picker,
+    clean_input, contextualize, export_header, filter_rows, format_answer, highlight_html, is_follow_up, is_heading,
+    parse_year, passage_html, plan_reader_html, resolve_city, screen_answer, section_html, shared_index, targets_dict,
+    targets_table_html, user_html, with_city, write_targets_csv, write_targets_xlsx,
 )
 
 JIANGMEN_Q = "江门2030年可再生能源装机目标是多少？"
@@ -189,7 +197,7 @@ def test_csv_has_bom_header_and_rows(index, tmp_path):
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert tuple(table[0]) == CSV_COLUMNS
+    assert table[0] == export_header() and table[0][:3] == ["城市", "年份", "指标"]
     assert len(table) == len(rows) + 1
 
 
@@ -199,18 +207,256 @@ def test_xlsx_has_header_and_rows(index, tmp_path):
     rows = index.targets
     sheet = load_workbook(write_targets_xlsx(tmp_path / "t.xlsx", rows)).active
     values = list(sheet.values)
-    assert values[0][0] == "城市" and len(values[0]) == len(CSV_COLUMNS)
+    assert list(values[0]) == export_header()  # the same Chinese headers as the CSV
     assert len(values) == len(rows) + 1
     assert {v[0] for v in values[1:]} == {t.city for t in rows}
 
 
-def test_targets_frame_and_chart(index):
+# ---------------------------------------------------------------- the chat turn: follow-ups, selector, safe input
+
+
+def _text(reply_html: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", reply_html))
+
+
+def _answer_line(turn) -> str:
+    match = re.search(r'<div class="rag-answer[^"]*">(.*?)</div>', turn.history[-1]["content"])
+    return _text(match.group(1))
+
+
+def test_follow_up_chain_carries_place_year_and_indicator(index):
+    chain = [
+        ("江门2030年可再生能源装机目标是多少？", None, "700万千瓦"),
+        ("南昌呢？", "南昌2030年可再生能源装机目标是多少？", "未找到"),
+        ("那2025年呢？", "南昌2025年可再生能源装机目标是多少？", "未找到"),
+        ("光伏呢？", "南昌2025年光伏装机容量目标是多少？", "300万千瓦"),
+        ("津市呢？", "津市2025年光伏装机容量目标是多少？", "21万千瓦"),
+        ("风电呢？", "津市2025年风电装机容量目标是多少？", "9万千瓦"),
+        ("那2030年呢？", "津市2030年风电装机容量目标是多少？", "18万千瓦"),
+    ]
+    history, context = [], None
+    for message, understood, expected in chain:
+        turn = chat_turn(index, message, history, ALL, context)
+        history, context = turn.history, turn.context
+        reply = turn.history[-1]["content"]
+        if understood:
+            assert f"按上下文理解为：{understood}" in _text(reply), (message, _text(reply)[:200])
+        else:
+            assert "按上下文理解为" not in reply
+        assert expected in _answer_line(turn), (message, _answer_line(turn))
+        assert "项目。" not in _answer_line(turn)  # never a section heading as the answer
+    assert len(history) == 2 * len(chain)
+
+
+def test_follow_up_with_nothing_to_follow_says_so(index):
+    for message in ("那2030年呢？", "光伏呢？", "津市呢？", "那呢？"):
+        assert is_follow_up(message, place_names(index))
+        turn = chat_turn(index, message, [], ALL, None)
+        assert turn.context is None and turn.answer is None
+        assert "还没有可以接着问的问题" in _text(turn.history[-1]["content"])
+        assert turn.picker.choices == []
+    # a short question without 呢/那 is a question of its own, even in a fresh chat
+    assert not is_follow_up("光伏装机目标是多少？", place_names(index))
+    assert not is_follow_up(JIANGMEN_Q, place_names(index))
+
+
+def test_empty_input_gets_a_hint_and_changes_nothing(index):
+    for message in ("", "   ", "\u202e", None):
+        turn = chat_turn(index, message, [{"role": "user", "content": "x"}], ALL, "江门2030年光伏装机容量目标是多少？")
+        assert turn.hint == EMPTY_HINT and not turn.cleared_input
+        assert turn.history == [{"role": "user", "content": "x"}]
+        assert turn.context == "江门2030年光伏装机容量目标是多少？"
+
+
+def test_user_text_is_shown_as_typed_never_as_markdown_or_html():
+    out = user_html("![x](https://example.invalid/x.png) <img src=x onerror=alert(1)>\n第二行")
+    assert "<img" not in out and "&lt;img" in out
+    assert "![x](https://example.invalid/x.png)" in out  # kept as text inside one HTML block
+    assert out.startswith('<div class="rag-user">') and "\n" not in out  # one line: markdown leaves it alone
+    reversed_question = "\u202e？少多是标目\u202c江门"
+    assert "\u202e" not in user_html(reversed_question) and "\u202c" not in user_html(reversed_question)
+    assert clean_input(" \u2066江门\u2069呢\u200f ") == "江门呢"
+
+
+def test_bidi_controls_do_not_reach_the_question(index):
+    turn = chat_turn(index, "\u202e江门2030年可再生能源装机目标是多少？\u202c", [], ALL, None)
+    assert "700万千瓦" in _answer_line(turn)
+    assert "\u202e" not in turn.history[0]["content"] and turn.context == JIANGMEN_Q
+
+
+def test_city_selector_does_not_narrow_a_question_about_several_cities(index):
+    turn = chat_turn(index, "哪些城市提到了氢能？", [], "南昌市", None)
+    answer = _answer_line(turn)
+    assert "江门市" in answer and "江阴市" in answer
+    assert "未按“限定城市：南昌市”筛选" in _text(turn.history[-1]["content"])
+    # a question about one city still follows the selector
+    turn = chat_turn(index, "2025年光伏装机目标是多少？", [], "南昌市", None)
+    assert "300万千瓦" in _answer_line(turn)
+
+
+def test_section_heading_is_never_an_answer(index):
+    heading = "2.津市新能源开发利用风电光伏项目。"
+    jinshi = next(p for p in index.plans.values() if p.plan_id == "jinshi")
+    assert heading in jinshi.text  # a real heading of the shipped corpus
+    assert is_heading(heading) and is_heading("(三)主要目标") and is_heading("二、重点任务")
+    assert not is_heading("1.大力发展新能源。坚持集中式与分布式并举，到2025年光伏装机达到300万千瓦。")
+    assert not is_heading("到2030年，风电装机达到18万千瓦。")
+    quoted = ask(index, "津市如何发展风电光伏？")
+    as_heading = dataclasses.replace(quoted, answer=heading, found=True, mode="passage")
+    screened = screen_answer(as_heading)
+    assert not screened.found and heading in screened.note
+    out = format_answer(as_heading)
+    assert "未找到" in out and "答：</strong>" not in out
+    # whatever the core answers for the question from the issue, the UI never shows a heading as the answer
+    turn = chat_turn(index, "津市光伏呢？", [], ALL, None)
+    assert not is_heading(_answer_line(turn).replace("答：", "").strip())
+
+
+# ---------------------------------------------------------------- the reply: copy text, comparison table, picker
+
+
+def test_copy_text_is_the_answer_then_numbered_citations(index):
+    answer = ask(index, JIANGMEN_Q)
+    text = Reply.of(answer).copy_text()
+    lines = text.splitlines()
+    assert lines[0] == f"答：{answer.answer}"
+    assert lines[1] == "引用："
+    assert lines[2].startswith("[1] 《江门市碳达峰实施方案》 二、重点任务 > (一)能源绿色低碳转型行动")
+    assert "700万千瓦" in lines[3] and lines[3].strip().startswith("“")
+    assert "<" not in text.replace("< ", "") and "&gt;" not in text and "&lt;" not in text
+    # the reply carries exactly this text for its copy button
+    out = format_answer(answer)
+    hidden = re.search(r'<pre class="rag-copy-text">(.*?)</pre>', out).group(1)
+    assert html.unescape(hidden) == text
+
+
+def test_comparison_is_a_table_in_the_order_of_its_citations(index):
+    answer = ask(index, "各城市2025年非化石能源消费比重对比")
+    assert answer.mode == "compare"
+    out = format_answer(answer)
+    table = re.search(r'<table class="rag-compare">(.*?)</table>', out).group(1)
+    rows = [[_text(c).strip() for c in re.findall(r"<td>(.*?)</td>", r)] for r in re.findall(r"<tr><td>.*?</tr>", table)]
+    assert [r[0] for r in rows[:4]] == ["江门市", "津市市", "南昌市", "江阴市"]  # the answer's order: highest first
+    assert [r[2] for r in rows[:4]] == ["32%", "23%", "15%", "10%"]
+    assert all(r[1] == "2025" for r in rows)
+    sources = [re.match(r"\[(\d+)\]", r[4]).group(1) for r in rows]
+    assert sources == [str(n) for n in range(1, len(rows) + 1)]
+    cited_titles = re.findall(r'<div class="rag-cite-head">\[(\d+)\] 《([^》]+)》', out)
+    cities = [title[:3] for _, title in cited_titles[: len(rows)]]
+    assert cities == [r[0][:3] for r in rows]  # citation [n] is the plan of table row n
+    assert out.index("rag-compare") < out.index("依据")
+    headline = _text(re.search(r'<div class="rag-answer">(.*?)</div>', out).group(1))
+    assert "4 个城市给出了具体数值" in headline and "共青城市未给出具体数值" in headline
+
+
+def test_picker_opens_on_the_cited_passage(index):
+    answer = ask(index, "各城市2025年非化石能源消费比重对比")
+    first_retrieved = answer.passages[0]
+    picker = citation_picker(answer)
+    jiangmen = next(p for p in answer.passages if p.chunk.city == "江门市")
+    assert picker.value == f"{jiangmen.chunk.plan_id}:{jiangmen.chunk.char_start}"
+    assert first_retrieved.chunk.city != "江门市"  # the passage ranked [1] by retrieval is not the one the answer cites first
+    assert picker.choices[0][0].startswith("[1] 《江门市碳达峰实施方案》")
+
+
+def test_not_found_offers_passages_only_as_not_answering(index):
+    answer = ask(index, "南昌2030年可再生能源装机目标是多少？")
+    assert not answer.found and answer.passages
+    picker = citation_picker(answer)
+    assert picker.value is None and picker.label == UNRELATED_LABEL
+    assert picker.choices and all(label.startswith("（不回答问题）") for label, _ in picker.choices)
+    out = format_answer(answer)
+    assert "它们不能回答这个问题" in out and "依据" not in out and "<mark>" not in out
+    assert "引用" not in Reply.of(answer).copy_text()
+
+
+# ---------------------------------------------------------------- housekeeping and concurrency
+
+
+def test_echoed_input_is_truncated(index):
+    huge = "深" * 100_000
+    for message in (ask_dict(index, JIANGMEN_Q, huge)["error"], targets_dict(index, huge, "", "")["error"],
+                    targets_dict(index, "", huge, "")["error"]):
+        assert len(message) < 300 and "…" in message
+    with pytest.raises(UserError) as problem:
+        resolve_city(index, huge)
+    assert len(str(problem.value)) < 300
+    turn = chat_turn(index, JIANGMEN_Q, [], huge, None)
+    assert "未知城市" in turn.history[-1]["content"] and len(turn.history[-1]["content"]) < 500
+
+
+def test_concurrent_asks_on_the_shared_index_give_the_sequential_answers(index):
+    shared = shared_index(index)
+    questions = ["江门2030年可再生能源装机目标是多少？", "南昌2025年非化石能源消费比重目标是多少？", "各城市2025年非化石能源消费比重对比",
+                 "哪些城市提到了氢能？", "津市2030年光伏装机目标是多少？", "江门如何发展海上风电？"] * 4
+    expected = {q: ask(index, q).to_dict() for q in set(questions)}
+    groups = [questions[i::8] for i in range(8)]
+    start = threading.Barrier(8)
+
+    def user(group):
+        start.wait(timeout=60)  # all eight threads ask at the same moment
+        return [(question, ask(shared, question).to_dict()) for question in group]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = [pair for answers in pool.map(user, groups) for pair in answers]
+    assert len(results) == len(questions)
+    for question, result in results:
+        assert result == expected[question], question
+
+
+# ---------------------------------------------------------------- the targets tab
+
+
+def test_indicator_filter_matches_indicator_names_not_sentences(index):
     targets = index.targets
-    frame = targets_frame(targets)
-    assert len(frame) == len(targets) and frame["数值"].dtype.kind == "f"
+    rows = filter_rows(targets, year=2025, indicator="非化石能源")
+    assert {t.city for t in rows} == {p.label for p in index.plans.values()}
+    assert all(t.canonical == "非化石能源消费比重" or "非化石能源" in t.indicator for t in rows)
+    by_sentence = filter_targets(targets, year=2025, indicator="非化石能源")
+    assert len(by_sentence) > len(rows)  # the sentence-text match drags in other indicators
+    # a synonym finds the canonical indicator; the name as written finds its row
+    solar = filter_rows(targets, indicator="光伏装机")
+    assert "光伏装机容量" in {t.canonical for t in solar}
+    assert all(any("光伏装机" in name for name in (t.canonical, t.indicator, *INDICATORS[t.canonical])) for t in solar)
+    assert any(t.indicator == "太阳能发电装机容量" for t in solar)
+    assert filter_rows(targets, indicator="坚实基础") == []  # words only the sentences contain match nothing
+    assert [t.city for t in filter_rows(targets, city="南昌市", year=2025, indicator="非化石能源")] == ["南昌市"] * len(
+        filter_rows(targets, city="南昌市", year=2025, indicator="非化石能源"))
+
+
+def test_targets_table_sorts_by_header_and_truncates_sentences(index):
+    out = targets_table_html(index.targets)
+    heads = re.findall(r'<th data-type="(\w+)" aria-sort="none"><button type="button" class="rag-sort">(.*?)</button></th>', out)
+    assert [h for _, h in heads] == ["城市", "年份", "指标", "原文指标", "目标", "数值", "单位", "章节", "原文句子"]
+    assert dict((h, t) for t, h in heads)["数值"] == "num"
+    assert out.count("<tr>") == len(index.targets) + 1
+    long_sentence = max((t.sentence.strip() for t in index.targets), key=len)
+    assert f"<details><summary>{html.escape(long_sentence[:28])}…</summary>{html.escape(long_sentence)}</details>" in out
+    escaped = targets_table_html([dataclasses.replace(index.targets[0], indicator="<img src=x>", sentence="<script>x</script>")])
+    assert "<img" not in escaped and "<script>" not in escaped
+
+
+def test_chart_draws_one_year_and_says_which(index):
+    targets = index.targets
     chart, caption = chart_frame(targets, "非化石能源消费比重", "2025")
     values = dict(zip(chart["城市"], chart["数值"]))
     assert values["江门市"] == 32 and values["南昌市"] == 15
-    assert "%" in caption
+    assert caption.startswith("2025年非化石能源消费比重") and "%" in caption
+    chart, caption = chart_frame(targets, "非化石能源消费比重", ALL)
+    year = int(caption[:4])
+    assert chart["目标"].str.startswith(f"{year}年").all() and chart["城市"].is_unique
+    assert "只画一个年份" in caption
     empty, caption = chart_frame(targets, "非化石能源消费比重", "2027")
     assert empty.empty and "没有" in caption
+
+
+def test_downloads_reuse_one_folder_removed_at_exit(index):
+    exports = ExportFolder(keep=3)
+    first = exports.files(index.targets, None, None, "")
+    assert all(Path(f).parent == exports.path for f in first) and first[0].endswith(".csv") and first[1].endswith(".xlsx")
+    assert exports.files(index.targets, None, None, "") == first  # the same filter reuses its files
+    for year in (2025, 2030, 2035, 2040):
+        exports.files(filter_rows(index.targets, year=year), None, year, "")
+    assert len(list(exports.path.iterdir())) == 2 * 3  # only the latest filters are kept
+    exports.remove()
+    assert not exports.path.exists()
