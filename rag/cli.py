@@ -107,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval-targets", help="在人工标注的目标集上评测目标抽取")
     common(p)
-    p.add_argument("--gold", default=None, help="默认 evals/targets_gold.jsonl")
+    p.add_argument("--gold", default=None, help="金标文件（默认 evals/targets_gold.jsonl）；与 --corpus 指定的语料目录对照，逐文件报告 P/R/F1")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_eval_targets)
 

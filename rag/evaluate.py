@@ -40,50 +40,91 @@ def comparable(text: str) -> str:
 
 
 def evaluate_targets(settings: Settings, gold_path: Path | None = None) -> dict:
-    from .index import load_index
+    """Extraction against hand-checked gold rows, per file and overall.
+
+    Extraction is run on the corpus folder directly (no index needed). A predicted row matches a
+    gold row of the same plan when year, value and unit agree and the indicators are the same
+    (`same_indicator`); each row matches at most once. Gold rows with no value mark a file that
+    states no numeric target: anything extracted there is a false positive.
+    """
+    from .corpus import load_plans
+    from .targets import extract_targets
 
     gold_path = gold_path or EVALS / "targets_gold.jsonl"
     gold_rows = _read_jsonl(gold_path)
-    index = load_index(settings)
-    predicted = index.targets
-
-    def key(city, year, canonical, value, unit):
-        return (city, int(year), canonical, round(float(value), 4), unit)
-
-    gold = {key(r["city"], r["year"], r["canonical"], r["value"], r["unit"]): r
-            for r in gold_rows if not r.get("qualitative") and r.get("value") is not None and r.get("year")}
-    pred = {key(t.city, t.year, t.canonical, t.value, t.unit): t for t in predicted if not t.qualitative and t.value is not None}
-    hits = set(gold) & set(pred)
-    precision = len(hits) / len(pred) if pred else 0.0
-    recall = len(hits) / len(gold) if gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    per_plan = {}
-    for plan_id in sorted({t.plan_id for t in predicted} | {r["plan_id"] for r in gold_rows}):
-        per_plan[plan_id] = {
-            "predicted": sum(1 for t in predicted if t.plan_id == plan_id),
-            "predicted_numeric": sum(1 for k, t in pred.items() if t.plan_id == plan_id),
-            "gold_numeric": sum(1 for r in gold.values() if r["plan_id"] == plan_id),
-        }
-    missed = [gold[k] for k in sorted(set(gold) - hits, key=str)]
-    extra = [pred[k] for k in sorted(set(pred) - hits, key=str)]
+    plans, _ = load_plans(settings.corpus_dir, progress=False)
+    predicted = [t for plan in plans for t in extract_targets(plan) if not t.qualitative and t.value is not None]
+    gold = [r for r in gold_rows if not r.get("qualitative") and r.get("value") is not None and r.get("year")]
+    gold_plans = {r["plan_id"] for r in gold_rows}
+    predicted = [t for t in predicted if t.plan_id in gold_plans]  # only files someone checked by hand
+    matched, missed = _match_targets(gold, predicted)
+    extra = [t for t in predicted if id(t) not in {id(t) for _, t in matched}]
+    per_file = {}
+    for plan_id in sorted(gold_plans):
+        hits = sum(1 for g, _ in matched if g["plan_id"] == plan_id)
+        n_pred = sum(1 for t in predicted if t.plan_id == plan_id)
+        n_gold = sum(1 for g in gold if g["plan_id"] == plan_id)
+        per_file[plan_id] = {"gold": n_gold, "predicted": n_pred, "matched": hits, **_prf(hits, n_pred, n_gold)}
+    totals = _prf(len(matched), len(predicted), len(gold))
     report = {
-        "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-        "gold": len(gold), "predicted": len(pred), "matched": len(hits), "per_plan": per_plan,
-        "missed": [{k: r[k] for k in ("city", "year", "canonical", "value", "unit", "sentence")} for r in missed],
-        "false_positives": [{"city": t.city, "year": t.year, "canonical": t.canonical, "value": t.value, "unit": t.unit,
-                             "indicator": t.indicator} for t in extra],
+        **totals, "gold": len(gold), "predicted": len(predicted), "matched": len(matched), "per_file": per_file,
+        "missed": [{k: r.get(k) for k in ("plan_id", "year", "indicator", "value", "unit", "sentence")} for r in missed],
+        "false_positives": [{"plan_id": t.plan_id, "year": t.year, "indicator": t.indicator, "canonical": t.canonical,
+                             "value": t.value, "unit": t.unit, "sentence": t.sentence} for t in extra],
     }
-    lines = [f"目标抽取：precision {precision:.3f}  recall {recall:.3f}  F1 {f1:.3f}  （金标 {len(gold)}，抽取 {len(pred)}，匹配 {len(hits)}）"]
-    for plan_id, counts in per_plan.items():
-        lines.append(f"  {plan_id}: 抽取 {counts['predicted']} 条（数值 {counts['predicted_numeric']}），金标数值 {counts['gold_numeric']}")
+    lines = [f"目标抽取：precision {totals['precision']:.3f}  recall {totals['recall']:.3f}  F1 {totals['f1']:.3f}"
+             f"  （金标 {len(gold)}，抽取 {len(predicted)}，匹配 {len(matched)}）"]
+    for plan_id, row in per_file.items():
+        lines.append(f"  {plan_id}: P {row['precision']:.2f}  R {row['recall']:.2f}  F1 {row['f1']:.2f}"
+                     f"  （金标 {row['gold']}，抽取 {row['predicted']}，匹配 {row['matched']}）")
     if missed:
         lines.append("漏抽：")
-        lines += [f"  - {r['city']} {r['year']} {r['canonical']} {r['value']}{r['unit']}：{r['sentence']}" for r in missed]
+        lines += [f"  - {r['plan_id']} {r['year']} {r['indicator']} {r['value']:g}{r['unit']}：{r['sentence']}" for r in missed]
     if extra:
         lines.append("误抽：")
-        lines += [f"  - {t.city} {t.year} {t.canonical} {t.value:g}{t.unit}（{t.indicator}）" for t in extra]
+        lines += [f"  - {t.plan_id} {t.year} {t.indicator} {t.value:g}{t.unit}：{t.sentence[:80]}" for t in extra]
     report["text"] = "\n".join(lines)
     return report
+
+
+def _match_targets(gold: list[dict], predicted: list) -> tuple[list[tuple[dict, object]], list[dict]]:
+    """Pair gold rows with predicted rows one to one; returns (pairs, unmatched gold rows)."""
+    free = list(predicted)
+    pairs, missed = [], []
+    for row in gold:
+        fits = [t for t in free if t.plan_id == row["plan_id"] and t.year == int(row["year"])
+                and abs(t.value - float(row["value"])) < 1e-6 and t.unit == row["unit"]
+                and same_indicator(row.get("indicator") or row.get("canonical", ""), t)]
+        if fits:
+            pairs.append((row, fits[0]))
+            free.remove(fits[0])
+        else:
+            missed.append(row)
+    return pairs, missed
+
+
+def same_indicator(written: str, target) -> bool:
+    """The gold row's indicator (as written) names the same thing as the extracted row's:
+    the same canonical name, or wordings that share most character pairs."""
+    from .indicators import canonical_of
+
+    known = canonical_of(written)
+    if known and known == target.canonical:
+        return True
+    a, b = _pairs(to_simplified(written)), _pairs(target.indicator)
+    return bool(a and b) and 2 * len(a & b) / (len(a) + len(b)) >= 0.6
+
+
+def _pairs(text: str) -> set[str]:
+    text = re.sub(r"[^\w]", "", text)
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _prf(hits: int, predicted: int, gold: int) -> dict:
+    precision = hits / predicted if predicted else (1.0 if not gold else 0.0)
+    recall = hits / gold if gold else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
 
 
 # ---------------------------------------------------------------- questions

@@ -104,9 +104,13 @@ class PlaceNames:
                            for s, e, name in divisions().mentions(lowered[max(0, start - 3) : end + 3]) for s, e in [(s + max(0, start - 3), e + max(0, start - 3))])
 
         found = [(s, e, self.aliases[alias]) for s, e, alias in longest_matches(lowered, self.aliases, accept)]
-        labels = {label for _, _, label in found}
-        return [(s, e, label) for s, e, label in found
-                if not any(label in self.ancestors.get(other, ()) for other in labels if other != label)]
+
+        def qualifies(start: int, end: int, label: str) -> bool:
+            """`label` only says where the next place lies: "湖南岳阳", "广州市天河区" (not "湖南、岳阳")."""
+            return any(label in self.ancestors.get(other, ()) and other != label and s == end
+                       for s, _, other in found)
+
+        return [(s, e, label) for s, e, label in found if not qualifies(s, e, label)]
 
 
 def _word_bounded(text: str, span: tuple[int, int]) -> bool:

@@ -17,6 +17,8 @@ import sqlite3
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+import cn2an
+
 from .corpus import Plan
 from .indicators import canonical_of, find_indicators
 from .sections import section_at, split_sections
@@ -107,20 +109,31 @@ def extract_targets(plan: Plan) -> list[Target]:
     """Every target stated in the plan; one row per (year, indicator, value), citations merged."""
     sections = split_sections(plan.text)
     found: list[Target] = []
+    # "到2025年，……。……。" : a bare deadline clause in a paragraph's first sentence governs the paragraph
+    paragraph_year: int | None = None
     for sentence in SENTENCE.finditer(plan.text):
+        first = sentence.start() == 0 or plan.text[sentence.start() - 1] == "\n"
         section = section_at(sections, sentence.start()).path
-        found.extend(_sentence_targets(plan, sentence.group(), sentence.start(), section))
+        rows, lead_year = _sentence_targets(plan, sentence.group(), sentence.start(), section,
+                                            None if first else paragraph_year)
+        paragraph_year = lead_year if first else paragraph_year
+        found.extend(rows)
     return _merge_repeats(found)
 
 
-def _sentence_targets(plan: Plan, sentence: str, offset: int, section: str) -> list[Target]:
+def _sentence_targets(plan: Plan, sentence: str, offset: int, section: str,
+                      paragraph_year: int | None) -> tuple[list[Target], int | None]:
+    """The targets of one sentence, and the deadline year its paragraph carries on with."""
     targets: list[Target] = []
-    year: int | None = None
+    reading = arabic_numerals(sentence)
+    year: int | None = paragraph_year
     indicator: str | None = None  # the last indicator named in this sentence
+    clauses = CLAUSE.findall(reading)
     # a deadline stated after the values ("首批打造10个……,到2022年底率先建成") still governs them
-    later_year = next((y for y in map(_clause_year, CLAUSE.findall(sentence)) if y), None)
-    for clause in CLAUSE.finditer(sentence):
-        text = clause.group()
+    later_year = next((y for y in map(_clause_year, clauses) if y), None)
+    for text in clauses:
+        if BARE_YEAR.match(text):
+            paragraph_year = _clause_year(text)
         year = _clause_year(text) or year or later_year
         if year is None:
             continue
@@ -135,7 +148,28 @@ def _sentence_targets(plan: Plan, sentence: str, offset: int, section: str) -> l
         for phrase, group in _value_groups(text, values, indicator):
             targets.extend(_value_targets(group, phrase, text, **common))
             indicator = phrase
-    return targets
+    return targets, paragraph_year
+
+
+BARE_YEAR = re.compile(r"^\s*(?:到|至)\s*20[2-6]\d\s*年(?:底|前|末)?\s*[,，:：]?\s*$")
+CN_DIGITS = "零〇一二两三四五六七八九十百千万亿点"
+CN_PERCENT = re.compile(f"百分之([{CN_DIGITS}]+)")
+CN_AMOUNT = re.compile(f"([{CN_DIGITS}]+?)(?=" + "|".join(re.escape(u) for u in ("万千瓦", "兆瓦", "千瓦", "万吨", "亿立方米", "亿立方", "万立方米", "万平方米", "万亩", "公里")) + ")")
+
+
+def arabic_numerals(text: str) -> str:
+    """Values written in Chinese numerals, as digits: "百分之二十" -> "20%", "一千万千瓦" -> "1000万千瓦".
+
+    The shortest run of numerals before a unit is read, so a unit beginning with 万 keeps its 万.
+    Only used to read values; sentences are quoted as written.
+    """
+    def number(run: str) -> str:
+        try:
+            return f"{cn2an.cn2an(run, 'smart'):g}"
+        except (ValueError, KeyError):
+            return run
+    text = CN_PERCENT.sub(lambda m: number(m.group(1)) + "%", text) if "百分之" in text else text
+    return CN_AMOUNT.sub(lambda m: number(m.group(1)), text)
 
 
 def _value_groups(clause: str, values: list[re.Match], inherited: str | None) -> list[tuple[str, list[re.Match]]]:
@@ -151,9 +185,9 @@ def _value_groups(clause: str, values: list[re.Match], inherited: str | None) ->
         before = clause[values[i - 1].end() if i else 0 : value.start()]
         after = clause[value.end() : values[i + 1].start() if i + 1 < len(values) else len(clause)]
         postfix = bool(groups) and groups[-1][2]  # then `before` already named the previous value
-        named_before = None if postfix else _indicator_phrase(before)
+        named_before = None if postfix else _indicator_phrase(before, open_vocabulary=True)
         named_after = _indicator_phrase(after)
-        if named_before:
+        if named_before and (find_indicators(named_before) or (not named_after and CLAUSE_END.match(after))):
             groups.append((named_before, [value], False))
         elif _is_thin(before) and groups and not postfix:
             groups[-1][1].append(value)
@@ -166,6 +200,11 @@ def _value_groups(clause: str, values: list[re.Match], inherited: str | None) ->
 
 THIN = re.compile(r"(20\d{2}\s*年(?:底|前|末)?|“?十[四五]五”?(?:期间|末|时期)?|分别|原则上|平均|[比较到至在于]|"
                   + "|".join(QUALIFIERS_BEFORE) + r"|[、和,，；;\s])")
+
+
+# After an open-vocabulary target's value only a qualifier may follow: "占比达到50%以上，".
+# "城镇新建建筑100%执行绿色建筑标准" goes on to say what the value measures.
+CLAUSE_END = re.compile(r"\s*(?:以上|左右|以内)?\s*[)）]?\s*(?:[,，；;。、和及]|$)")
 
 
 def _is_thin(text: str) -> bool:
@@ -181,33 +220,53 @@ def _clause_year(text: str) -> int | None:
     return FIVE_YEAR_END[five.group(1)] if five else None
 
 
-LEADING = re.compile(r"^(?:全市|我市|全县|在|将|实现|推动|确保|力争|累计|基本|新建|建成|创建|完成|优化提升|提升|的)+")
+LEADING = re.compile(r"^(?:全省|全市|全县|全区|全旗|我省|我市|我县|我区|在|将|实现|推动|确保|力争|累计|基本|新建|建成|创建|完成|优化提升|提升|的)+")
 TRAILING = re.compile(r"(?:将|预计在|预计|原则上|平均|约|达|的|和|及|与|、)+$")
+CUT = re.compile(r"(分别|比20\d{2}年|较20\d{2}年|" + "|".join(QUALIFIERS_BEFORE) + r"|小于|少于|保持在)")
+# Verbs that make a clause an action ("建设充电桩5000个"), not a measure reaching a level.
+ACTION = re.compile(r"^(?:建设|建成|打造|培育|创建|实施|推广|推进|开展|新建|改造|完成|实现|争创|组织|引进|谋划|储备|申报|认定|培训|举办|安排|投资|投入|淘汰|关停|压减|整治|治理|发展)")
+MEASURE_WORD = re.compile(r"^(?:比重|占比|比例|规模|总量|总规模|数量|容量)$")
 
 
-def _indicator_phrase(text: str) -> str | None:
-    """The stretch of text naming what is measured, if it names a known indicator."""
+def _indicator_phrase(text: str, open_vocabulary: bool = False) -> str | None:
+    """The stretch of text naming what is measured.
+
+    A phrase that names a known indicator is always taken. With `open_vocabulary`, any noun
+    phrase in the subject position before the verb and value is taken too ("新能源和清洁能源装机
+    占比达到50%"), unless it starts with an action verb or is a bare measure word ("比重"), which
+    continues the indicator named before it.
+    """
     body = YEAR.sub("", FIVE_YEAR.sub("", text)).strip("，,。；; 、")
     body = LEADING.sub("", body)
-    if not find_indicators(body):
+    known = bool(find_indicators(body))
+    if not known and not open_vocabulary:
         return None
-    cut = re.search(r"(分别|比20\d{2}年|较20\d{2}年|" + "|".join(QUALIFIERS_BEFORE) + r"|小于|少于)", body)
-    phrase = body[: cut.start()] if cut and find_indicators(body[: cut.start()]) else body
+    cut = CUT.search(body)
+    phrase = body[: cut.start()] if cut and (find_indicators(body[: cut.start()]) or not known) else body
     value = VALUE.search(phrase)
     if value:  # the indicator follows the value: "80%以上的县(处)级及以上机关建成节约型机关"
+        if not known:
+            return None
         phrase = phrase[value.end() :]
         phrase = re.sub(r"^(以上|左右|以内)?的?", "", phrase)
     phrase = TRAILING.sub("", LEADING.sub("", phrase.strip()))
-    return phrase if find_indicators(phrase) else None
+    if find_indicators(phrase):
+        return phrase
+    return phrase if open_vocabulary and _is_measure(phrase) else None
+
+
+def _is_measure(phrase: str) -> bool:
+    """Shape of an open-vocabulary indicator: a short phrase of words, not an action or a bare measure word."""
+    return (2 <= len(phrase) <= 30 and len(re.findall(r"[\u4e00-\u9fff]", phrase)) >= 3
+            and not re.search(r"[\d:：;；“”\"《》]", phrase)
+            and not ACTION.match(phrase) and not MEASURE_WORD.match(phrase))
 
 
 def _value_targets(values, indicator, clause, *, plan, sentence, offset, section, year) -> list[Target]:
     subjects = _subjects(indicator, len(values))
     targets = []
     for match, subject in zip(values, subjects):
-        canonical = canonical_of(subject) or canonical_of(indicator)
-        if not canonical:
-            continue
+        canonical = canonical_of(subject) or canonical_of(indicator) or subject
         low, high, unit = match.group(1), match.group(2), match.group(3)
         after = clause[match.end() : match.end() + 3]
         before = clause[: match.start()]

@@ -92,3 +92,54 @@ def test_narrowing_word_must_be_in_the_target_sentence(index):
 def test_answer_keeps_the_plans_own_verb(index):
     result = ask(index, "津市2025年非化石能源消费比重目标")
     assert "非化石能源消费比重提高至23%左右" in result.answer
+
+
+# ---------------------------------------------------------------- open vocabulary, on plans the vocabulary never saw
+
+
+def test_open_vocabulary_indicator_kept_as_written(tmp_path):
+    from rag.corpus import load_plans
+    from tests.test_corpus import newplans_corpus
+
+    plans, _ = load_plans(newplans_corpus(tmp_path / "corpus"), progress=False)
+    (lvliang,) = [p for p in plans if p.file == "lvliangshi.txt"]
+    found = {(t.year, t.indicator, t.value) for t in extract_targets(lvliang)}
+    # no indicator of these is in the vocabulary: they come from the shape "phrase 达到 value"
+    assert {(2025, "新能源和清洁能源装机占比", 50.0), (2025, "发电量占比", 30.0)} <= found
+    (yueyang,) = [p for p in plans if p.file == "yueyangshi.txt"]
+    # "到2025年，……。……森林覆盖率稳定在45%以上" : the paragraph's lead year governs later sentences
+    assert (2025, "森林覆盖率", 45.0) in {(t.year, t.canonical, t.value) for t in extract_targets(yueyang)}
+
+
+def test_action_clauses_are_not_targets(plans):
+    """"首批打造10个……" and "城镇新建建筑100%执行绿色建筑标准" say what is done, not a measure's level."""
+    for t in extract_targets(plans["jiangyin"]) + extract_targets(plans["jinshi"]):
+        assert not t.indicator.startswith(("打造", "首批打造")) and t.indicator != "城镇新建建筑"
+
+
+def test_values_in_chinese_numerals(plans):
+    from dataclasses import replace
+
+    plan = plans["jiangmen"]
+    written = plan.text.replace("700万千瓦", "七百万千瓦").replace("35%", "百分之三十五")
+    found = {(t.year, t.canonical, t.value, t.unit) for t in extract_targets(replace(plan, text=written))}
+    assert (2030, "可再生能源发电装机容量", 700.0, "万千瓦") in found
+    assert (2030, "非化石能源消费比重", 35.0, "%") in found
+
+
+def test_eval_targets_reports_per_file_on_another_corpus(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from rag.config import PROJECT_ROOT
+    from tests.test_corpus import newplans_corpus
+
+    corpus = newplans_corpus(tmp_path / "corpus")
+    out = subprocess.run([sys.executable, "-m", "rag.cli", "eval-targets", "--corpus", str(corpus), "--json",
+                          "--gold", str(PROJECT_ROOT / "evals" / "targets_gold_newplans.jsonl")],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["precision"] >= 0.95 and report["recall"] >= 0.90
+    assert len(report["per_file"]) == 18 and report["per_file"]["guangzhoushi"]["gold"] == 0
