@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from .chunk import Chunk
 from .errors import UserError
@@ -19,6 +20,8 @@ from .retrieve import Passage, Query, place_names, parse_question, retrieve
 from .targets import UNITS, VALUE, Target
 
 COMPARE = re.compile(r"各城市|各市|各地|哪个城市|哪些城市|哪座城市|哪几个城市|所有城市|几个城市|五个城市|对比|比较|相比|排名|最高|最低|最多|最少|which cit|compare|all cities", re.I)
+# "哪个园区", "哪几个地方": asks for a thing or place; "哪个高", "哪个降得多" compares values
+ENTITY = re.compile(r"(?:哪个|哪些|哪几个?|哪家)(?![^，,。？?]{0,3}?[高低多少大小快慢早晚])|哪里|哪儿|在哪|什么地方|where", re.I)
 HIGHEST = re.compile(r"最高|最多|最大|highest|most", re.I)
 LOWEST = re.compile(r"最低|最少|最小|lowest|least", re.I)
 
@@ -70,16 +73,40 @@ def ask(index: Index, question: str, city: str | None = None, k: int = 5) -> Ans
     fact = notice_fact(index, query, cities, k)
     if fact:
         return fact
-    indicators = find_indicators_tolerant(query.text)
+    indicators = indicators_asked(index, query, cities)
     # a target question that names no place is asked of every plan that states the target
     comparing = bool(COMPARE.search(query.text)) or len(cities) > 1 or (bool(indicators) and not cities and bool(query.years))
-    if indicators and (cities or comparing):
+    # "在哪个园区开展屋顶光伏试点" names an indicator but asks where, not how much
+    asks_entity = bool(ENTITY.search(query.text)) and not QUANTITY.search(query.text) and not COMPARE.search(query.text)
+    if indicators and (cities or comparing) and not asks_entity:
         return _target_answer(index, query, cities, indicators, comparing, k)
     if comparing and not cities and not QUANTITY.search(query.text):
         mention = _mention_answer(index, query, k)
         if mention:
             return mention
     return _passage_answer(index, query, city, k)
+
+
+def indicators_asked(index: Index, query: Query, cities: tuple[str, ...]) -> list[str]:
+    """The canonical indicators a question asks about.
+
+    First the vocabulary's synonyms; then the indicators of these places' target rows, whatever
+    their wording, that the rest of the question repeats in part: a common stretch of 4+
+    characters ending on the row's head word ("新能源装机占比" -> 新能源和清洁能源装机占比;
+    "…能耗下降多少？二氧化碳排放呢？" -> 单位地区生产总值二氧化碳排放).
+    """
+    named = find_indicators_tolerant(query.text)
+    rest = query.topic.lower()
+    for start, end, _ in indicator_mentions(rest):
+        rest = rest[:start] + " " * (end - start) + rest[end:]
+    for target in index.targets:
+        if target.canonical in named or (cities and target.city not in cities):
+            continue
+        phrase = target.indicator.lower()
+        common = SequenceMatcher(None, rest, phrase, autojunk=False).find_longest_match(0, len(rest), 0, len(phrase))
+        if common.size >= 4 and common.b + common.size == len(phrase):
+            named.append(target.canonical)
+    return named
 
 
 def _inside(place: str, labels: tuple[str, ...]) -> bool:
@@ -92,9 +119,10 @@ def _inside(place: str, labels: tuple[str, ...]) -> bool:
 # What the question asks about the notice itself, and the plan metadata field that answers it.
 NOTICE_FACTS = (
     ("doc_number", re.compile(r"文号|字号|发文号|文件号|document number", re.I)),
-    ("issued", re.compile(r"落款|签发|印发日期|印发时间|发布日期|发布时间|成文日期|哪天印发|何时印发|什么时候印发|几月几[号日]|哪一天|日期|when .*issued", re.I)),
+    ("issued", re.compile(r"(?:印发|发布|出台|签发)[^，。？?]{0,4}(?:最早|最晚|最先|最后)|(?:最早|最晚|最先|最后)[^，。？?]{0,4}(?:印发|发布|出台)|落款|签发|印发日期|印发时间|发布日期|发布时间|成文日期|哪天印发|何时印发|什么时候印发|几月几[号日]|哪一天|日期|when .*issued", re.I)),
     ("issuer", re.compile(r"发文机关|印发单位|发布单位|哪个部门|谁印发|谁发布|哪个机关|issuer", re.I)),
 )
+EARLIEST_LATEST = re.compile(r"最早|最先|最晚|最后|最新|earliest|latest", re.I)
 DEADLINE = re.compile(r"截止|反馈|征求意见")
 FACT_NAMES = {"doc_number": "文号", "issued": "印发日期", "issuer": "发文机关"}
 CITED_NUMBER = r"\s*》?\s*[(（]\s*([\u4e00-\u9fff]{1,10}[〔\[［【]\d{4}[〕\]］】]\d{1,4}号)"
@@ -122,6 +150,12 @@ def notice_fact(index: Index, query: Query, cities: tuple[str, ...], k: int) -> 
             lines.append(f"{plan.label}《{plan.title}》：" + "，".join(parts))
     if not spans:
         return None
+    dated = sorted((p for p in plans if p.issued), key=lambda p: p.issued)
+    if "issued" in wanted and len(dated) > 1 and EARLIEST_LATEST.search(query.text):
+        latest = re.search(r"最晚|最后|最新|latest", query.text)
+        first = dated[-1] if latest else dated[0]
+        year, month, day = (int(part) for part in first.issued.split("-"))
+        lines.insert(0, f"{'最晚' if latest else '最早'}印发的是{first.label}（{year}年{month}月{day}日）")
     passages = _passages_for_spans(index, spans, query, cities, k)
     return Answer(query.original, "；".join(lines) + "。", True, passages, [], "fact", spans)
 
@@ -366,7 +400,7 @@ ANSWER_TYPES = (
     (re.compile(r"哪个县|哪个区|哪个镇|哪里|什么地方|哪个地方|where", re.I), re.compile(r"[\u4e00-\u9fff]{1,4}(?:县|区|镇|港|园)")),
     (re.compile(r"多少|几|数量|how much|how many", re.I), re.compile(r"\d")),
 )
-QUANTITY = re.compile(r"多少|几[个项家座处万]?|数值|how much|how many", re.I)
+QUANTITY = re.compile(r"多少|(?<!哪)几[个项家座处万]?|数值|how much|how many", re.I)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:

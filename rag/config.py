@@ -43,6 +43,9 @@ class Settings:
     max_question_chars: int = 500
     # a plan file above this size is refused with the size and the limit (RAG_MAX_FILE_MB)
     max_file_bytes: int = field(default_factory=lambda: int(float(os.environ.get("RAG_MAX_FILE_MB", "20")) * 1_000_000))
+    # an indicator phrase outside the vocabulary takes a known canonical name only at this cosine or above
+    # (m3e-small gives 0.93-0.95 to related but different measures: 森林面积/森林抚育面积, 新增装机/装机)
+    canonical_similarity: float = 0.96
     # a quoted-sentence answer must contain this share of the question's IDF-weighted words
     min_coverage: float = 0.3
 

@@ -279,7 +279,7 @@ def build_index(settings: Settings, progress: bool = True, force: bool = False) 
     import bm25s
     import faiss
 
-    from .targets import extract_targets, write_targets
+    from .targets import canonicalise, extract_targets, write_targets
 
     started = time.time()
     root = Path(settings.index_dir)
@@ -299,7 +299,8 @@ def build_index(settings: Settings, progress: bool = True, force: bool = False) 
     vectors, embedded = embed_chunks(settings, chunks, progress)
     bm25 = bm25s.BM25()
     bm25.index([lexical_tokens(c.search_text()) for c in chunks], show_progress=False)
-    targets = [t for plan in plans for t in extract_targets(plan)]
+    targets = canonicalise([t for plan in plans for t in extract_targets(plan)], embedder(settings.model).encode,
+                           settings.canonical_similarity)
     by_plan = {f.plan_id: f for f in files if f.plan_id}
     for chunk in chunks:
         by_plan[chunk.plan_id].chunks += 1

@@ -170,3 +170,32 @@ def find_indicators_tolerant(text: str) -> list[str]:
             if sum(a != b for a, b in zip(window, synonym)) == 1 and window[0] == synonym[0]:
                 fits.add(canonical)
     return list(fits) if len(fits) == 1 else []
+
+
+def canonical_by_meaning(phrases: list[str], encode, threshold: float) -> dict[str, str]:
+    """Open-vocabulary phrases that clearly name a known indicator, mapped to it.
+
+    Clearly means both: the phrase is a synonym with words left out (单位生产总值能源消耗 in
+    单位地区生产总值能源消耗), and the embeddings agree (cosine >= `threshold`). Neither alone is
+    enough: 森林面积 is 森林抚育面积 with words left out (cosine 0.935, a different measure), and
+    可再生能源新增装机 is close to 可再生能源装机 (0.949) but counts only what is added.
+    `encode(texts)` returns unit vectors.
+    """
+    unknown = [p for p in dict.fromkeys(phrases) if not find_indicators(p)]
+    if not unknown:
+        return {}
+    names = [(canonical, synonym) for canonical, synonyms in INDICATORS.items() for synonym in (canonical, *synonyms)]
+    similarity = encode(unknown) @ encode([synonym for _, synonym in names]).T
+    mapped = {}
+    for phrase, row in zip(unknown, similarity):
+        fits = [(score, canonical) for score, (canonical, synonym) in zip(row, names)
+                if score >= threshold and _leaves_out_words(phrase, synonym)]
+        if fits:
+            mapped[phrase] = max(fits)[1]
+    return mapped
+
+
+def _leaves_out_words(short: str, long: str) -> bool:
+    """Whether `short` is `long` with some characters left out, in order."""
+    rest = iter(long.lower())
+    return len(short) < len(long) and all(ch in rest for ch in short.lower())

@@ -20,7 +20,7 @@ from pathlib import Path
 import cn2an
 
 from .corpus import Plan
-from .indicators import canonical_of, find_indicators
+from .indicators import canonical_by_meaning, canonical_of, find_indicators
 from .sections import section_at, split_sections
 
 
@@ -343,6 +343,14 @@ def _qualitative_targets(text, phrase, *, plan, sentence, offset, section, year)
         )
         for canonical in canonicals
     ]
+
+
+def canonicalise(targets: list[Target], encode, threshold: float) -> list[Target]:
+    """Rows whose indicator phrase the vocabulary does not know get a known canonical name when
+    the phrase clearly is one (see `indicators.canonical_by_meaning`); the rest keep the phrase."""
+    mapped = canonical_by_meaning([t.canonical for t in targets if t.canonical == t.indicator], encode, threshold)
+    return [replace(t, canonical=mapped[t.canonical]) if t.canonical in mapped and t.canonical == t.indicator else t
+            for t in targets]
 
 
 def _merge_repeats(targets: list[Target]) -> list[Target]:

@@ -60,3 +60,22 @@ def test_a_target_question_naming_no_place_answers_for_every_plan_with_its_place
     assert answer.mode == "compare"
     for place, value in (("湖南省", "22%"), ("江门市", "32%"), ("耒阳市", "24%"), ("吕梁市", "12%")):
         assert f"{place}达到{value}" in answer.answer or f"{place}提" in answer.answer
+
+
+def test_open_vocabulary_target_found_by_part_of_its_wording(wide):
+    """A row whose indicator no vocabulary knows ("新能源和清洁能源装机占比") answers a question that
+    repeats part of it, and a second indicator said elliptically is answered too."""
+    answer = ask(wide, "吕梁2025年新能源装机占比目标是多少？")
+    assert answer.found and "50%" in answer.answer and answer.answer.startswith("吕梁市")
+    both = ask(wide, "广安市到2025年单位地区生产总值能源消耗下降多少？二氧化碳排放呢？")
+    assert "14.5%" in both.answer and "19.5%" in both.answer
+
+
+def test_where_question_naming_an_indicator_is_answered_from_the_passage(wide):
+    answer = ask(wide, "万盛经开区要在哪个园区开展屋顶光伏试点？")
+    assert answer.found and "平山产业园区" in answer.answer
+
+
+def test_earliest_signed_among_named_plans(wide):
+    answer = ask(wide, "岳阳县、临湘市、准格尔旗三个方案哪个印发最早？")
+    assert answer.answer.startswith("最早印发的是岳阳县（2024年3月18日）")
