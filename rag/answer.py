@@ -99,13 +99,12 @@ def indicators_asked(index: Index, query: Query, cities: tuple[str, ...]) -> lis
     rest = query.topic.lower()
     for start, end, _ in indicator_mentions(rest):
         rest = rest[:start] + " " * (end - start) + rest[end:]
-    for target in index.targets:
-        if target.canonical in named or (cities and target.city not in cities):
-            continue
-        phrase = target.indicator.lower()
+    wordings = {(t.indicator.lower(), t.canonical) for t in index.targets
+                if t.canonical not in named and (not cities or t.city in cities)}
+    for phrase, canonical in sorted(wordings):
         common = SequenceMatcher(None, rest, phrase, autojunk=False).find_longest_match(0, len(rest), 0, len(phrase))
-        if common.size >= 4 and common.b + common.size == len(phrase):
-            named.append(target.canonical)
+        if common.size >= 4 and common.b + common.size == len(phrase) and canonical not in named:
+            named.append(canonical)
     return named
 
 
