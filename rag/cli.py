@@ -306,7 +306,7 @@ def _bench_web_or_scale(args, settings: Settings) -> int:
     if args.web:
         print(run_web_bench(settings))
     if args.scale:
-        print(run_scale_bench(settings, args.scale))
+        print(run_scale_bench(settings, args.scale, args.rounds))
     return 0 if args.web or args.scale else _bench(args, settings)
 
 
