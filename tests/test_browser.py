@@ -257,6 +257,8 @@ def test_upload_a_plan_ask_about_it_then_remove_it(upload_app, browser, tmp_path
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "ui-upload.png"), full_page=True)
 
+        page.get_by_role("tab", name="目标表").click()
+        expect(page.locator("#t-count")).to_contain_text("全部 135 条")  # 津市's 31 targets joined the table
         page.get_by_role("tab", name="问答").click()
         expect(ask(page, "津市2030年光伏装机目标是多少？").locator(".rag-answer")).to_contain_text("42万千瓦")
 
