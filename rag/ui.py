@@ -2,8 +2,9 @@
 
 The chat turn (follow-ups, city selector, safe display of what the user typed),
 the reply (answer, comparison table, ordered citations, plain text to copy),
-the targets tab (name filter, sortable table, chart, downloads) and the API
-helpers. Nothing here imports gradio. All corpus text and all user text goes
+the targets tab (name filter, sortable table, chart, downloads), the plans
+tab (uploading and removing plans while the app runs) and the API helpers.
+Nothing here imports gradio. All corpus text and all user text goes
 through `html.escape` before any markup is added; the only tags this module
 emits are its own.
 """
@@ -1053,6 +1054,8 @@ def add_uploaded_plans(served: ServedIndex, uploads: Iterable) -> PlanChange:
         except Exception:
             log.exception("adding plans failed: %s", names)
             return PlanChange(False, INTERNAL_ERROR)
+    if result.unchanged:
+        return PlanChange(True, "这些文件已在语料中，内容相同，索引无需更新。", report_lines(result))
     mine = [f for f in result.files if f.file in names]
     skipped = [f"{f.file}（{f.error}）" for f in mine if f.status == "skipped"]
     message = f"已添加 {len(mine) - len(skipped)} 个方案：{'、'.join(f.file for f in mine if f.status != 'skipped')}，现在可以提问。"

@@ -79,6 +79,8 @@ def test_upload_makes_the_plan_searchable_then_removal_takes_it_away(served, tmp
     assert change.report[-1].startswith("索引已建成：5 个方案")
     assert "jinshi.txt" in _corpus_files(served) and set(tmp_path.parent.iterdir()) == outside
     assert "42万千瓦" in ask(served.current, JINSHI_Q).answer  # answered from the new index, no restart
+    again = add_uploaded_plans(served, [CORPUS / "jinshi.txt"])
+    assert again.ok and "已在语料中" in again.message
 
     removed = remove_served_plan(served, "jinshi")
     assert removed.ok, removed.message
