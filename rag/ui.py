@@ -1029,7 +1029,7 @@ def add_uploaded_plans(served: ServedIndex, uploads: Iterable) -> PlanChange:
     called). Every file is checked before any is added; on any problem nothing is added.
     """
     from .cli import report_lines
-    from .index import add_plans
+    from .index import add_plans, build_index
 
     settings = served.current.settings
     files = [Path(u) for u in uploads or () if u]
@@ -1041,13 +1041,21 @@ def add_uploaded_plans(served: ServedIndex, uploads: Iterable) -> PlanChange:
         problems.append("有两个文件同名，请改名后再上传")
     if problems:
         return PlanChange(False, "未添加任何文件。" + "；".join(problems))
+    corpus = Path(settings.corpus_dir)
     with served._changing, tempfile.TemporaryDirectory(prefix="rag-upload-") as staging:
+        new = [name for name in names if not (corpus / name).exists()]
         staged = []
         for source, name in zip(files, names):
             staged.append(Path(staging) / name)
             shutil.copyfile(source, staged[-1])
         try:
             result = add_plans(settings, staged, progress=False)
+            refused = [f for f in result.files if f.file in new and f.status == "skipped"]
+            if refused:  # readable, yet no plan in it (no text layer): it does not stay in the corpus
+                for report in refused:
+                    (corpus / report.file).unlink(missing_ok=True)
+                rebuilt = build_index(settings, progress=False)
+                result = dataclasses.replace(rebuilt, files=rebuilt.files + refused)
             served.swap(settings)
         except UserError as problem:
             return PlanChange(False, clip(str(problem), 300))
@@ -1056,12 +1064,11 @@ def add_uploaded_plans(served: ServedIndex, uploads: Iterable) -> PlanChange:
             return PlanChange(False, INTERNAL_ERROR)
     if result.unchanged:
         return PlanChange(True, "这些文件已在语料中，内容相同，索引无需更新。", report_lines(result))
-    mine = [f for f in result.files if f.file in names]
-    skipped = [f"{f.file}（{f.error}）" for f in mine if f.status == "skipped"]
-    message = f"已添加 {len(mine) - len(skipped)} 个方案：{'、'.join(f.file for f in mine if f.status != 'skipped')}，现在可以提问。"
-    if skipped:
-        message = f"未能收录：{'；'.join(skipped)}。" + (message if len(skipped) < len(mine) else "")
-    return PlanChange(not skipped, message, report_lines(result))
+    added = [f.file for f in result.files if f.file in names and f.status != "skipped"]
+    message = f"已添加 {len(added)} 个方案：{'、'.join(added)}，现在可以提问。" if added else ""
+    if refused:
+        message = f"未能收录（文件未保留）：{'；'.join(f'{f.file}（{f.error}）' for f in refused)}。{message}"
+    return PlanChange(not refused, message, report_lines(result))
 
 
 def remove_served_plan(served: ServedIndex, plan_id: str | None) -> PlanChange:

@@ -91,6 +91,16 @@ def test_upload_makes_the_plan_searchable_then_removal_takes_it_away(served, tmp
     assert "请先在列表中选择" in remove_served_plan(served, "jinshi").message
 
 
+def test_an_upload_with_no_text_is_reported_and_not_kept(served, tmp_path):
+    before = _corpus_files(served)
+    empty = tmp_path / "扫描件.html"
+    empty.write_text("<html><body><img src='scan.png'></body></html>", encoding="utf-8")
+    change = add_uploaded_plans(served, [empty])
+    assert not change.ok and change.message == "未能收录（文件未保留）：扫描件.html（文件没有正文内容）。"
+    assert "[跳过] 扫描件.html：文件没有正文内容" in change.report
+    assert _corpus_files(served) == before and len(served.current.plans) == 4
+
+
 def test_report_html_escapes_the_report(served):
     from rag.ui import PlanChange
 
