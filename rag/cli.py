@@ -303,6 +303,8 @@ def _eval(args, settings: Settings) -> int:
 def _bench_web_or_scale(args, settings: Settings) -> int:
     from .bench import run_scale_bench, run_web_bench
 
+    if args.scale is not None and args.scale < 1:
+        raise UserError("--scale 应为正整数（语料重复的倍数），例如 --scale 100。")
     if args.web:
         print(run_web_bench(settings))
     if args.scale:
