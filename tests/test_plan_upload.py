@@ -5,6 +5,7 @@ The app answers from the new index right after each change, without a restart.
 from __future__ import annotations
 
 import shutil
+import threading
 from dataclasses import replace
 
 import pytest
@@ -106,3 +107,23 @@ def test_report_html_escapes_the_report(served):
 
     out = plan_change_html(PlanChange(False, "坏<b>名</b>", ["[跳过] <script>.txt：文件为空"]))
     assert "<script>" not in out and "<b>" not in out and "&lt;script&gt;" in out and "rag-error" in out
+
+
+def test_answers_keep_coming_while_a_plan_is_added(served):
+    """Requests during a rebuild use the index they started with; nothing waits for the build or fails."""
+    stop, answers = threading.Event(), []
+
+    def asker():
+        while not stop.is_set():
+            answers.append(ask(served.current, "江门2030年可再生能源装机目标是多少？").answer)
+
+    thread = threading.Thread(target=asker)
+    thread.start()
+    try:
+        change = add_uploaded_plans(served, [CORPUS / "jinshi.txt"])
+    finally:
+        stop.set()
+        thread.join()
+    assert change.ok, change.message
+    assert len(answers) > 1 and all("700万千瓦" in a for a in answers)
+    assert remove_served_plan(served, "jinshi").ok
