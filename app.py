@@ -311,18 +311,19 @@ def build_app(index):
             The targets tab shows every target again; a chosen city or plan that was removed falls back."""
             now = served.current
             names = [ALL, *(place_of(p) for p in now.plans.values())]
+            now_years = [ALL, *map(str, sorted({t.year for t in now.targets}))]
             reading = reading if reading in now.plans else next(iter(now.plans))
             return (plan_change_html(change), gr.update(value=None) if change.ok else gr.skip(), summary(now),
                     plans_frame(now, now.targets), gr.update(choices=plan_choices(now), value=None),
                     gr.update(choices=plan_choices(now), value=reading), read_plan(reading),
                     gr.update(choices=names, value=chat_city if chat_city in names else ALL),
                     gr.update(choices=names, value=ALL),
-                    gr.update(choices=[ALL, *map(str, sorted({t.year for t in now.targets}))], value=ALL), "",
-                    *filter_table(ALL, ALL, ""), gr.update(choices=chart_indicators(now.targets)))
+                    gr.update(choices=now_years, value=ALL), "", *filter_table(ALL, ALL, ""),
+                    gr.update(choices=chart_indicators(now.targets)), gr.update(choices=now_years))
 
         change_inputs = [city, p_pick]
         change_outputs = [p_report, p_files, header, plans_table, p_remove_pick, p_pick, p_view, city,
-                          t_city, t_year, t_indicator, *table_outputs, c_indicator]
+                          t_city, t_year, t_indicator, *table_outputs, c_indicator, c_year]
         p_add.click(lambda files, *shown: after_change(add_uploaded_plans(served, files), *shown),
                     [p_files, *change_inputs], change_outputs, api_visibility="private", concurrency_limit=1)
         p_remove.click(lambda plan_id, *shown: after_change(remove_served_plan(served, plan_id), *shown),
