@@ -122,7 +122,6 @@ def run_web_bench(settings: Settings, users: int = 16, questions_per_user: int =
     from .answer import ask
     from .config import PROJECT_ROOT
     from .index import load_index
-
     from .ui import shared_index
 
     index = shared_index(load_index(settings))  # in-process first, set up like the app, before it competes for the cores
