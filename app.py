@@ -2,7 +2,9 @@
 
     python app.py [--host 127.0.0.1] [--port 7860]
 
-The index is loaded once at startup (and built first when missing or stale).
+The index is loaded once at startup (and built first when missing or stale). Plans uploaded in the
+方案 tab go into the corpus folder the app was started with (RAG_CORPUS, default corpus/); the index is
+rebuilt and swapped in without a restart.
 Besides the page, two API endpoints with stable names:
 
     /ask      (question: str, city: str = "")           -> the dict of `rag ask --json`, or {"error": ...}
@@ -68,6 +70,7 @@ CSS = """
 .rag-targets td:nth-child(-n+2) { white-space: nowrap; }
 .rag-sentence { max-width: 360px; }
 .rag-sentence summary { cursor: pointer; color: var(--body-text-color); }
+.rag-report { font-size: 0.88em; margin: 4px 0 0 1.2em; padding: 0; }
 """
 
 # The page's own behaviour, delegated from the document so it survives Gradio re-rendering:
@@ -142,22 +145,31 @@ def build_app(index):
     import gradio as gr
 
     from rag.ui import (
-        ALL, CONCURRENT_ANSWERS, ExportFolder, ask_dict, chart_frame, chart_indicators, chat_turn, citation_picker,
-        filter_rows, parse_year, place_of, plan_reader_html, plans_frame, resolve_city, section_html, shared_index,
-        targets_count, targets_dict, targets_table_html,
+        ALL, CONCURRENT_ANSWERS, UPLOAD_TYPES, ExportFolder, ServedIndex, add_uploaded_plans, ask_dict, chart_frame,
+        chart_indicators, chat_turn, citation_picker, filter_rows, parse_year, place_of, plan_change_html, plan_choices,
+        plan_reader_html, plans_frame, remove_served_plan, resolve_city, section_html, targets_count, targets_dict,
+        targets_table_html,
     )
 
-    index = shared_index(index)  # answers run concurrently; only the embedding call takes turns
+    # Answers run concurrently (only the embedding call takes turns); adding or removing a plan swaps in a
+    # new index, so every handler reads `served.current` when it starts.
+    served = ServedIndex(index)
+    index = served.current
     plans = list(index.plans.values())
     cities = [place_of(p) for p in plans]
     targets = index.targets
     years = sorted({t.year for t in targets})
     exports = ExportFolder()
 
+    def summary(index) -> str:
+        names = "、".join(place_of(p) for p in index.plans.values())
+        return (f"## 碳达峰实施方案问答\n收录 {len(index.plans)} 个方案：{names}，共 {len(index.targets)} 条量化目标。"
+                "回答均摘自方案原文并注明出处（标题、城市、章节），<mark>高亮</mark>为答案所在句；方案中没有的内容会明确说“未找到”。")
+
     # ------------------------------------------------------------ chat
 
     def respond(message, history, city, context):
-        turn = chat_turn(index, message, history, city, context)
+        turn = chat_turn(served.current, message, history, city, context)
         picker = gr.update(choices=turn.picker.choices, value=turn.picker.value, label=turn.picker.label)
         return ("" if turn.cleared_input else gr.skip(), turn.history, turn.context, turn.answer, picker,
                 SECTION_HINT, turn.hint)
@@ -166,7 +178,7 @@ def build_app(index):
         if not choice:
             return SECTION_HINT
         plan_id, _, position = str(choice).rpartition(":")
-        plan = index.plans.get(plan_id)
+        plan = served.current.plans.get(plan_id)
         if plan is None or not position.isdigit():
             return '<div class="rag-hint">找不到这条引用，请重新提问。</div>'
         return section_html(plan, int(position), (answer_dict or {}).get("highlight", []))
@@ -179,13 +191,14 @@ def build_app(index):
 
     def filter_table(city, year, indicator):
         try:
-            city_name = resolve_city(index, city)
+            city_name = resolve_city(served.current, city)
             year_value = parse_year(year)
         except UserError as problem:
             raise gr.Error(str(problem))
         indicator = (indicator or "").strip()[:50]
+        targets = served.current.targets
         rows = filter_rows(targets, city=city_name, year=year_value, indicator=indicator)
-        csv_path, xlsx_path = exports.files(rows, city_name, year_value, indicator)
+        csv_path, xlsx_path = exports.files(rows, served.current.path.name, city_name, year_value, indicator)
         return targets_table_html(rows), targets_count(rows, len(targets)), csv_path, xlsx_path
 
     first_table = filter_table(ALL, ALL, "")
@@ -201,11 +214,7 @@ def build_app(index):
     )
     # Gradio's cached copies of the downloads are removed after an hour and at shutdown.
     with gr.Blocks(title="碳达峰实施方案问答", delete_cache=(3600, 3600)) as demo:
-        gr.Markdown(
-            f"## 碳达峰实施方案问答\n"
-            f"收录 {len(plans)} 个城市的方案：{'、'.join(cities)}，共 {len(targets)} 条量化目标。"
-            "回答均摘自方案原文并注明出处（标题、城市、章节），<mark>高亮</mark>为答案所在句；方案中没有的内容会明确说“未找到”。"
-        )
+        header = gr.Markdown(summary(index))
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):
                 with gr.Row():
@@ -256,9 +265,20 @@ def build_app(index):
                                    x_title="城市", y_title="目标值", y_lim=[0, None], height=320, elem_id="chart", show_label=False)
 
             with gr.Tab("方案", id="plans"):
-                gr.Dataframe(plans_frame(index, targets), interactive=False, wrap=True, elem_id="plans-table")
-                p_pick = gr.Dropdown([(p.title, p.plan_id) for p in plans], value=plans[0].plan_id,
-                                     label="阅读方案全文", elem_id="p-pick")
+                plans_table = gr.Dataframe(plans_frame(index, targets), interactive=False, wrap=True, elem_id="plans-table")
+                with gr.Accordion("添加或移除方案", open=False, elem_id="p-manage"):
+                    gr.Markdown(f"上传方案文件（{' '.join(UPLOAD_TYPES)}，每个不超过 "
+                                f"{index.settings.max_file_bytes / 1e6:.0f} MB），可一次多个；添加后即可提问，无需重启。")
+                    with gr.Row():
+                        p_files = gr.File(label="方案文件", file_count="multiple", file_types=list(UPLOAD_TYPES),
+                                          elem_id="p-files", scale=3)
+                        with gr.Column(scale=2):
+                            p_add = gr.Button("添加并更新索引", variant="primary", elem_id="p-add")
+                            p_remove_pick = gr.Dropdown(plan_choices(index), value=None, label="要移除的方案",
+                                                        elem_id="p-remove-pick")
+                            p_remove = gr.Button("移除所选方案", variant="stop", elem_id="p-remove")
+                    p_report = gr.HTML("", elem_id="p-report")
+                p_pick = gr.Dropdown(plan_choices(index), value=plans[0].plan_id, label="阅读方案全文", elem_id="p-pick")
                 p_view = gr.HTML(plan_reader_html(plans[0]), elem_id="p-view")
 
         # ------------------------------------------------------------ events (UI only; the API is below)
@@ -277,19 +297,47 @@ def build_app(index):
         for trigger in (t_city.change, t_year.change, t_indicator.submit, t_go.click):
             trigger(filter_table, filters, table_outputs, api_visibility="private")
         for trigger in (c_indicator.change, c_year.change):
-            trigger(lambda indicator, year: chart_frame(targets, indicator, year), [c_indicator, c_year], [chart, c_caption],
-                    api_visibility="private")
-        p_pick.change(lambda plan_id: plan_reader_html(index.plans[plan_id]), p_pick, p_view, api_visibility="private")
+            trigger(lambda indicator, year: chart_frame(served.current.targets, indicator, year), [c_indicator, c_year],
+                    [chart, c_caption], api_visibility="private")
+
+        def read_plan(plan_id):
+            plan = served.current.plans.get(plan_id)
+            return plan_reader_html(plan) if plan else '<div class="rag-hint">该方案已被移除。</div>'
+
+        p_pick.change(read_plan, p_pick, p_view, api_visibility="private")
+
+        def after_change(change, chat_city, reading):
+            """The report, and everything that lists plans, cities, years or targets, from the index now served.
+            The targets tab shows every target again; a chosen city or plan that was removed falls back."""
+            now = served.current
+            names = [ALL, *(place_of(p) for p in now.plans.values())]
+            now_years = [ALL, *map(str, sorted({t.year for t in now.targets}))]
+            reading = reading if reading in now.plans else next(iter(now.plans))
+            return (plan_change_html(change), gr.update(value=None) if change.ok else gr.skip(), summary(now),
+                    plans_frame(now, now.targets), gr.update(choices=plan_choices(now), value=None),
+                    gr.update(choices=plan_choices(now), value=reading), read_plan(reading),
+                    gr.update(choices=names, value=chat_city if chat_city in names else ALL),
+                    gr.update(choices=names, value=ALL),
+                    gr.update(choices=now_years, value=ALL), "", *filter_table(ALL, ALL, ""),
+                    gr.update(choices=chart_indicators(now.targets)), gr.update(choices=now_years))
+
+        change_inputs = [city, p_pick]
+        change_outputs = [p_report, p_files, header, plans_table, p_remove_pick, p_pick, p_view, city,
+                          t_city, t_year, t_indicator, *table_outputs, c_indicator, c_year]
+        p_add.click(lambda files, *shown: after_change(add_uploaded_plans(served, files), *shown),
+                    [p_files, *change_inputs], change_outputs, api_visibility="private", concurrency_limit=1)
+        p_remove.click(lambda plan_id, *shown: after_change(remove_served_plan(served, plan_id), *shown),
+                       [p_remove_pick, *change_inputs], change_outputs, api_visibility="private", concurrency_limit=1)
 
         # ------------------------------------------------------------ API
 
         def api_ask(question: str, city: str = "") -> dict:
             """提问。city 为空或“全部”时不限城市。返回与 `rag ask --json` 相同的字典；输入无效时返回 {"error": 中文说明}。"""
-            return ask_dict(index, question, city)
+            return ask_dict(served.current, question, city)
 
         def api_targets(city: str = "", year: str | int | None = None, indicator: str = "") -> dict:
             """量化目标表。city / year / indicator 为空表示不筛选。返回 {"targets": [...]}；输入无效时返回 {"error": 中文说明}。"""
-            return targets_dict(index, city, year, indicator)
+            return targets_dict(served.current, city, year, indicator)
 
         gr.api(api_ask, api_name="ask", concurrency_limit=CONCURRENT_ANSWERS)
         gr.api(api_targets, api_name="targets", concurrency_limit=CONCURRENT_ANSWERS)
@@ -316,13 +364,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"索引已加载：{len(index.plans)} 个方案，{len(index.chunks)} 个段落（{time.time() - started:.1f} 秒）。", flush=True)
 
-    from rag.ui import CONCURRENT_ANSWERS, MAX_UPLOAD_SIZE
+    from rag.ui import CONCURRENT_ANSWERS
 
     demo, theme = build_app(index)
     demo.queue(default_concurrency_limit=CONCURRENT_ANSWERS)
     demo.launch(
         server_name=args.host, server_port=args.port, theme=theme, css=CSS, head=HEAD, ssr_mode=False,
-        show_error=False, inbrowser=False, share=False, max_file_size=MAX_UPLOAD_SIZE,
+        show_error=False, inbrowser=False, share=False,
+        max_file_size=settings.max_file_bytes,  # plan uploads; rag.ui checks the same limit again
     )
     return 0
 

@@ -2,6 +2,8 @@
 
     rag bench            # warm latency over 20 questions, 3 rounds, medians
     rag bench --build    # also a cold build into a temporary index folder
+    rag bench --web      # 16 concurrent users of the running web app's /ask, and in-process ask, in one run
+    rag bench --scale N  # ask latency and memory on the real index and on a synthetic one N times its size
 
 The machine is noisy: read medians, not single runs.
 """
@@ -13,6 +15,8 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from .config import Settings
 
@@ -89,3 +93,231 @@ def build_ratios(settings: Settings) -> list[str]:
         f"add one plan ({added.manifest.plans} plans, {added.embedded} chunks embedded): {timings['add']:.2f} s = "
         f"{100 * timings['add'] / timings['cold']:.1f} % of cold (goal <= 15 %)",
     ]
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which `share` of `values` lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def run_web_bench(settings: Settings, users: int = 16, questions_per_user: int = 5, startup_timeout: float = 240) -> str:
+    """`users` concurrent gradio_client users each asking `questions_per_user` questions through /ask of
+    app.py (started on a free localhost port, stopped afterwards), and the in-process `ask` p50 of the
+    same run for comparison: the difference is what the web layer and the concurrency cost.
+
+    Clients connect before the clock starts; a failed request is counted, not fatal. gradio_client
+    builds a certificate-verifying TLS context (loading the CA bundle, ~80 ms of CPU) for every request
+    unless ssl_verify=False; the app is plain HTTP on 127.0.0.1, so no TLS is involved either way, and
+    on 2 shared cores that context would measure the client rather than the app.
+    """
+    import os
+    import subprocess
+    import sys
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client
+
+    from .answer import ask
+    from .config import PROJECT_ROOT
+    from .index import load_index
+    from .ui import shared_index
+
+    index = shared_index(load_index(settings))  # in-process first, set up like the app, before it competes for the cores
+    ask(index, QUESTIONS[0])
+    local = []
+    for question in QUESTIONS * 3:
+        started = time.perf_counter()
+        ask(index, question)
+        local.append(time.perf_counter() - started)
+    del index
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1", RAG_INDEX=str(settings.index_dir),
+               RAG_CORPUS=str(settings.corpus_dir), RAG_MODEL=settings.model)
+    timings: list[float] = []
+    errors: list[str] = []
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port)],
+                                  cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        try:
+            _wait_until_serving(url, server, log, startup_timeout)
+            clients = [Client(url, verbose=False, ssl_verify=False) for _ in range(users)]  # handshakes not timed
+            start = threading.Barrier(users)
+            record = threading.Lock()
+
+            def user(number: int) -> None:
+                start.wait(timeout=120)
+                for turn in range(questions_per_user):
+                    question = QUESTIONS[(number * questions_per_user + turn) % len(QUESTIONS)]
+                    began = time.perf_counter()
+                    try:
+                        result = clients[number].predict(question, "", api_name="/ask")
+                        problem = result.get("error") if isinstance(result, dict) else f"unexpected reply {result!r:.80}"
+                    except Exception as exc:  # a failed request is counted, not fatal
+                        problem = f"{exc.__class__.__name__}: {exc}"
+                    with record:
+                        timings.append(time.perf_counter() - began)
+                        if problem:
+                            errors.append(f"{question}: {problem}")
+
+            wall, server_cpu, client_cpu = time.perf_counter(), _cpu_seconds(server.pid), time.process_time()
+            with ThreadPoolExecutor(max_workers=users) as pool:
+                list(pool.map(user, range(users)))
+            wall = time.perf_counter() - wall
+            server_cpu, client_cpu = _cpu_seconds(server.pid) - server_cpu, time.process_time() - client_cpu
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=15)
+
+    total = users * questions_per_user
+    lines = [
+        f"web /ask: {users} concurrent gradio_client users x {questions_per_user} questions = {total} requests in "
+        f"{wall:.1f} s ({total / wall:.1f} req/s)",
+        f"  latency p50 {percentile(timings, 0.5) * 1000:.0f} ms, p95 {percentile(timings, 0.95) * 1000:.0f} ms, "
+        f"max {max(timings) * 1000:.0f} ms (goal p95 <= 1500 ms); errors {len(errors)}/{total}",
+        f"  CPU per request: app {server_cpu / total * 1000:.0f} ms, clients {client_cpu / total * 1000:.0f} ms "
+        f"(both on this machine's {os.cpu_count()} cores)",
+        f"in-process ask, same run ({len(local)} calls): p50 {percentile(local, 0.5) * 1000:.1f} ms, "
+        f"p95 {percentile(local, 0.95) * 1000:.1f} ms",
+    ]
+    return "\n".join(lines + [f"  error: {e[:200]}" for e in errors[:5]])
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_serving(url: str, server, log, timeout: float) -> None:
+    """Return once `url` answers; raise with the server's last output if it exits or takes too long."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, OSError):
+            if server.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                tail = log.read().decode("utf-8", errors="replace")[-2000:]
+                raise RuntimeError(f"app.py did not start on {url}:\n{tail}") from None
+            time.sleep(0.5)
+
+
+def run_scale_bench(settings: Settings, copies: int, rounds: int = 3) -> str:
+    """`ask` latency and resident memory on the real index, then on a corpus `copies` times its size, in one run.
+
+    The large corpus is synthetic (`scaled_index`): what it measures is how retrieval and answering grow
+    with the number of chunks and plans, not answer quality.
+    """
+    from .answer import ask
+    from .index import load_index
+    from .retrieve import parse_question, retrieve
+    from .ui import shared_index
+
+    def latencies(index) -> tuple[list[float], list[float], list[float]]:
+        """(ask, parse_question, retrieve): how much of `ask` is reading the question (place and indicator
+        names), how much the search (embedding, dense and BM25 over every chunk, fusion), the rest answering."""
+        for question in QUESTIONS:  # model, per-index caches, and a warm CPU before the clock starts
+            ask(index, question)
+        asked, parsed, searched = [], [], []
+        for _ in range(rounds):
+            for question in QUESTIONS:
+                started = time.perf_counter()
+                ask(index, question)
+                asked.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                query = parse_question(question, index)
+                parsed.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                retrieve(index, query)
+                searched.append(time.perf_counter() - started)
+        return asked, parsed, searched
+
+    def figures(times: list[float]) -> str:
+        return f"p50 {percentile(times, 0.5) * 1000:.1f} ms, p95 {percentile(times, 0.95) * 1000:.1f} ms"
+
+    def ratio(large: list[float], small: list[float], share: float) -> float:
+        return percentile(large, share) / percentile(small, share)
+
+    base = shared_index(load_index(settings))  # one torch thread, as in the app
+    small, small_parse, small_search = latencies(base)
+    small_rss = resident_mb()
+    started = time.perf_counter()
+    big = scaled_index(base, copies)
+    made = time.perf_counter() - started
+    large, large_parse, large_search = latencies(big)
+    large_rss = resident_mb()
+    return "\n".join([
+        f"ask over {len(QUESTIONS)} questions x {rounds} rounds, one torch thread; dense search: FAISS {type(big.vectors).__name__}",
+        f"  x1   ({len(base.plans)} plans, {len(base.chunks)} chunks): ask {figures(small)}; RSS {small_rss:.0f} MB",
+        f"       of which parse_question {figures(small_parse)}, retrieve {figures(small_search)}",
+        f"  x{copies} ({len(big.plans)} plans, {len(big.chunks)} chunks, made in {made:.1f} s): ask {figures(large)}; "
+        f"RSS {large_rss:.0f} MB (both indexes loaded, +{large_rss - small_rss:.0f} MB)",
+        f"       of which parse_question {figures(large_parse)}, retrieve {figures(large_search)}",
+        f"  ratio x{copies}/x1: ask p50 {ratio(large, small, 0.5):.2f}, p95 {ratio(large, small, 0.95):.2f}; "
+        f"retrieve p95 {ratio(large_search, small_search, 0.95):.2f} (goal: ask p95 <= 100 ms and <= 3x)",
+    ])
+
+
+def scaled_index(index, copies: int):
+    """The loaded `index` with its plans, chunks and targets repeated `copies` times under distinct plan ids.
+
+    Copy 0 is the original; copy i's plans are `<plan_id>~i`, with their own copies of the text (so memory
+    grows as a real corpus would). Embeddings are reused, not recomputed; BM25 is indexed over the repeated
+    chunks. Places stay as they are, so a question naming a place searches all copies of its plan.
+    IDF is unchanged by repetition (every count grows by the same factor), so the original's is reused.
+    """
+    import bm25s
+    import faiss
+
+    from .index import lexical_tokens
+
+    plans, chunks, targets = {}, [], []
+    for copy in range(copies):
+        rename = (lambda plan_id: plan_id) if copy == 0 else (lambda plan_id, c=copy: f"{plan_id}~{c}")
+        for plan in index.plans.values():
+            text = plan.text if copy == 0 else (plan.text + " ")[:-1]  # a string of its own
+            plans[rename(plan.plan_id)] = replace(plan, plan_id=rename(plan.plan_id), text=text)
+        for chunk in index.chunks:
+            text = chunk.text if copy == 0 else (chunk.text + " ")[:-1]
+            chunks.append(replace(chunk, chunk_id=len(chunks), plan_id=rename(chunk.plan_id), text=text))
+        targets += [replace(t, plan_id=rename(t.plan_id)) for t in index.targets]
+    vectors = faiss.IndexFlatIP(index.vectors.d)
+    vectors.add(np.tile(index.matrix, (copies, 1)))
+    tokens = [lexical_tokens(c.search_text()) for c in index.chunks]
+    bm25 = bm25s.BM25()
+    bm25.index(tokens * copies, show_progress=False)
+    manifest = replace(index.manifest, plans=len(plans), chunks=len(chunks), targets=len(targets))
+    scaled = type(index)(manifest, plans, chunks, vectors, bm25, targets, index.path, index.settings)
+    scaled.__dict__.update({k: v for k, v in index.__dict__.items() if k.startswith("_")})  # a SharedIndex's lock
+    scaled.__dict__["idf"] = index.idf
+    return scaled
+
+
+def resident_mb() -> float:
+    """This process's resident memory (Linux /proc), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")

@@ -9,7 +9,7 @@
     rag targets --city 南昌 --year 2025 --indicator 非化石能源 --csv
     rag eval-targets [--json]
     rag eval [--set FILE] [--k 5] [--json] [--baseline evals/baseline.json]
-    rag bench [--build]
+    rag bench [--build] [--web] [--scale N]
 
 User errors print one sentence to stderr and exit with status 2.
 """
@@ -125,7 +125,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--build", action="store_true", help="同时测冷构建（写入临时目录）")
     p.add_argument("--rounds", type=int, default=3)
     p.set_defaults(run=_bench)
+    web_and_scale_flags(p)
     return parser
+
+
+def web_and_scale_flags(p: argparse.ArgumentParser) -> None:
+    """`rag bench --web` and `rag bench --scale N`: they replace the warm-latency run."""
+    p.add_argument("--web", action="store_true", help="网页并发：启动 app.py，16 个 gradio_client 用户各问 5 个问题（p50/p95/错误数）")
+    p.add_argument("--scale", type=int, metavar="N", help="规模：把语料重复 N 倍（合成），测问答 p50/p95 与内存，并与 1 倍对比")
+    p.set_defaults(run=_bench_web_or_scale)
 
 
 def _build(args, settings: Settings) -> int:
@@ -290,6 +298,18 @@ def _eval(args, settings: Settings) -> int:
 
     ok = run_eval(settings, args)
     return 0 if ok else 1
+
+
+def _bench_web_or_scale(args, settings: Settings) -> int:
+    from .bench import run_scale_bench, run_web_bench
+
+    if args.scale is not None and args.scale < 1:
+        raise UserError("--scale 应为正整数（语料重复的倍数），例如 --scale 100。")
+    if args.web:
+        print(run_web_bench(settings))
+    if args.scale:
+        print(run_scale_bench(settings, args.scale, args.rounds))
+    return 0 if args.web or args.scale else _bench(args, settings)
 
 
 def _bench(args, settings: Settings) -> int:

@@ -80,9 +80,13 @@ class Index:
         return embedder(self.settings.model).encode(texts)
 
     @cached_property
-    def chunk_plans(self) -> np.ndarray:
-        """The plan id of every chunk, for restricting a search to some plans in one vectorised step."""
-        return np.array([c.plan_id for c in self.chunks])
+    def plan_rows(self) -> dict[str, np.ndarray]:
+        """The row numbers of each plan's chunks, so a search restricted to some plans marks their rows
+        directly (comparing every chunk's plan id string took ~15 ms a search at 32,000 chunks)."""
+        rows: dict[str, list[int]] = {}
+        for row, chunk in enumerate(self.chunks):
+            rows.setdefault(chunk.plan_id, []).append(row)
+        return {plan_id: np.array(found) for plan_id, found in rows.items()}
 
     @cached_property
     def matrix(self) -> np.ndarray:

@@ -191,7 +191,9 @@ def retrieve(index: Index, query: Query, k: int = 5, city: str | None = None) ->
     """Top-k passages for the query, restricted to the named (or given) places."""
     cities = (city,) if city else query.cities
     allowed = plan_ids_for(index, cities) if cities else set(query.local_plans)
-    mask = np.isin(index.chunk_plans, list(allowed)) if allowed else np.ones(len(index.chunks), dtype=bool)
+    mask = np.zeros(len(index.chunks), dtype=bool) if allowed else np.ones(len(index.chunks), dtype=bool)
+    for plan_id in allowed:
+        mask[index.plan_rows.get(plan_id, [])] = True
     search = query.topic if allowed else query.text
     dense = index.dense_scores(search)
     tokens = lexical_tokens(search)

@@ -41,12 +41,14 @@ def _answers(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def running_app(timeout: float = STARTUP_TIMEOUT):
-    """Yield the base URL of a freshly started app; terminate it (and only it) afterwards."""
+def running_app(timeout: float = STARTUP_TIMEOUT, **env_vars: str):
+    """Yield the base URL of a freshly started app; terminate it (and only it) afterwards.
+
+    `env_vars` (RAG_CORPUS=..., RAG_INDEX=...) point an app at its own corpus and index."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     log = tempfile.NamedTemporaryFile(prefix=f"rag-app-{port}-", suffix=".log", delete=False)
-    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1", **env_vars)
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,

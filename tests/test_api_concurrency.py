@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from apphelpers import running_app
+from rag.config import Settings
 
 gradio_client = pytest.importorskip("gradio_client")
 httpx = pytest.importorskip("httpx")
@@ -87,7 +88,9 @@ def test_long_input_is_not_echoed_back(app_url):
 
 
 def test_uploads_are_size_limited(app_url):
+    """The upload route takes plan files up to the plan size limit (Settings.max_file_bytes), nothing bigger."""
+    limit = Settings().max_file_bytes
     small = httpx.post(f"{app_url}gradio_api/upload", files={"files": ("small.txt", b"x" * 1000)}, timeout=30)
     assert small.status_code == 200
-    big = httpx.post(f"{app_url}gradio_api/upload", files={"files": ("big.txt", b"x" * (2 * 1024 * 1024))}, timeout=30)
+    big = httpx.post(f"{app_url}gradio_api/upload", files={"files": ("big.txt", b"x" * (limit + 1))}, timeout=60)
     assert big.status_code == 413

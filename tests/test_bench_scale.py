@@ -1,0 +1,47 @@
+"""The synthetic corpus of `rag bench --scale N`, at small N, on the real index and model.
+
+Latency is printed by the benchmark, never asserted here.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from rag.answer import ask
+from rag.bench import percentile, scaled_index
+from rag.index import lexical_tokens
+
+COPIES = 3
+
+
+def test_scaled_index_repeats_plans_chunks_targets_and_vectors(index):
+    big = scaled_index(index, COPIES)
+    assert len(big.plans) == COPIES * len(index.plans) == big.manifest.plans
+    assert len(big.chunks) == COPIES * len(index.chunks) == big.manifest.chunks == big.vectors.ntotal
+    assert len(big.targets) == COPIES * len(index.targets) == big.manifest.targets
+    assert {"jiangmen", "jiangmen~1", "jiangmen~2"} <= set(big.plans)
+    assert [c.chunk_id for c in big.chunks] == list(range(len(big.chunks)))
+    assert {c.plan_id for c in big.chunks} == set(big.plans) == {t.plan_id for t in big.targets}
+    # embeddings reused: every copy's rows are the original vectors
+    n = len(index.chunks)
+    for copy in range(COPIES):
+        assert np.array_equal(big.matrix[copy * n : (copy + 1) * n], index.matrix)
+    # each copy has text of its own (memory grows like a real corpus), equal to the original's
+    copy = big.plans["jiangmen~2"]
+    assert copy.text == index.plans["jiangmen"].text and copy.text is not index.plans["jiangmen"].text
+    # BM25 over the repeated chunks: every copy of a chunk scores the same
+    scores = np.asarray(big.bm25.get_scores(lexical_tokens("海上风电")))
+    assert scores.max() > 0 and np.allclose(scores[:n], scores[n : 2 * n]) and np.allclose(scores[:n], scores[2 * n :])
+
+
+def test_scaled_index_answers_with_the_real_functions(index):
+    big = scaled_index(index, COPIES)
+    answer = ask(big, "江门2030年可再生能源装机目标是多少？")
+    assert answer.found and "700万千瓦" in answer.answer
+    assert all(p.chunk.city == "江门市" for p in answer.passages)
+    mentions = ask(big, "哪些城市提到了氢能？")
+    assert mentions.found and len({plan_id for plan_id, _, _ in mentions.highlight}) >= COPIES
+
+
+def test_percentile_is_the_nearest_rank():
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 0.5) == 51.0 and percentile(values, 0.95) == 95.0 and percentile([7.0], 0.95) == 7.0
