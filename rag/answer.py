@@ -341,8 +341,9 @@ def _passages_for(index, rows: list[Target], query: Query, cities, k: int) -> li
 
 def chunk_at(index: Index, plan_id: str, position: int) -> Chunk | None:
     best = None
-    for chunk in index.chunks:
-        if chunk.plan_id == plan_id and chunk.char_start <= position < chunk.char_end:
+    for row in index.plan_rows.get(plan_id, ()):  # that plan's chunks, not the whole corpus
+        chunk = index.chunks[row]
+        if chunk.char_start <= position < chunk.char_end:
             if best is None or chunk.char_start > best.char_start:
                 best = chunk
     return best
@@ -361,6 +362,8 @@ def _mention_answer(index: Index, query: Query, k: int) -> Answer | None:
     hits: list[tuple[str, int, int]] = []
     cities: list[str] = []
     for plan in index.plans.values():
+        if not all(word in plan.text.lower() for word in topic):
+            continue  # split only the plans that mention every word
         for start, end in split_sentences(plan.text):
             if all(word in plan.text[start:end].lower() for word in topic):
                 hits.append((plan.plan_id, start, end))

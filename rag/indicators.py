@@ -134,13 +134,21 @@ def longest_matches(text: str, words, accept=None) -> list[tuple[int, int, str]]
     """
     taken: list[tuple[int, int, str]] = []
     for word in sorted(words, key=len, reverse=True):
-        for match in re.finditer(re.escape(word), text) if word else ():
-            start, end = match.span()
+        for start, end in _occurrences(text, word) if word else ():
             if accept and not accept(start, end, word):
                 continue
             if not any(s < end and start < e for s, e, _ in taken):
                 taken.append((start, end, word))
     return sorted(taken)
+
+
+def _occurrences(text: str, word: str):
+    """Non-overlapping (start, end) of `word` in `text`. str.find, not a regex per word: with hundreds of
+    place aliases the patterns overflow re's 512-entry cache and every question recompiles them all."""
+    start = text.find(word)
+    while start >= 0:
+        yield start, start + len(word)
+        start = text.find(word, start + len(word))
 
 
 def indicator_mentions(text: str) -> list[tuple[int, int, str]]:
