@@ -99,8 +99,7 @@ def indicators_asked(index: Index, query: Query, cities: tuple[str, ...]) -> lis
     rest = query.topic.lower()
     for start, end, _ in indicator_mentions(rest):
         rest = rest[:start] + " " * (end - start) + rest[end:]
-    wordings = {(t.indicator.lower(), t.canonical) for t in index.targets
-                if t.canonical not in named and (not cities or t.city in cities)}
+    wordings = set().union(*(pairs for city, pairs in index.wordings.items() if not cities or city in cities))
     for phrase, canonical in sorted(wordings):
         common = SequenceMatcher(None, rest, phrase, autojunk=False).find_longest_match(0, len(rest), 0, len(phrase))
         if common.size >= 4 and common.b + common.size == len(phrase) and canonical not in named:
@@ -326,7 +325,7 @@ def _passages_for(index, rows: list[Target], query: Query, cities, k: int) -> li
     chosen: list[Chunk] = []
     for t in rows:
         chunk = chunk_at(index, t.plan_id, t.char_start)
-        if chunk and chunk not in chosen:
+        if chunk and all(chunk is not c for c in chosen):  # identity: comparing whole chunks is slow
             chosen.append(chunk)
     k = max(k, len(chosen)) if len(cities) != 1 else k
     retrieved = retrieve(index, query, k + len(chosen), city=cities[0] if len(cities) == 1 else None)
@@ -334,7 +333,7 @@ def _passages_for(index, rows: list[Target], query: Query, cities, k: int) -> li
     for p in retrieved:
         if len(passages) >= k:
             break
-        if p.chunk not in chosen:
+        if all(p.chunk is not c for c in chosen):
             passages.append(p)
     return [Passage(r + 1, p.chunk, p.score, p.dense, p.lexical) for r, p in enumerate(passages)]
 
@@ -362,13 +361,15 @@ def _mention_answer(index: Index, query: Query, k: int) -> Answer | None:
     hits: list[tuple[str, int, int]] = []
     cities: list[str] = []
     for plan in index.plans.values():
-        if not all(word in plan.text.lower() for word in topic):
-            continue  # split only the plans that mention every word
-        for start, end in split_sentences(plan.text):
-            if all(word in plan.text[start:end].lower() for word in topic):
+        lowered = plan.text.lower()
+        at = lowered.find(topic[0])
+        while at >= 0:  # the first sentence around an occurrence of the main word that has every word
+            start, end = sentence_at(plan.text, at)
+            if all(word in lowered[start:end] for word in topic):
                 hits.append((plan.plan_id, start, end))
                 cities.append(plan.label)
                 break
+            at = lowered.find(topic[0], end)
     topic_text = "、".join(topic)
     if not hits:
         return Answer(query.original, "", False, [], mode="none", note=f"没有方案提到{topic_text}。")
@@ -403,6 +404,13 @@ ANSWER_TYPES = (
     (re.compile(r"多少|几|数量|how much|how many", re.I), re.compile(r"\d")),
 )
 QUANTITY = re.compile(r"多少|(?<!哪)几[个项家座处万]?|数值|how much|how many", re.I)
+
+
+def sentence_at(text: str, position: int) -> tuple[int, int]:
+    """The span of the sentence holding `position` (。！？ or a line end close it), found locally."""
+    start = max(text.rfind(mark, 0, position) for mark in "。！？!?\n") + 1
+    ends = [at for at in (text.find(mark, position) for mark in "。！？!?\n") if at >= 0]
+    return start, (min(ends) + 1 if ends else len(text))
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:

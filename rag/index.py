@@ -89,6 +89,14 @@ class Index:
         return {plan_id: np.array(found) for plan_id, found in rows.items()}
 
     @cached_property
+    def wordings(self) -> dict[str, frozenset[tuple[str, str]]]:
+        """Each place's target indicators as (wording in lower case, canonical), for matching questions."""
+        found: dict[str, set[tuple[str, str]]] = {}
+        for target in self.targets:
+            found.setdefault(target.city, set()).add((target.indicator.lower(), target.canonical))
+        return {city: frozenset(pairs) for city, pairs in found.items()}
+
+    @cached_property
     def matrix(self) -> np.ndarray:
         """The FAISS flat index's own vector storage as a (chunks x dims) array, without a copy."""
         import faiss
