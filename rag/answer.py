@@ -16,6 +16,7 @@ from .errors import UserError
 from .index import Index, lexical_tokens
 from .indicators import find_indicators_tolerant, indicator_mentions, synonyms_of
 from .places import divisions
+from .sections import SEPARATOR, split_sections
 from .retrieve import Passage, Query, place_names, parse_question, retrieve
 from .targets import UNITS, VALUE, Target
 
@@ -70,7 +71,7 @@ def ask(index: Index, question: str, city: str | None = None, k: int = 5) -> Ans
     if missing and not city:
         return Answer(question, "", False, [], mode="none", note=f"语料中没有{'、'.join(missing)}的碳达峰方案。")
     cities = (city,) if city else query.cities
-    fact = notice_fact(index, query, cities, k)
+    fact = notice_fact(index, query, cities, k) or structure_answer(index, query, cities, k)
     if fact:
         return fact
     indicators = indicators_asked(index, query, cities)
@@ -156,6 +157,47 @@ def notice_fact(index: Index, query: Query, cities: tuple[str, ...], k: int) -> 
         lines.insert(0, f"{'最晚' if latest else '最早'}印发的是{first.label}（{year}年{month}月{day}日）")
     passages = _passages_for_spans(index, spans, query, cities, k)
     return Answer(query.original, "；".join(lines) + "。", True, passages, [], "fact", spans)
+
+
+# "有哪些行动", "几大工程", "包括多少项重点任务": the plan's own structure
+STRUCTURE = re.compile(r"(?:几|多少|哪些|哪几|什么)[个项大条类]?[^，,。？?]{0,6}?(行动|工程|任务)|(行动|工程)[^，,。？?]{0,2}(?:有哪些|是什么|有几|包括|分别)")
+COUNTED = re.compile(r"[“\"]?[^，,。；;“”\"]{0,12}?([一二三四五六七八九十]{1,3}|\d{1,2})(?:大|项|个)[^，,。；;“”\"]{0,8}?(?:行动|工程)[”\"]?")
+
+
+def structure_answer(index: Index, query: Query, cities: tuple[str, ...], k: int) -> Answer | None:
+    """How many 行动 / 工程 a plan sets out and their names, from its headings: the largest group
+    of sibling headings naming the asked word. A page without such headings may still say it
+    ("实施碳达峰十大行动"): then that sentence is quoted."""
+    asked = STRUCTURE.search(query.text)
+    if not asked or len(cities) != 1:
+        return None
+    word = asked.group(1) or asked.group(2)
+    (plan,) = [p for p in index.plans.values() if p.label == cities[0]]
+    sections = [s for s in split_sections(plan.text) if s.start != s.heading_end]
+    parent_of = lambda s: s.path.rsplit(SEPARATOR, 1)[0] if SEPARATOR in s.path else ""
+    groups: dict[str, list] = {}
+    for section in sections:
+        if word in section.title:
+            same = groups.setdefault(parent_of(section), [])
+            if all(s.title != section.title for s in same):
+                same.append(section)
+    heads = max(groups.values(), key=len, default=[])
+    if len(heads) < 2:  # one heading names it ("二、重点任务"): its sub-headings are the list
+        named = next((s.path for s in sections if word in s.title), None)
+        heads = [s for s in sections if named and parent_of(s) == named]
+    if len(heads) >= 2:
+        spans = [(plan.plan_id, s.start, s.heading_end) for s in heads]
+        parent = heads[0].path.rsplit(SEPARATOR, 1)[0] if SEPARATOR in heads[0].path else ""
+        listed = "；".join(s.title for s in heads)
+        answer = f"{plan.label}《{plan.title}》{('在“' + parent + '”下') if parent else ''}列出{len(heads)}项{word}：{listed}。"
+        return Answer(query.original, answer, True, _passages_for_spans(index, spans, query, cities, k), [], "fact", spans)
+    counted = next((m for m in COUNTED.finditer(plan.text) if word in m.group(0)), None)
+    if counted:
+        start, end = sentence_at(plan.text, counted.start())
+        spans = [(plan.plan_id, start, end)]
+        answer = f"{plan.label}：{plan.text[start:end].strip()}（《{plan.title}》）"
+        return Answer(query.original, answer, True, _passages_for_spans(index, spans, query, cities, k), [], "fact", spans)
+    return None
 
 
 def cited_doc_number(index: Index, query: Query, places: list[str]) -> Answer | None:

@@ -143,3 +143,10 @@ def test_eval_targets_reports_per_file_on_another_corpus(tmp_path):
     report = json.loads(out.stdout)
     assert report["precision"] >= 0.95 and report["recall"] >= 0.90
     assert len(report["per_file"]) == 18 and report["per_file"]["guangzhoushi"]["gold"] == 0
+
+
+def test_plan_structure_from_its_headings(index):
+    answer = ask(index, "江门碳达峰方案有哪些行动？")
+    assert answer.found and "12项行动" in answer.answer and "(十二)梯次有序达峰行动" in answer.answer
+    tasks = ask(index, "南昌有哪些重点任务")
+    assert "12项任务" in tasks.answer and tasks.highlight[0][0] == "nanchang"
