@@ -120,10 +120,15 @@ NOTICE_FACTS = (
     ("doc_number", re.compile(r"文号|字号|发文号|文件号|document number", re.I)),
     ("issued", re.compile(r"(?:印发|发布|出台|签发)[^，。？?]{0,4}(?:最早|最晚|最先|最后)|(?:最早|最晚|最先|最后)[^，。？?]{0,4}(?:印发|发布|出台)|落款|签发|印发日期|印发时间|发布日期|发布时间|成文日期|哪天印发|何时印发|什么时候印发|几月几[号日]|哪一天|日期|when .*issued", re.I)),
     ("issuer", re.compile(r"发文机关|印发单位|发布单位|哪个部门|谁印发|谁发布|哪个机关|issuer", re.I)),
+    ("kind", re.compile(r"征求意见稿[吗么]|是不是征求意见稿|草案[吗么]|政策解读|解读[吗么]|新闻|什么类型|什么文件|文件类型|正式(?:印发|文件|方案)|原文[吗么]|draft", re.I)),
+    ("deadline", re.compile(r"截止|反馈|意见.{0,6}(?:什么时候|何时|哪天|之前|以前)|deadline", re.I)),
 )
+# A draft's comment deadline: "请于2023年2月9日前将书面意见……反馈", "征求意见截止日期为……"
+COMMENT_DEADLINE = re.compile(r"(\d{4}年\d{1,2}月\d{1,2}日)(?:前|之前|以前|止)[^。\n]{0,60}?(?:意见|建议|反馈)"
+                              r"|(?:截止|截至)(?:日期|时间)?(?:为|到|至)?\s*(\d{4}年\d{1,2}月\d{1,2}日)")
+KIND_WORDS = ("征求意见稿", "征求意见", "解读")
 EARLIEST_LATEST = re.compile(r"最早|最先|最晚|最后|最新|earliest|latest", re.I)
-DEADLINE = re.compile(r"截止|反馈|征求意见")
-FACT_NAMES = {"doc_number": "文号", "issued": "印发日期", "issuer": "发文机关"}
+FACT_NAMES = {"doc_number": "文号", "issued": "印发日期", "issuer": "发文机关", "kind": "文件类型", "deadline": "征求意见截止日期"}
 CITED_NUMBER = r"\s*》?\s*[(（]\s*([\u4e00-\u9fff]{1,10}[〔\[［【]\d{4}[〕\]］】]\d{1,4}号)"
 NEWS_DATE = re.compile(r"((?:20\d{2}年)?\d{1,2}月\d{1,2}日)[^。\n]{0,40}?(?:印发|发布|出台|公布)")
 
@@ -131,7 +136,9 @@ NEWS_DATE = re.compile(r"((?:20\d{2}年)?\d{1,2}月\d{1,2}日)[^。\n]{0,40}?(?:
 def notice_fact(index: Index, query: Query, cities: tuple[str, ...], k: int) -> Answer | None:
     """文号 / signing date / issuer of the named plans, cited to the span they come from."""
     wanted = [name for name, asks in NOTICE_FACTS if asks.search(query.text)]
-    if not wanted or not cities or DEADLINE.search(query.text):  # a draft's comment deadline is in its text
+    if "deadline" in wanted:  # "截止日期" asks for the comment deadline, not the signing date
+        wanted = ["deadline"]
+    if not wanted or not cities:
         return None
     plans = [p for p in index.plans.values() if p.label in cities]
     lines, spans = [], []
@@ -143,7 +150,8 @@ def notice_fact(index: Index, query: Query, cities: tuple[str, ...], k: int) -> 
                 plan_id, start, end = found
                 source = index.plans[plan_id]
                 where = "" if plan_id == plan.plan_id else f"，见《{source.title}》的引用"
-                parts.append(f"{FACT_NAMES[name]}为{source.text[start:end]}{where}")
+                value = plan.kind + f"（原文：“{source.text[start:end]}”）" if name == "kind" else source.text[start:end]
+                parts.append(f"{FACT_NAMES[name]}为{value}{where}")
                 spans.append(found)
         if parts:
             lines.append(f"{plan.label}《{plan.title}》：" + "，".join(parts))
@@ -230,6 +238,19 @@ def _fact_span(index: Index, plan, name: str) -> tuple[str, int, int] | None:
             match = pattern.search(other.text)
             if match:
                 return other.plan_id, match.start(1), match.end(1)
+    if name == "deadline":
+        match = COMMENT_DEADLINE.search(plan.text)
+        if match:
+            group = 1 if match.group(1) else 2
+            return plan.plan_id, match.start(group), match.end(group)
+    if name == "kind":
+        # the words that make it a draft or an interpretation, else the title it carries
+        at = min((found for found in (plan.text.find(w) for w in KIND_WORDS) if found >= 0), default=-1)
+        if plan.kind in ("征求意见稿", "政策解读") and at >= 0:
+            word = next(w for w in KIND_WORDS if plan.text.startswith(w, at))
+            return plan.plan_id, at, at + len(word)
+        title = plan.span_of("title")
+        return (plan.plan_id, title[0], title[1]) if title else None
     if name == "issued":
         # a news page dates the notice without a year: "12月13日,……印发《……》"
         match = NEWS_DATE.search(plan.text[:2000])

@@ -150,3 +150,13 @@ def test_plan_structure_from_its_headings(index):
     assert answer.found and "12项行动" in answer.answer and "(十二)梯次有序达峰行动" in answer.answer
     tasks = ask(index, "南昌有哪些重点任务")
     assert "12项任务" in tasks.answer and tasks.highlight[0][0] == "nanchang"
+
+
+def test_kind_and_comment_deadline_of_a_draft(index):
+    kind = ask(index, "江阴的方案是征求意见稿吗")
+    assert kind.found and "文件类型为征求意见稿" in kind.answer
+    deadline = ask(index, "江阴方案征求意见截止到什么时候")
+    assert deadline.found and "2023年2月9日" in deadline.answer
+    plan = index.plans["jiangyin"]
+    plan_id, start, end = deadline.highlight[0]
+    assert plan.text[start:end] == "2023年2月9日"
