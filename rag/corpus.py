@@ -15,7 +15,7 @@ import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-from .errors import UserError
+from .errors import UserError, os_reason
 from .ingest import FORMATS, UnreadableFile, read_document
 from .metadata import KINDS, detect
 from .normalize import normalize
@@ -179,7 +179,10 @@ def fingerprint(corpus_dir: Path) -> str:
     paths = plan_files(corpus_dir) + ([corpus_dir / MANIFEST] if (corpus_dir / MANIFEST).is_file() else [])
     for path in paths:
         digest.update(path.name.encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError as exc:  # an unreadable file is reported by the build, not fatal here
+            digest.update(f"unreadable {exc.errno} {path.stat().st_size} {path.stat().st_mtime_ns}".encode())
     return digest.hexdigest()
 
 
@@ -200,7 +203,7 @@ def read_overrides(corpus_dir: Path) -> dict[str, dict]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CorpusError(f"{path} 不是有效的 JSON（{_json_problem(exc)}）。请修正或删除该文件后重试") from None
     except OSError as exc:
-        raise CorpusError(f"无法读取 {path}：{exc.strerror or exc}") from None
+        raise CorpusError(f"无法读取 {path}（{os_reason(exc)}）") from None
     if not isinstance(data, dict):
         raise CorpusError(f"{path} 的顶层应是对象（文件名 → 条目），实际是{_type_name(data)}")
     entries = {}

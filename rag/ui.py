@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import html
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -594,6 +595,7 @@ def chat_turn(index, message: str | None, history: list | None, selected_city: s
     from .answer import ask
     from .retrieve import place_names
 
+    index = latest(index)
     history = list(history or [])
     message = clean_input(message)
     if not message:
@@ -663,6 +665,7 @@ def ask_dict(index, question, city) -> dict:
     """The /ask endpoint: the same dict as `rag ask --json`, or {"error": "..."} for bad input."""
     from .answer import ask
 
+    index = latest(index)
     try:
         city_name = resolve_city(index, city)
         return ask(index, "" if question is None else str(question), city=city_name).to_dict()
@@ -677,6 +680,7 @@ def targets_dict(index, city=None, year=None, indicator=None) -> dict:
     """The /targets endpoint: {"targets": [...]} filtered like `rag targets`, or {"error": "..."}."""
     from .targets import filter_targets
 
+    index = latest(index)
     try:
         rows = filter_targets(
             index.targets,
@@ -710,6 +714,44 @@ def shared_index(index: Index) -> SharedIndex:
     shared.__dict__.update(index.__dict__)  # the same loaded data, cached properties included
     shared._embed_lock = threading.Lock()
     return shared
+
+
+_newest: dict[Path, SharedIndex] = {}  # index folder -> the latest build loaded by this process
+_unloadable: set[str] = set()  # builds that failed to load: not retried on every request
+_reloading = threading.Lock()
+
+
+def latest(index):
+    """The index a request should use: after `rag build` switches `current`, the new build.
+
+    One readlink per request notices the switch; one request loads the new build while
+    the others go on with the loaded one, which stays valid for requests already using it
+    (everything was read into memory). A build that cannot be loaded is logged and ignored.
+    """
+    if not isinstance(index, SharedIndex):
+        return index
+    from .index import CURRENT, load_index
+
+    root = Path(index.settings.index_dir)
+    newest = _newest.get(root, index)
+    try:
+        build = Path(os.readlink(root / CURRENT)).name
+    except OSError:
+        return newest
+    if build in (newest.path.name, *_unloadable) or not _reloading.acquire(blocking=False):
+        return newest
+    try:
+        fresh = shared_index(load_index(index.settings, check_corpus=False))
+        fresh._embed_lock = newest._embed_lock  # one tokenizer, one lock, whichever index calls it
+        _newest[root] = fresh
+        log.info("loaded the new index build %s", fresh.path.name)
+        return fresh
+    except UserError as problem:
+        _unloadable.add(build)
+        log.warning("new index build %s not loaded, still serving %s: %s", build, newest.path.name, problem)
+        return newest
+    finally:
+        _reloading.release()
 
 
 # ---------------------------------------------------------------- the targets tab
