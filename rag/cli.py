@@ -268,7 +268,8 @@ def _ask(args, settings: Settings) -> int:
         except UserError as error:
             if not args.batch:
                 raise
-            print(json.dumps({"question": question, "error": str(error)}, ensure_ascii=False) if args.json else f"错误：{error}")
+            message = one_line(str(error))
+            print(json.dumps({"question": question, "error": message}, ensure_ascii=False) if args.json else f"错误：{message}")
             continue
         if args.json:
             print(json.dumps(result.to_dict(), ensure_ascii=False))

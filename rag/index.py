@@ -324,8 +324,10 @@ def _build(settings: Settings, root: Path, progress: bool, force: bool) -> Build
     chunks = chunk_plans(plans, settings.chunks)
     vectors, embedded = embed_chunks(settings, chunks, progress)
     bm25 = bm25s.BM25()
-    bm25.index([lexical_tokens(c.search_text()) for c in chunks], show_progress=False)
-    targets = [t for plan in plans for t in extract_targets(plan)]
+    tokens = [lexical_tokens(c.search_text()) for c in tqdm(chunks, desc="建立关键词索引", unit="段", disable=not progress, leave=False)]
+    bm25.index(tokens, show_progress=False)
+    targets = [t for plan in tqdm(plans, desc="抽取量化目标", unit="个方案", disable=not progress, leave=False)
+               for t in extract_targets(plan)]
     by_plan = {f.plan_id: f for f in files if f.plan_id}
     for chunk in chunks:
         by_plan[chunk.plan_id].chunks += 1
@@ -391,7 +393,7 @@ def check_writable(root: Path, needed_bytes: int = 50_000_000) -> None:
 
 
 def _current_build(root: Path, settings: Settings, corpus_print: str) -> BuildResult | None:
-    """The current build's result when it was made from this very corpus with these settings."""
+    """The current build's result when it was made from this very corpus with these settings and loads."""
     try:
         path = root / CURRENT
         manifest = Manifest(**json.loads((path / "manifest.json").read_text(encoding="utf-8")))
@@ -402,7 +404,13 @@ def _current_build(root: Path, settings: Settings, corpus_print: str) -> BuildRe
             and manifest.chunk_size == settings.chunks.size and manifest.chunk_overlap == settings.chunks.overlap
             and manifest.corpus_fingerprint == corpus_print
             and manifest.corpus_dir == str(Path(settings.corpus_dir).resolve()))
-    return BuildResult(manifest, files, 0, unchanged=True) if same else None
+    if not same:
+        return None
+    try:  # a damaged build is rebuilt, never taken for an up-to-date one
+        load_index(settings, check_corpus=False)
+    except IndexUnusable:
+        return None
+    return BuildResult(manifest, files, 0, unchanged=True)
 
 
 def _remove_stale_tmp(root: Path) -> None:
