@@ -176,20 +176,24 @@ def load_check(settings: Settings, asks: int = 200, workers: int = 4, rebuilds: 
         rows = [row for _ in procs for row in results.get()]
         for proc in procs:
             proc.join()
-        completed = sum(build.wait() == 0 for build in builds)
-    latencies = sorted(ms for ms, _ in rows)
-    errors = [outcome for _, outcome in rows if outcome not in ("ok", "wrong")]
+        failures = [err.decode("utf-8", "replace").strip()[-300:] for _, err in (b.communicate() for b in builds)]
+        completed = sum(build.returncode == 0 for build in builds)
+    latencies = sorted(ms for ms, _, _ in rows)
+    errors = [outcome for _, outcome, _ in rows if outcome not in ("ok", "wrong")]
     return [
         f"load: {len(rows)} asks from {workers} processes during {rebuilds} forced rebuilds of the same index folder",
-        f"errors {len(errors)}, wrong answers {sum(o == 'wrong' for _, o in rows)}, rebuilds completed {completed}/{rebuilds}",
+        f"errors {len(errors)}, wrong answers {sum(o == 'wrong' for _, o, _ in rows)}, rebuilds completed {completed}/{rebuilds}, "
+        f"builds answered from {len({build for _, _, build in rows})}",
         f"latency (load current index + answer): p50 {statistics.median(latencies):.0f} ms, "
         f"p95 {latencies[int(0.95 * (len(latencies) - 1))]:.0f} ms",
         *sorted(set(errors))[:5],
+        *(failure for build, failure in zip(builds, failures) if build.returncode),
     ]
 
 
 def _load_worker(settings: Settings, worker: int, count: int, start, results) -> None:
-    """One asking process: warm up, say ready, then `count` asks, each on a freshly loaded `current`."""
+    """One asking process: warm up, say ready, then `count` asks, each on a freshly loaded `current`;
+    rows of (milliseconds, ok / wrong / the error, the build that answered)."""
     from .answer import ask
     from .index import load_index
 
@@ -199,10 +203,12 @@ def _load_worker(settings: Settings, worker: int, count: int, start, results) ->
     rows = []
     for n in range(count):
         question, expected = LOAD_QUESTIONS[(worker + n) % len(LOAD_QUESTIONS)]
-        started = time.perf_counter()
+        started, build = time.perf_counter(), ""
         try:
-            outcome = "ok" if expected in ask(load_index(settings), question).answer else "wrong"
+            index = load_index(settings)
+            build = index.path.name
+            outcome = "ok" if expected in ask(index, question).answer else "wrong"
         except Exception as error:  # counted and shown, never hidden: the check is for zero
             outcome = f"{error.__class__.__name__}: {error}"
-        rows.append(((time.perf_counter() - started) * 1000, outcome))
+        rows.append(((time.perf_counter() - started) * 1000, outcome, build))
     results.put(rows)
