@@ -1,9 +1,12 @@
-"""Benchmarks that print figures: cold build time and warm in-process `ask` latency.
+"""Benchmarks that print figures: cold build time, warm in-process `ask` latency, normalisation
+throughput and a load check (asks during rebuilds).
 
     rag bench            # warm latency over 20 questions, 3 rounds, medians
     rag bench --build    # also a cold build into a temporary index folder
     rag bench --web      # 16 concurrent users of the running web app's /ask, and in-process ask, in one run
     rag bench --scale N  # ask latency and memory on the real index and on a synthetic one N times its size
+    rag bench --normalize  # MB/s of decode + normalize on 1, 4, 16 MB, and the 16/1 time ratio
+    rag bench --load     # 200 asks from 4 processes while 3 forced rebuilds replace the index
 
 The machine is noisy: read medians, not single runs.
 """
@@ -321,3 +324,121 @@ def resident_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+# ---------------------------------------------------------------- rag bench --normalize
+
+NORMALIZE_SIZES_MB = (1, 4, 16)
+
+
+def normalize_throughput(settings: Settings) -> list[str]:
+    """MB/s of decode + normalize on 1, 4 and 16 MB of repeated corpus text, and time(16 MB)/time(1 MB).
+
+    Two inputs: every shipped plan, and only the lines of the plans that hold mojibake
+    (the costly repair path). A ratio near 16 means the path is linear in input size.
+    """
+    from .ingest import decode
+    from .normalize import normalize
+
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(Path(settings.corpus_dir).glob("*.txt"))]
+    inputs = {
+        "plans": "".join(texts),
+        "mojibake-heavy": "\n".join(line for text in texts for line in text.splitlines() if "?" in line) + "\n",
+    }
+    normalize("预热?地?zé)崮?")  # dictionaries and converters load outside the timings
+    lines = []
+    for name, text in inputs.items():
+        seconds = {}
+        for mb in NORMALIZE_SIZES_MB:
+            data = _repeated(text, mb * 1_000_000)
+            started = time.perf_counter()
+            normalize(decode(data)[0])
+            seconds[mb] = time.perf_counter() - started
+            lines.append(f"normalize {name} {mb} MB: {seconds[mb]:.2f} s = {len(data) / 1e6 / seconds[mb]:.2f} MB/s")
+        first, last = NORMALIZE_SIZES_MB[0], NORMALIZE_SIZES_MB[-1]
+        lines.append(f"normalize {name} time({last} MB)/time({first} MB) = {seconds[last] / seconds[first]:.1f} "
+                     f"(linear = {last // first})")
+    return lines
+
+
+def _repeated(text: str, size: int) -> bytes:
+    """`text` repeated to `size` UTF-8 bytes, cut at a line end."""
+    data = (text * (size // max(1, len(text.encode("utf-8"))) + 1)).encode("utf-8")[:size]
+    return data[: data.rfind(b"\n") + 1]
+
+
+# ---------------------------------------------------------------- rag bench --load
+
+# (question, text its answer must contain); asked round-robin by every worker
+LOAD_QUESTIONS = (
+    ("江门2030年可再生能源装机目标是多少？", "700万千瓦"), ("南昌2025年非化石能源消费比重目标是多少？", "15%"),
+    ("津市2030年光伏装机目标是多少？", "42万千瓦"), ("江阴2025年非化石能源消费比重是多少？", "10%"),
+    ("南昌市2025年光伏装机容量要达到多少？", "300万千瓦"), ("江门2025年非化石能源消费比重目标是多少？", "32%"),
+    ("津市2025年非化石能源消费比重目标是多少？", "23%"),
+)
+
+
+def load_check(settings: Settings, asks: int = 200, workers: int = 4, rebuilds: int = 3) -> list[str]:
+    """`asks` asks from `workers` processes, each loading the current index afresh, while `rebuilds`
+    forced builds replace it in the same folder (a copy of the index, so the real one is untouched)."""
+    import multiprocessing
+    import subprocess
+    import sys
+
+    from .index import CURRENT, build_index
+
+    with tempfile.TemporaryDirectory() as tmp:
+        local = replace(settings, corpus_dir=Path(tmp) / "corpus", index_dir=Path(tmp) / "index")
+        shutil.copytree(settings.corpus_dir, local.corpus_dir)
+        if (Path(settings.index_dir) / CURRENT).is_dir():
+            shutil.copytree(settings.index_dir, local.index_dir, symlinks=True)
+        build_index(local, progress=False)
+        context = multiprocessing.get_context("spawn")
+        results, start = context.Queue(), context.Event()
+        share = [asks // workers + (i < asks % workers) for i in range(workers)]
+        procs = [context.Process(target=_load_worker, args=(local, i, n, start, results)) for i, n in enumerate(share)]
+        for proc in procs:
+            proc.start()
+        for _ in procs:
+            results.get()  # "ready": model loaded, first answer given
+        command = [sys.executable, "-m", "rag.cli", "build", "--force", "--json",
+                   "--corpus", str(local.corpus_dir), "--index", str(local.index_dir)]
+        builds = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(rebuilds)]
+        start.set()
+        rows = [row for _ in procs for row in results.get()]
+        for proc in procs:
+            proc.join()
+        failures = [err.decode("utf-8", "replace").strip()[-300:] for _, err in (b.communicate() for b in builds)]
+        completed = sum(build.returncode == 0 for build in builds)
+    latencies = sorted(ms for ms, _, _ in rows)
+    errors = [outcome for _, outcome, _ in rows if outcome not in ("ok", "wrong")]
+    return [
+        f"load: {len(rows)} asks from {workers} processes during {rebuilds} forced rebuilds of the same index folder",
+        f"errors {len(errors)}, wrong answers {sum(o == 'wrong' for _, o, _ in rows)}, rebuilds completed {completed}/{rebuilds}, "
+        f"builds answered from {len({build for _, _, build in rows})}",
+        f"latency (load current index + answer): p50 {statistics.median(latencies):.0f} ms, "
+        f"p95 {latencies[int(0.95 * (len(latencies) - 1))]:.0f} ms",
+        *sorted(set(errors))[:5],
+        *(failure for build, failure in zip(builds, failures) if build.returncode),
+    ]
+
+
+def _load_worker(settings: Settings, worker: int, count: int, start, results) -> None:
+    """One asking process: warm up, say ready, then `count` asks, each on a freshly loaded `current`;
+    rows of (milliseconds, ok / wrong / the error, the build that answered)."""
+    from .answer import ask
+    from .index import load_index
+
+    ask(load_index(settings), LOAD_QUESTIONS[0][0])
+    results.put("ready")
+    start.wait()
+    rows = []
+    for n in range(count):
+        question, expected = LOAD_QUESTIONS[(worker + n) % len(LOAD_QUESTIONS)]
+        started, build = time.perf_counter(), ""
+        try:
+            index = load_index(settings)
+            build = index.path.name
+            outcome = "ok" if expected in ask(index, question).answer else "wrong"
+        except Exception as error:  # counted and shown, never hidden: the check is for zero
+            outcome = f"{error.__class__.__name__}: {error}"
+        rows.append(((time.perf_counter() - started) * 1000, outcome, build))
+    results.put(rows)

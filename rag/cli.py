@@ -9,7 +9,7 @@
     rag targets --city 南昌 --year 2025 --indicator 非化石能源 --csv
     rag eval-targets [--json]
     rag eval [--set FILE] [--k 5] [--json] [--baseline evals/baseline.json]
-    rag bench [--build] [--web] [--scale N]
+    rag bench [--build] [--web] [--scale N] [--normalize] [--load]
 
 User errors print one sentence to stderr and exit with status 2.
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import warnings
 from collections import Counter
@@ -25,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .config import Settings
-from .errors import UserError
+from .errors import UserError, os_reason
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args, settings)
     except UserError as error:
-        print(f"错误：{error}", file=sys.stderr)
+        print(f"错误：{one_line(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
@@ -53,8 +54,50 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def one_line(text: str, limit: int = 300) -> str:
+    """A message as one line of bounded length: it may repeat what the user typed."""
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# argparse's own messages, in Chinese; anything else is quoted inside a Chinese sentence
+ARGPARSE_MESSAGES = (
+    (r"argument (\S+): invalid int value: (.*)", r"参数 \1 应是整数，收到 \2"),
+    (r"argument (\S+): invalid choice: (\S+) .*", r"没有这个命令或取值：\2（\1）"),
+    (r"argument (\S+): expected one argument", r"参数 \1 缺少取值"),
+    (r"argument (\S+): not allowed with argument (\S+)", r"参数 \1 不能与 \2 同时使用"),
+    (r"argument (\S+): (.*)", r"参数 \1：\2"),
+    (r"the following arguments are required: (.*)", r"缺少参数：\1"),
+    (r"unrecognized arguments: (.*)", r"不认识的参数：\1"),
+)
+
+
+class ChineseParser(argparse.ArgumentParser):
+    """Usage errors as one Chinese line on stderr and exit status 2, like every other user error."""
+
+    def error(self, message: str):
+        for pattern, chinese in ARGPARSE_MESSAGES:
+            if re.fullmatch(pattern, message, flags=re.S):
+                message = re.sub(pattern, chinese, message, flags=re.S)
+                break
+        else:
+            message = f"命令行参数有误（{message}）"
+        self.exit(2, f"错误：{one_line(message)}。用法见 {self.prog} --help\n")
+
+
+def k_value(text: str) -> int:
+    """--k: passages per answer, 1 to 50, checked before any work."""
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应是 1 到 50 之间的整数，收到 {text[:20]}") from None
+    if not 1 <= k <= 50:
+        raise argparse.ArgumentTypeError(f"应是 1 到 50 之间的整数，收到 {text[:20]}")
+    return k
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rag", description="碳达峰实施方案检索问答")
+    parser = ChineseParser(prog="rag", description="碳达峰实施方案检索问答")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p):
@@ -91,7 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="?", help="问题")
     p.add_argument("--batch", help="问题文件，每行一个问题")
     p.add_argument("--city", help="只在该城市的方案中检索")
-    p.add_argument("--k", type=int, default=5, help="返回段落数（默认 5）")
+    p.add_argument("--k", type=k_value, default=5, help="返回段落数，1 到 50（默认 5）")
     p.add_argument("--json", action="store_true", help="输出 JSON（批量时每行一个对象）")
     p.set_defaults(run=_ask)
 
@@ -114,7 +157,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="在问题集上评测检索与回答，并与基线对比")
     common(p)
     p.add_argument("--set", dest="question_set", default=None, help="默认 evals/questions.jsonl")
-    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--k", type=k_value, default=5)
     p.add_argument("--json", action="store_true")
     p.add_argument("--baseline", help="验收指标文件；任一指标下降超过容差时退出码非零")
     p.add_argument("--systems", default="langchain,bm25,full", help="要评测的系统，逗号分隔")
@@ -124,16 +167,12 @@ def _parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--build", action="store_true", help="同时测冷构建（写入临时目录）")
     p.add_argument("--rounds", type=int, default=3)
-    p.set_defaults(run=_bench)
-    web_and_scale_flags(p)
-    return parser
-
-
-def web_and_scale_flags(p: argparse.ArgumentParser) -> None:
-    """`rag bench --web` and `rag bench --scale N`: they replace the warm-latency run."""
+    p.add_argument("--normalize", action="store_true", help="只测清洗速度：1/4/16 MB 输入的 MB/s 与时间比")
+    p.add_argument("--load", action="store_true", help="只做负载检查：4 个进程 200 次提问，同时 3 次强制重建")
     p.add_argument("--web", action="store_true", help="网页并发：启动 app.py，16 个 gradio_client 用户各问 5 个问题（p50/p95/错误数）")
     p.add_argument("--scale", type=int, metavar="N", help="规模：把语料重复 N 倍（合成），测问答 p50/p95 与内存，并与 1 倍对比")
-    p.set_defaults(run=_bench_web_or_scale)
+    p.set_defaults(run=_bench)
+    return parser
 
 
 def _build(args, settings: Settings) -> int:
@@ -219,10 +258,11 @@ def _plans(args, settings: Settings) -> int:
 def _ask(args, settings: Settings) -> int:
     from .answer import ask
     from .index import load_index
+    from .ui import clean_input
 
     if (args.question is None) == (args.batch is None):
         raise UserError("请给出一个问题，或用 --batch 指定问题文件（二者选一）。")
-    questions = [args.question] if args.question is not None else _read_batch(args.batch)
+    questions = [clean_input(args.question)] if args.question is not None else _read_batch(args.batch)
     index = load_index(settings)
     for question in questions:
         try:
@@ -230,7 +270,8 @@ def _ask(args, settings: Settings) -> int:
         except UserError as error:
             if not args.batch:
                 raise
-            print(json.dumps({"question": question, "error": str(error)}, ensure_ascii=False) if args.json else f"错误：{error}")
+            message = one_line(str(error))
+            print(json.dumps({"question": question, "error": message}, ensure_ascii=False) if args.json else f"错误：{message}")
             continue
         if args.json:
             print(json.dumps(result.to_dict(), ensure_ascii=False))
@@ -240,13 +281,18 @@ def _ask(args, settings: Settings) -> int:
 
 
 def _read_batch(path: str) -> list[str]:
+    """The questions of a batch file, one a line, with control and bidi characters removed."""
+    from .ui import clean_input
+
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         raise UserError(f"问题文件不存在：{path}") from None
     except UnicodeDecodeError:
         raise UserError(f"问题文件 {path} 不是 UTF-8 编码。") from None
-    questions = [line.strip() for line in lines if line.strip()]
+    except OSError as exc:
+        raise UserError(f"无法读取问题文件 {path}（{os_reason(exc)}）。") from None
+    questions = [clean_input(line) for line in lines if clean_input(line)]
     if not questions:
         raise UserError(f"问题文件 {path} 中没有问题。")
     return questions
@@ -300,22 +346,19 @@ def _eval(args, settings: Settings) -> int:
     return 0 if ok else 1
 
 
-def _bench_web_or_scale(args, settings: Settings) -> int:
-    from .bench import run_scale_bench, run_web_bench
+def _bench(args, settings: Settings) -> int:
+    """Each flag picks one benchmark (several may be combined); none gives the warm-latency run."""
+    from .bench import load_check, normalize_throughput, run_bench, run_scale_bench, run_web_bench
 
     if args.scale is not None and args.scale < 1:
         raise UserError("--scale 应为正整数（语料重复的倍数），例如 --scale 100。")
-    if args.web:
-        print(run_web_bench(settings))
-    if args.scale:
-        print(run_scale_bench(settings, args.scale, args.rounds))
-    return 0 if args.web or args.scale else _bench(args, settings)
-
-
-def _bench(args, settings: Settings) -> int:
-    from .bench import run_bench
-
-    print(run_bench(settings, args.build, args.rounds))
+    chosen = [
+        *(normalize_throughput(settings) if args.normalize else []),
+        *(load_check(settings) if args.load else []),
+        *([run_web_bench(settings)] if args.web else []),
+        *([run_scale_bench(settings, args.scale, args.rounds)] if args.scale else []),
+    ]
+    print("\n".join(chosen) if chosen else run_bench(settings, args.build, args.rounds))
     return 0
 
 

@@ -15,7 +15,7 @@ import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-from .errors import UserError
+from .errors import UserError, os_reason
 from .ingest import FORMATS, UnreadableFile, read_document
 from .metadata import KINDS, detect
 from .normalize import normalize
@@ -94,6 +94,21 @@ def plan_files(corpus_dir: Path) -> list[Path]:
     return sorted(p for p in Path(corpus_dir).iterdir() if p.suffix.lower() in FORMATS and p.is_file() and not p.name.startswith("."))
 
 
+def odd_entries(corpus_dir: Path) -> list[tuple[str, str]]:
+    """Names that look like plans but are no readable file (a folder, a broken or looping link), with why:
+    reported as skipped rather than silently left out."""
+    odd = []
+    for path in sorted(Path(corpus_dir).iterdir()):
+        if path.suffix.lower() not in FORMATS or path.name.startswith(".") or path.is_file():
+            continue
+        try:
+            path.stat()
+            odd.append((path.name, "是一个目录，不是文件" if path.is_dir() else "不是普通文件"))
+        except OSError as exc:
+            odd.append((path.name, f"符号链接无法打开（{os_reason(exc)}）"))
+    return odd
+
+
 def load_plans(corpus_dir: Path, max_bytes: int | None = None, progress=None) -> tuple[list[Plan], list[FileReport]]:
     """Every readable plan in the folder, and one report per file (skipped ones included)."""
     from .config import Settings
@@ -122,6 +137,8 @@ def load_plans(corpus_dir: Path, max_bytes: int | None = None, progress=None) ->
             report.plan_id = plan.plan_id
         if progress:
             progress(path.name)
+    for name, reason in odd_entries(corpus_dir):
+        reports.append(FileReport(name, "skipped", error=reason))
     for name in sorted(set(overrides) - {p.name for p in files}):
         reports.append(FileReport(name, "skipped", error=f"{MANIFEST} 中有 {name} 的条目，但语料目录中没有这个文件"))
     return plans, reports
@@ -177,9 +194,14 @@ def fingerprint(corpus_dir: Path) -> str:
     digest = hashlib.sha256()
     corpus_dir = Path(corpus_dir)
     paths = plan_files(corpus_dir) + ([corpus_dir / MANIFEST] if (corpus_dir / MANIFEST).is_file() else [])
+    for name, reason in odd_entries(corpus_dir):  # so the build report lists them
+        digest.update(f"{name} {reason}".encode())
     for path in paths:
         digest.update(path.name.encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError as exc:  # an unreadable file is reported by the build, not fatal here
+            digest.update(f"unreadable {exc.errno} {path.stat().st_size} {path.stat().st_mtime_ns}".encode())
     return digest.hexdigest()
 
 
@@ -200,7 +222,7 @@ def read_overrides(corpus_dir: Path) -> dict[str, dict]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CorpusError(f"{path} 不是有效的 JSON（{_json_problem(exc)}）。请修正或删除该文件后重试") from None
     except OSError as exc:
-        raise CorpusError(f"无法读取 {path}：{exc.strerror or exc}") from None
+        raise CorpusError(f"无法读取 {path}（{os_reason(exc)}）") from None
     if not isinstance(data, dict):
         raise CorpusError(f"{path} 的顶层应是对象（文件名 → 条目），实际是{_type_name(data)}")
     entries = {}

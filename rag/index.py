@@ -15,16 +15,19 @@ crash at any point leaves the previous index loadable.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import math
 import os
-import sqlite3
 import re
 import shutil
+import sqlite3
+import sys
 import time
-from dataclasses import asdict, dataclass
-import math
 from collections import Counter
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -34,7 +37,7 @@ from tqdm import tqdm
 from .chunk import Chunk, chunk_plans
 from .config import Settings
 from .corpus import FileReport, Plan, fingerprint, load_plans, plan_files
-from .errors import UserError
+from .errors import UserError, os_reason
 
 FORMAT_VERSION = 1
 CURRENT = "current"
@@ -287,15 +290,38 @@ def build_index(settings: Settings, progress: bool = True, force: bool = False) 
 
     Nothing happens when the corpus and settings are those of the current
     build (unless `force`); otherwise only chunks whose text is new are embedded.
+    Builds of one index folder take turns, so none deletes a build another is about to switch to.
     """
+    from .corpus import read_overrides
+
+    root = Path(settings.index_dir)
+    check_writable(root)
+    if Path(settings.corpus_dir).is_dir():
+        read_overrides(settings.corpus_dir)  # an invalid plans.json is refused before any work
+    with _build_lock(root, progress):
+        return _build(settings, root, progress, force)
+
+
+@contextmanager
+def _build_lock(root: Path, progress: bool):
+    """An exclusive lock on the index folder for one build; released by the kernel if the build is killed."""
+    with open(root / ".build.lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if progress:
+                print("另一个构建正在使用该索引目录，等待其完成……", file=sys.stderr, flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _build(settings: Settings, root: Path, progress: bool, force: bool) -> BuildResult:
     import bm25s
     import faiss
 
     from .targets import canonicalise, extract_targets, write_targets
 
     started = time.time()
-    root = Path(settings.index_dir)
-    check_writable(root)
     corpus_print = fingerprint(settings.corpus_dir) if Path(settings.corpus_dir).is_dir() else ""
     if not force:
         previous = _current_build(root, settings, corpus_print)
@@ -310,9 +336,11 @@ def build_index(settings: Settings, progress: bool = True, force: bool = False) 
     chunks = chunk_plans(plans, settings.chunks)
     vectors, embedded = embed_chunks(settings, chunks, progress)
     bm25 = bm25s.BM25()
-    bm25.index([lexical_tokens(c.search_text()) for c in chunks], show_progress=False)
-    targets = canonicalise([t for plan in plans for t in extract_targets(plan)], embedder(settings.model).encode,
-                           settings.canonical_similarity)
+    tokens = [lexical_tokens(c.search_text()) for c in tqdm(chunks, desc="建立关键词索引", unit="段", disable=not progress, leave=False)]
+    bm25.index(tokens, show_progress=False)
+    targets = [t for plan in tqdm(plans, desc="抽取量化目标", unit="个方案", disable=not progress, leave=False)
+               for t in extract_targets(plan)]
+    targets = canonicalise(targets, embedder(settings.model).encode, settings.canonical_similarity)
     by_plan = {f.plan_id: f for f in files if f.plan_id}
     for chunk in chunks:
         by_plan[chunk.plan_id].chunks += 1
@@ -371,14 +399,14 @@ def check_writable(root: Path, needed_bytes: int = 50_000_000) -> None:
         probe.write_bytes(b"ok")
         probe.unlink()
     except OSError as exc:
-        raise IndexUnusable(f"索引目录 {root} 不可写（{exc.strerror or exc.__class__.__name__}）。请检查权限或用 --index 指定其他目录") from None
+        raise IndexUnusable(f"索引目录 {root} 不可写（{os_reason(exc)}）。请检查权限或用 --index 指定其他目录") from None
     free = shutil.disk_usage(root).free
     if free < needed_bytes:
         raise IndexUnusable(f"索引目录 {root} 所在磁盘剩余空间不足（{free / 1e6:.0f} MB，至少需要 {needed_bytes / 1e6:.0f} MB）")
 
 
 def _current_build(root: Path, settings: Settings, corpus_print: str) -> BuildResult | None:
-    """The current build's result when it was made from this very corpus with these settings."""
+    """The current build's result when it was made from this very corpus with these settings and loads."""
     try:
         path = root / CURRENT
         manifest = Manifest(**json.loads((path / "manifest.json").read_text(encoding="utf-8")))
@@ -389,7 +417,13 @@ def _current_build(root: Path, settings: Settings, corpus_print: str) -> BuildRe
             and manifest.chunk_size == settings.chunks.size and manifest.chunk_overlap == settings.chunks.overlap
             and manifest.corpus_fingerprint == corpus_print
             and manifest.corpus_dir == str(Path(settings.corpus_dir).resolve()))
-    return BuildResult(manifest, files, 0, unchanged=True) if same else None
+    if not same:
+        return None
+    try:  # a damaged build is rebuilt, never taken for an up-to-date one
+        load_index(settings, check_corpus=False)
+    except IndexUnusable:
+        return None
+    return BuildResult(manifest, files, 0, unchanged=True)
 
 
 def _remove_stale_tmp(root: Path) -> None:
@@ -410,13 +444,20 @@ def _switch_current(root: Path, build: Path) -> None:
 
 
 def _remove_old_builds(root: Path, keep: int = 2) -> None:
-    """Keep the current build and the one before it: a reader that resolved the old
-    `current` a moment ago can still finish loading it."""
+    """Keep the current build and the one before it, and any build a reader is still loading
+    (it holds a shared lock on the manifest): a loaded index needs no files, a loading one does."""
     current = (root / CURRENT).resolve()
     builds = sorted((b for b in (root / "builds").iterdir() if not b.name.startswith(".")), key=lambda b: b.stat().st_mtime)
     older = [b for b in builds if b.resolve() != current]
     for build in older[: max(0, len(older) - (keep - 1))]:
-        shutil.rmtree(build, ignore_errors=True)
+        try:
+            with open(build / "manifest.json", "rb") as manifest:
+                fcntl.flock(manifest, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(build, ignore_errors=True)
+        except BlockingIOError:
+            continue  # being loaded: the next build removes it
+        except OSError:
+            shutil.rmtree(build, ignore_errors=True)  # no manifest: not a loadable build
 
 
 def _write_jsonl(path: Path, rows) -> None:
@@ -429,21 +470,41 @@ def _write_jsonl(path: Path, rows) -> None:
 
 
 def load_index(settings: Settings, check_corpus: bool = True) -> Index:
-    """Load the current index, refusing a missing, corrupt, stale or mismatched one."""
+    """Load the current index, refusing a missing, corrupt, stale or mismatched one.
+
+    Everything is read into memory here, so a loaded index keeps answering after a
+    build replaces or deletes its folder. While reading, a shared lock on the build's
+    manifest keeps builds from deleting it; a build deleted just before the lock was
+    taken is noticed and the new `current` is loaded instead.
+    """
+    link = Path(settings.index_dir) / CURRENT
+    for _attempt in range(5):
+        # resolve once: a build that switches `current` meanwhile does not mix two builds
+        path = link.resolve()
+        try:
+            manifest_file = open(path / "manifest.json", "rb")
+        except OSError:
+            if link.resolve() != path:
+                continue  # replaced while we looked
+            raise IndexUnusable(f"索引不存在或不完整（{settings.index_dir}）。请先运行：rag build") from None
+        with manifest_file:
+            fcntl.flock(manifest_file, fcntl.LOCK_SH)
+            if not (path / "manifest.json").exists():
+                continue  # deleted by a build before our lock: take the new `current`
+            return _read_build(path, manifest_file.read(), settings, check_corpus)
+    raise IndexUnusable("索引正在被连续重建，暂时无法加载。请稍后重试")
+
+
+def _read_build(path: Path, raw_manifest: bytes, settings: Settings, check_corpus: bool) -> Index:
+    """Every file of one build folder, checked against its manifest and the settings."""
     import bm25s
     import faiss
 
     from .targets import read_targets
 
-    link = Path(settings.index_dir) / CURRENT
-    if not (link / "manifest.json").is_file():
-        raise IndexUnusable(f"索引不存在（{settings.index_dir}）。请先运行：rag build")
-    # resolve once: a build that switches `current` meanwhile does not mix two builds
-    path = link.resolve()
     try:
-        raw = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-        manifest = Manifest(**raw)
-    except (json.JSONDecodeError, TypeError, UnicodeDecodeError) as exc:
+        manifest = Manifest(**json.loads(raw_manifest.decode("utf-8")))
+    except (ValueError, TypeError) as exc:
         raise IndexUnusable("索引清单已损坏或格式过旧。请运行 rag build 重建索引") from exc
     if manifest.format_version != FORMAT_VERSION:
         raise IndexUnusable("索引格式版本与当前程序不一致。请运行 rag build 重建索引")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .errors import UserError
+from .errors import UserError, os_reason
 
 FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
 
@@ -43,7 +43,7 @@ def read_document(path: Path, max_bytes: int) -> Document:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise UnreadableFile(f"无法读取文件：{exc.strerror or exc}") from None
+        raise UnreadableFile(f"无法读取文件（{os_reason(exc)}）") from None
     if size == 0:
         raise UnreadableFile("文件为空")
     if size > max_bytes:
@@ -52,7 +52,11 @@ def read_document(path: Path, max_bytes: int) -> Document:
         return Document(_pdf_text(path), fmt, "")
     if fmt == "docx":
         return Document(_docx_text(path), fmt, "")
-    text, encoding = decode(path.read_bytes())
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableFile(f"无法读取文件（{os_reason(exc)}）") from None
+    text, encoding = decode(data)
     if fmt == "html":
         text = html_to_text(text)
     elif fmt == "md":

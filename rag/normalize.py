@@ -154,7 +154,7 @@ def _settle(before: str, options: list[str], after: str, second: list[str] = ())
     position = len(before)
     guessed = {position, position + 1} if second else {position}
     best, best_score, tied = "", 0.0, False
-    for choice in (a + b for a in options for b in second) if second else options:
+    for choice in _plausible(before, options, after, second):
         text = before + choice + after
         score = min(_word_support(text, p, guessed) for p in guessed)
         if score > best_score:
@@ -162,6 +162,38 @@ def _settle(before: str, options: list[str], after: str, second: list[str] = ())
         elif score and score == best_score:
             tied = True
     return "" if tied else best
+
+
+def _plausible(before: str, options: list[str], after: str, second: list[str]):
+    """The choices some dictionary word could vouch for, without scoring all of them.
+
+    A vouching word holds a guessed character and a real neighbour, so it contains one
+    of the adjacent pairs below; a choice whose pairs occur in no 3+ character word scores
+    0 and is skipped. This keeps a span's cost near the number of real candidates instead
+    of every lead byte times every trail byte (thousands of pairs per span).
+    """
+    pairs = _word_bigrams()
+    left = _simple_char(before[-1]) if before else ""
+    right = _simple_char(after[0]) if after else ""
+    if not second:
+        return [a for a in options if left + _simple_char(a) in pairs or _simple_char(a) + right in pairs]
+    choices = []
+    for a in options:
+        left_pair = left + _simple_char(a) in pairs
+        for b in second:
+            middle, right_pair = _simple_char(a) + _simple_char(b) in pairs, _simple_char(b) + right in pairs
+            # the first guess needs a word through its left neighbour or through both guesses to the right one;
+            # the second guess likewise mirrored
+            if (left_pair or (middle and right_pair)) and (right_pair or (middle and left_pair)):
+                choices.append(a + b)
+    return choices
+
+
+@lru_cache(maxsize=1)
+def _word_bigrams() -> frozenset[str]:
+    """Adjacent character pairs of the dictionary words that can vouch (3 to 5 characters, seen in use)."""
+    return frozenset(word[i : i + 2] for word, freq in _word_frequencies().items() if freq and 3 <= len(word) <= 5
+                     for i in range(len(word) - 1))
 
 
 def _word_support(text: str, position: int, guessed: set[int]) -> float:

@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import html
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -965,21 +966,49 @@ def plans_frame(index, targets):
 
 
 class ServedIndex:
-    """The index the app answers from. Adding or removing a plan builds a new index and swaps it in
-    while the app runs; requests already answering keep the index they started with (it is all in
-    memory). One change at a time."""
+    """The index the app answers from, following the index folder's `current` build.
+
+    Whoever switches `current` — `rag build` in a terminal, or an upload or removal in the 方案
+    tab — the next request sees it: one readlink per request notices the switch, one request
+    loads the new build while the others go on with the loaded one, which stays valid for
+    requests already using it (everything was read into memory). A build that cannot be
+    loaded is logged and not retried.
+    """
 
     def __init__(self, index: Index):
-        self.current = index if isinstance(index, SharedIndex) else shared_index(index)
-        self._changing = threading.Lock()
+        self._index = index if isinstance(index, SharedIndex) else shared_index(index)
+        self._changing = threading.Lock()  # one upload or removal at a time
+        self._reloading = threading.Lock()
+        self._unloadable: set[str] = set()
+
+    @property
+    def current(self) -> SharedIndex:
+        from .index import CURRENT
+
+        held = self._index
+        try:
+            build = Path(os.readlink(Path(held.settings.index_dir) / CURRENT)).name
+        except OSError:
+            return held
+        if build in (held.path.name, *self._unloadable) or not self._reloading.acquire(blocking=False):
+            return held
+        try:
+            self.swap(held.settings)
+            log.info("loaded the new index build %s", build)
+        except UserError as problem:
+            self._unloadable.add(build)
+            log.warning("new index build %s not loaded, still serving %s: %s", build, held.path.name, problem)
+        finally:
+            self._reloading.release()
+        return self._index
 
     def swap(self, settings) -> None:
         """Load the index just built and answer from it from now on."""
         from .index import load_index
 
-        fresh = shared_index(load_index(settings))
-        fresh._embed_lock = self.current._embed_lock  # one model, one tokenizer lock
-        self.current = fresh
+        fresh = shared_index(load_index(settings, check_corpus=False))
+        fresh._embed_lock = self._index._embed_lock  # one model, one tokenizer lock
+        self._index = fresh
 
 
 @dataclass
