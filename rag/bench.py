@@ -12,6 +12,7 @@ The machine is noisy: read medians, not single runs.
 """
 from __future__ import annotations
 
+import contextlib
 import shutil
 import statistics
 import tempfile
@@ -115,15 +116,12 @@ def run_web_bench(settings: Settings, users: int = 16, questions_per_user: int =
     on 2 shared cores that context would measure the client rather than the app.
     """
     import os
-    import subprocess
-    import sys
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
     from gradio_client import Client
 
     from .answer import ask
-    from .config import PROJECT_ROOT
     from .index import load_index
     from .ui import shared_index
 
@@ -136,49 +134,34 @@ def run_web_bench(settings: Settings, users: int = 16, questions_per_user: int =
         local.append(time.perf_counter() - started)
     del index
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
-    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1", RAG_INDEX=str(settings.index_dir),
-               RAG_CORPUS=str(settings.corpus_dir), RAG_MODEL=settings.model)
+    env = dict(RAG_INDEX=str(settings.index_dir), RAG_CORPUS=str(settings.corpus_dir), RAG_MODEL=settings.model)
     timings: list[float] = []
     errors: list[str] = []
-    with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port)],
-                                  cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
-        try:
-            _wait_until_serving(url, server, log, startup_timeout)
-            clients = [Client(url, verbose=False, ssl_verify=False) for _ in range(users)]  # handshakes not timed
-            start = threading.Barrier(users)
-            record = threading.Lock()
+    with running_app(startup_timeout, **env) as (url, server):
+        clients = [Client(url, verbose=False, ssl_verify=False) for _ in range(users)]  # handshakes not timed
+        start = threading.Barrier(users)
+        record = threading.Lock()
 
-            def user(number: int) -> None:
-                start.wait(timeout=120)
-                for turn in range(questions_per_user):
-                    question = QUESTIONS[(number * questions_per_user + turn) % len(QUESTIONS)]
-                    began = time.perf_counter()
-                    try:
-                        result = clients[number].predict(question, "", api_name="/ask")
-                        problem = result.get("error") if isinstance(result, dict) else f"unexpected reply {result!r:.80}"
-                    except Exception as exc:  # a failed request is counted, not fatal
-                        problem = f"{exc.__class__.__name__}: {exc}"
-                    with record:
-                        timings.append(time.perf_counter() - began)
-                        if problem:
-                            errors.append(f"{question}: {problem}")
+        def user(number: int) -> None:
+            start.wait(timeout=120)
+            for turn in range(questions_per_user):
+                question = QUESTIONS[(number * questions_per_user + turn) % len(QUESTIONS)]
+                began = time.perf_counter()
+                try:
+                    result = clients[number].predict(question, "", api_name="/ask")
+                    problem = result.get("error") if isinstance(result, dict) else f"unexpected reply {result!r:.80}"
+                except Exception as exc:  # a failed request is counted, not fatal
+                    problem = f"{exc.__class__.__name__}: {exc}"
+                with record:
+                    timings.append(time.perf_counter() - began)
+                    if problem:
+                        errors.append(f"{question}: {problem}")
 
-            wall, server_cpu, client_cpu = time.perf_counter(), _cpu_seconds(server.pid), time.process_time()
-            with ThreadPoolExecutor(max_workers=users) as pool:
-                list(pool.map(user, range(users)))
-            wall = time.perf_counter() - wall
-            server_cpu, client_cpu = _cpu_seconds(server.pid) - server_cpu, time.process_time() - client_cpu
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=15)
-
+        wall, server_cpu, client_cpu = time.perf_counter(), _cpu_seconds(server.pid), time.process_time()
+        with ThreadPoolExecutor(max_workers=users) as pool:
+            list(pool.map(user, range(users)))
+        wall = time.perf_counter() - wall
+        server_cpu, client_cpu = _cpu_seconds(server.pid) - server_cpu, time.process_time() - client_cpu
     total = users * questions_per_user
     lines = [
         f"web /ask: {users} concurrent gradio_client users x {questions_per_user} questions = {total} requests in "
@@ -201,30 +184,51 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _free_port() -> int:
+@contextlib.contextmanager
+def running_app(timeout: float = 240, **env_vars: str):
+    """Yield (url, process) of `python app.py` started on a free localhost port; always stop it.
+
+    `env_vars` (RAG_CORPUS=..., RAG_INDEX=...) point the app at its own corpus and index. The
+    benchmarks and the browser tests start the app through this one function.
+    """
+    import os
     import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_serving(url: str, server, log, timeout: float) -> None:
-    """Return once `url` answers; raise with the server's last output if it exits or takes too long."""
+    import subprocess
+    import sys
     import urllib.error
     import urllib.request
 
-    deadline = time.monotonic() + timeout
-    while True:
+    from .config import PROJECT_ROOT
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/"
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1", **env_vars)
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port)],
+                                   cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
         try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, OSError):
-            if server.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                tail = log.read().decode("utf-8", errors="replace")[-2000:]
-                raise RuntimeError(f"app.py did not start on {url}:\n{tail}") from None
-            time.sleep(0.5)
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    with urllib.request.urlopen(url, timeout=2):
+                        break
+                except (urllib.error.URLError, OSError):
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        log.seek(0)
+                        tail = log.read().decode("utf-8", errors="replace")[-3000:]
+                        raise RuntimeError(f"app.py did not start on {url}:\n{tail}") from None
+                    time.sleep(0.5)
+            yield url, process
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=15)
 
 
 def run_scale_bench(settings: Settings, copies: int, rounds: int = 3) -> str:

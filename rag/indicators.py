@@ -7,8 +7,6 @@ Add a line here when a new plan brings a new indicator.
 """
 from __future__ import annotations
 
-import re
-
 INDICATORS: dict[str, tuple[str, ...]] = {
     # energy and carbon intensity
     "单位GDP能耗": ("单位地区生产总值能耗", "单位地区生产总值能源消耗", "单位GDP能源消费量", "单位GDP能源消耗", "单位GDP能耗", "能耗强度", "能源消耗强度", "万元GDP能耗"),
