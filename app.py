@@ -146,10 +146,11 @@ def build_app(index):
 
     from rag.ui import (
         ALL, CONCURRENT_ANSWERS, UPLOAD_TYPES, ExportFolder, ServedIndex, add_uploaded_plans, ask_dict, chart_frame,
-        chart_indicators, chat_turn, citation_picker, filter_rows, parse_year, place_of, plan_change_html, plan_choices,
+        chart_indicators, chat_turn, citation_picker, parse_year, place_of, plan_change_html, plan_choices,
         plan_reader_html, plans_frame, remove_served_plan, resolve_city, section_html, targets_count, targets_dict,
         targets_table_html,
     )
+    from rag.targets import filter_targets
 
     # Answers run concurrently (only the embedding call takes turns); adding or removing a plan swaps in a
     # new index, so every handler reads `served.current` when it starts.
@@ -197,7 +198,7 @@ def build_app(index):
             raise gr.Error(str(problem))
         indicator = (indicator or "").strip()[:50]
         targets = served.current.targets
-        rows = filter_rows(targets, city=city_name, year=year_value, indicator=indicator)
+        rows = filter_targets(targets, city=city_name, year=year_value, indicator=indicator)
         csv_path, xlsx_path = exports.files(rows, served.current.path.name, city_name, year_value, indicator)
         return targets_table_html(rows), targets_count(rows, len(targets)), csv_path, xlsx_path
 

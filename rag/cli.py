@@ -142,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--city")
     p.add_argument("--year", type=int)
-    p.add_argument("--indicator", help="指标名、同义词或任意文字")
+    p.add_argument("--indicator", help="指标名（规范名、原文写法或同义词），不匹配原句文字")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true")
     fmt.add_argument("--csv", action="store_true")

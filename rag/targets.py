@@ -20,7 +20,7 @@ from pathlib import Path
 import cn2an
 
 from .corpus import Plan
-from .indicators import canonical_by_meaning, canonical_of, find_indicators
+from .indicators import INDICATORS, canonical_by_meaning, canonical_of, find_indicators
 from .sections import section_at, split_sections
 
 
@@ -412,20 +412,18 @@ def read_targets(path: Path) -> list[Target]:
 def filter_targets(
     targets: list[Target], city: str | None = None, year: int | None = None, indicator: str | None = None
 ) -> list[Target]:
-    """`indicator` matches canonical names, synonyms, or any text of the indicator or sentence."""
-    wanted = None
-    if indicator:
-        from .normalize import to_simplified
+    """`indicator` matches indicator names — canonical, as written, or a synonym — never the
+    sentence around the target (which names many other things)."""
+    from .normalize import to_simplified
 
-        indicator = to_simplified(indicator.strip())
-        wanted = set(find_indicators(indicator))
+    wanted = to_simplified((indicator or "").strip()).lower()
+    canonicals = set(find_indicators(wanted)) if wanted else set()
     out = []
     for t in targets:
-        if city and t.city != city:
+        if (city and t.city != city) or (year and t.year != year):
             continue
-        if year and t.year != year:
-            continue
-        if indicator and t.canonical not in (wanted or ()) and indicator not in t.indicator and indicator not in t.sentence:
+        names = (t.indicator, t.canonical, *INDICATORS.get(t.canonical, ()))
+        if wanted and t.canonical not in canonicals and not any(wanted in to_simplified(n).lower() for n in names):
             continue
         out.append(t)
     return out

@@ -28,7 +28,7 @@ from typing import Iterable
 from .errors import UserError
 from .index import Index
 from .ingest import FORMATS
-from .indicators import INDICATORS, find_indicators, indicator_mentions
+from .indicators import indicator_mentions
 from .normalize import to_simplified
 from .retrieve import QUESTION_YEAR, PlaceNames
 from .sections import section_at, split_sections
@@ -725,30 +725,6 @@ def shared_index(index: Index) -> SharedIndex:
 
 
 # ---------------------------------------------------------------- the targets tab
-
-
-def indicator_names(canonical: str) -> tuple[str, ...]:
-    """A canonical indicator and its synonyms, simplified and lower-case."""
-    return tuple(to_simplified(n).lower() for n in (canonical, *INDICATORS.get(canonical, ())))
-
-
-def filter_rows(targets, city: str | None = None, year: int | None = None, indicator: str | None = None) -> list:
-    """The targets tab's filter: `indicator` matches indicator names — canonical, as written, or a
-    synonym — never the sentence around the target (which names many other things)."""
-    wanted = to_simplified((indicator or "").strip()).lower()
-    canonicals = set(find_indicators(wanted)) if wanted else set()
-    out = []
-    for t in targets:
-        if city and t.city != city:
-            continue
-        if year and t.year != year:
-            continue
-        if wanted and t.canonical not in canonicals and not any(
-            wanted in name for name in (to_simplified(t.indicator).lower(), *indicator_names(t.canonical))
-        ):
-            continue
-        out.append(t)
-    return out
 
 
 TABLE_COLUMNS = ("城市", "年份", "指标", "原文指标", "目标", "数值", "单位", "章节", "原文句子")

@@ -20,7 +20,7 @@ from rag.retrieve import Passage, place_names
 from rag.targets import filter_targets
 from rag.ui import (
     ALL, EMPTY_HINT, UNRELATED_LABEL, ExportFolder, Reply, ask_dict, chart_frame, chat_turn, choose_city, citation_picker,
-    clean_input, contextualize, export_header, filter_rows, format_answer, highlight_html, is_follow_up, is_heading,
+    clean_input, contextualize, export_header, format_answer, highlight_html, is_follow_up, is_heading,
     parse_year, passage_html, plan_reader_html, resolve_city, screen_answer, section_html, shared_index, targets_dict,
     targets_table_html, user_html, with_city, write_targets_csv, write_targets_xlsx,
 )
@@ -409,19 +409,17 @@ def test_concurrent_asks_on_the_shared_index_give_the_sequential_answers(index):
 
 def test_indicator_filter_matches_indicator_names_not_sentences(index):
     targets = index.targets
-    rows = filter_rows(targets, year=2025, indicator="非化石能源")
+    rows = filter_targets(targets, year=2025, indicator="非化石能源")
     assert {t.city for t in rows} == {p.label for p in index.plans.values()}
     assert all(t.canonical == "非化石能源消费比重" or "非化石能源" in t.indicator for t in rows)
-    by_sentence = filter_targets(targets, year=2025, indicator="非化石能源")
-    assert len(by_sentence) > len(rows)  # the sentence-text match drags in other indicators
     # a synonym finds the canonical indicator; the name as written finds its row
-    solar = filter_rows(targets, indicator="光伏装机")
+    solar = filter_targets(targets, indicator="光伏装机")
     assert "光伏装机容量" in {t.canonical for t in solar}
     assert all(any("光伏装机" in name for name in (t.canonical, t.indicator, *INDICATORS[t.canonical])) for t in solar)
     assert any(t.indicator == "太阳能发电装机容量" for t in solar)
-    assert filter_rows(targets, indicator="坚实基础") == []  # words only the sentences contain match nothing
-    assert [t.city for t in filter_rows(targets, city="南昌市", year=2025, indicator="非化石能源")] == ["南昌市"] * len(
-        filter_rows(targets, city="南昌市", year=2025, indicator="非化石能源"))
+    assert filter_targets(targets, indicator="坚实基础") == []  # words only the sentences contain match nothing
+    assert [t.city for t in filter_targets(targets, city="南昌市", year=2025, indicator="非化石能源")] == ["南昌市"] * len(
+        filter_targets(targets, city="南昌市", year=2025, indicator="非化石能源"))
 
 
 def test_targets_table_sorts_by_header_and_truncates_sentences(index):
@@ -456,7 +454,7 @@ def test_downloads_reuse_one_folder_removed_at_exit(index):
     assert all(Path(f).parent == exports.path for f in first) and first[0].endswith(".csv") and first[1].endswith(".xlsx")
     assert exports.files(index.targets, None, None, "") == first  # the same filter reuses its files
     for year in (2025, 2030, 2035, 2040):
-        exports.files(filter_rows(index.targets, year=year), None, year, "")
+        exports.files(filter_targets(index.targets, year=year), None, year, "")
     assert len(list(exports.path.iterdir())) == 2 * 3  # only the latest filters are kept
     exports.remove()
     assert not exports.path.exists()
