@@ -22,7 +22,16 @@ from .places import divisions, short_name
 from .targets import FIVE_YEAR_END
 
 # a year in a question: 2030 / 2030年 / 2025年底 / “十四五”末 (a five-year plan stands for its final year)
-QUESTION_YEAR = re.compile(r"(20\d{2})\s*年?(?:底|前|末)?|“?(十四五|十五五)”?(?:期间|末|时期)?")
+# "2025年", colloquial "25年", "十四五": the deadline years a question asks about
+QUESTION_YEAR = re.compile(r"(?<!\d)(20\d{2}|[2-6]\d(?=\s*年))\s*年?(?:底|前|末)?|“?(十四五|十五五)”?(?:期间|末|时期)?")
+
+
+def question_year(match: re.Match) -> int:
+    """The year a QUESTION_YEAR match names: 25年 -> 2025, 十四五 -> 2025."""
+    if match.group(1):
+        year = int(match.group(1))
+        return year + 2000 if year < 100 else year
+    return FIVE_YEAR_END[match.group(2)]
 
 
 @dataclass(frozen=True)
@@ -139,7 +148,7 @@ def parse_question(question: str, index: Index, max_chars: int = 500) -> Query:
         local += [p for p in naming if p not in local]
         if not naming:
             unknown.append(place)
-    years = [int(m.group(1)) if m.group(1) else FIVE_YEAR_END[m.group(2)] for m in QUESTION_YEAR.finditer(text)]
+    years = [question_year(m) for m in QUESTION_YEAR.finditer(text)]
     return Query(question, text, topic.strip() or text, cities, tuple(unknown), tuple(local), tuple(dict.fromkeys(years)))
 
 

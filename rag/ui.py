@@ -30,9 +30,9 @@ from .index import Index
 from .ingest import FORMATS
 from .indicators import indicator_mentions
 from .normalize import to_simplified
-from .retrieve import QUESTION_YEAR, PlaceNames
+from .retrieve import QUESTION_YEAR, PlaceNames, question_year
 from .sections import section_at, split_sections
-from .targets import CSV_COLUMNS, FIVE_YEAR_END
+from .targets import CSV_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -449,8 +449,7 @@ def _city_slots(text: str, aliases: dict[str, str]) -> list[_Slot]:
 def _year_slots(text: str) -> list[_Slot]:
     slots = []
     for match in QUESTION_YEAR.finditer(text):
-        year = match.group(1) or str(FIVE_YEAR_END[match.group(2)])
-        slots.append(_Slot(match.start(), match.end(), f"{year}年"))
+        slots.append(_Slot(match.start(), match.end(), f"{question_year(match)}年"))
     return slots
 
 

@@ -78,3 +78,11 @@ def test_traditional_question_answers_like_simplified(index):
     simplified = ask(index, "江门2030年非化石能源消费比重目标是多少？")
     traditional = ask(index, "江門2030年非化石能源消費比重目標是多少？")
     assert simplified.answer == traditional.answer and "35%" in traditional.answer
+
+
+def test_colloquial_and_five_year_plan_years(index):
+    assert parse_question("江阴GDP能耗25年降多少", index).years == (2025,)
+    assert parse_question("江门“十五五”末非化石能源占比", index).years == (2030,)
+    assert parse_question("江门2030年底风电装机", index).years == (2030,)
+    answer = ask(index, "江门30年非化石能源占比是多少")
+    assert answer.found and "35%" in answer.answer and "32%" not in answer.answer
