@@ -17,7 +17,7 @@ from .index import Index, lexical_tokens
 from .indicators import find_indicators_tolerant, indicator_mentions, synonyms_of
 from .places import divisions
 from .sections import SEPARATOR, split_sections
-from .retrieve import Passage, Query, place_names, parse_question, retrieve
+from .retrieve import QUESTION_YEAR, Passage, Query, place_names, parse_question, retrieve
 from .targets import UNITS, VALUE, Target
 
 COMPARE = re.compile(r"各城市|各市|各地|哪个城市|哪些城市|哪座城市|哪几个城市|所有城市|几个城市|五个城市|对比|比较|相比|排名|最高|最低|最多|最少|which cit|compare|all cities", re.I)
@@ -98,12 +98,16 @@ def indicators_asked(index: Index, query: Query, cities: tuple[str, ...]) -> lis
     """
     named = find_indicators_tolerant(query.text)
     rest = query.topic.lower()
-    for start, end, _ in indicator_mentions(rest):
+    for start, end in [m.span() for m in QUESTION_YEAR.finditer(rest)] + [m[:2] for m in indicator_mentions(rest)]:
         rest = rest[:start] + " " * (end - start) + rest[end:]
     wordings = set().union(*(pairs for city, pairs in index.wordings.items() if not cities or city in cities))
     for phrase, canonical in sorted(wordings):
         common = SequenceMatcher(None, rest, phrase, autojunk=False).find_longest_match(0, len(rest), 0, len(phrase))
-        if common.size >= 4 and common.b + common.size == len(phrase) and canonical not in named:
+        # the words just before the shared stretch must not narrow it to something else:
+        # "煤炭消费比重" shares 消费比重 with 非化石能源消费比重, but 煤炭 is not in it
+        narrowing = re.search(r"[\u4e00-\u9fff]{0,2}$", rest[: common.a]).group()
+        if (common.size >= 4 and common.b + common.size == len(phrase) and canonical not in named
+                and all(ch in phrase for ch in narrowing)):
             named.append(canonical)
     return named
 
