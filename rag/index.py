@@ -64,6 +64,7 @@ class Manifest:
     mojibake_spans: int
     mojibake_repaired: int
     build_seconds: float
+    pipeline: str = ""  # hash of the code that turns files into an index (see `pipeline_version`)
 
 
 @dataclass
@@ -363,6 +364,7 @@ def _build(settings: Settings, root: Path, progress: bool, force: bool) -> Build
         write_targets(tmp / "targets.sqlite", targets)
         manifest = Manifest(
             format_version=FORMAT_VERSION,
+            pipeline=pipeline_version(),
             model=settings.model_id,
             model_path=settings.model,
             dims=int(vectors.shape[1]),
@@ -405,6 +407,20 @@ def check_writable(root: Path, needed_bytes: int = 50_000_000) -> None:
         raise IndexUnusable(f"索引目录 {root} 所在磁盘剩余空间不足（{free / 1e6:.0f} MB，至少需要 {needed_bytes / 1e6:.0f} MB）")
 
 
+# The modules (and data) whose code decides what a build contains: a build made by other code is
+# rebuilt, never reused because the corpus alone is unchanged.
+PIPELINE = ("ingest.py", "normalize.py", "metadata.py", "places.py", "divisions.tsv", "corpus.py", "sections.py",
+            "chunk.py", "targets.py", "indicators.py", "index.py")
+
+
+@lru_cache(maxsize=1)
+def pipeline_version() -> str:
+    digest = hashlib.sha256()
+    for name in PIPELINE:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _current_build(root: Path, settings: Settings, corpus_print: str) -> BuildResult | None:
     """The current build's result when it was made from this very corpus with these settings and loads."""
     try:
@@ -413,7 +429,8 @@ def _current_build(root: Path, settings: Settings, corpus_print: str) -> BuildRe
         files = [FileReport(**row) for row in read_jsonl(path / "report.jsonl")]
     except (OSError, ValueError, TypeError):
         return None
-    same = (manifest.format_version == FORMAT_VERSION and manifest.model == settings.model_id
+    same = (manifest.format_version == FORMAT_VERSION and manifest.pipeline == pipeline_version()
+            and manifest.model == settings.model_id
             and manifest.chunk_size == settings.chunks.size and manifest.chunk_overlap == settings.chunks.overlap
             and manifest.corpus_fingerprint == corpus_print
             and manifest.corpus_dir == str(Path(settings.corpus_dir).resolve()))

@@ -61,3 +61,20 @@ def test_interrupted_build_leaves_previous_index_loadable(index, settings):
     reloaded = load_index(settings)
     assert reloaded.manifest.created == before["created"]
     assert len(reloaded.chunks) == before["chunks"]
+
+
+def test_a_build_made_by_other_code_is_rebuilt_not_reused(index, settings, tmp_path):
+    """The corpus alone being unchanged is not enough: new extraction code must reach the index."""
+    from rag.index import build_index, pipeline_version
+
+    local = replace(settings, index_dir=tmp_path / "index")
+    shutil.copytree(settings.index_dir, local.index_dir, symlinks=True)
+    assert build_index(local, progress=False).unchanged  # same corpus, same code: nothing to do
+    manifest_path = local.index_dir / "current" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert manifest["pipeline"] == pipeline_version()
+    manifest["pipeline"] = "made-by-older-code"
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    result = build_index(local, progress=False)
+    assert not result.unchanged and result.embedded == 0  # rebuilt, every vector from the cache
+    assert load_index(local).manifest.pipeline == pipeline_version()
