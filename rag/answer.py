@@ -355,11 +355,12 @@ def _compare_targets(index, query, cities, indicators, wanted, years, titles, k)
         for t in year_rows:
             text = f"{t.city}{t.value_text()}" if not t.qualitative else f"{t.city}未给出具体数值（“{t.qualifier}”）"
             parts.append(text + f"（《{titles[t.plan_id]}》{t.section}）")
-        missing = [c for c in cities if c not in {t.city for t in year_rows}]
+        stated = {t.city for t in year_rows}
+        missing = [c for c in cities if c not in stated]
         if missing:
             parts.append("、".join(missing) + "的方案中未找到该目标")
         lines.append(f"{year}年{'、'.join(indicators)}：" + "；".join(parts))
-    ranked = [t for t in numeric if len({r.unit for r in numeric}) == 1]
+    ranked = numeric if len({r.unit for r in numeric}) == 1 else []
     if ranked and (HIGHEST.search(query.text) or LOWEST.search(query.text)):
         word = "最低" if LOWEST.search(query.text) else "最高"
         lines.insert(0, f"{word}的是{ranked[0].city}（{ranked[0].year}年{ranked[0].value_text()}）。")
@@ -390,17 +391,19 @@ def _spans(rows: list[Target]) -> list[tuple[str, int, int]]:
 def _passages_for(index, rows: list[Target], query: Query, cities, k: int) -> list[Passage]:
     """The chunks holding the cited sentences first, then retrieval fills up to k."""
     chosen: list[Chunk] = []
+    seen: set[int] = set()  # by identity: comparing whole chunks is slow
     for t in rows:
         chunk = chunk_at(index, t.plan_id, t.char_start)
-        if chunk and all(chunk is not c for c in chosen):  # identity: comparing whole chunks is slow
+        if chunk and id(chunk) not in seen:
             chosen.append(chunk)
+            seen.add(id(chunk))
     k = max(k, len(chosen)) if len(cities) != 1 else k
     retrieved = retrieve(index, query, k + len(chosen), city=cities[0] if len(cities) == 1 else None)
     passages = [Passage(0, c, 1.0, 0.0, 0.0) for c in chosen[:k]]
     for p in retrieved:
         if len(passages) >= k:
             break
-        if all(p.chunk is not c for c in chosen):
+        if id(p.chunk) not in seen:
             passages.append(p)
     return [Passage(r + 1, p.chunk, p.score, p.dense, p.lexical) for r, p in enumerate(passages)]
 
