@@ -109,7 +109,35 @@ def indicators_asked(index: Index, query: Query, cities: tuple[str, ...]) -> lis
         if (common.size >= 4 and common.b + common.size == len(phrase) and canonical not in named
                 and all(ch in phrase for ch in narrowing)):
             named.append(canonical)
+    if not named and wordings and QUANTITY_ASKED.search(query.text):
+        named = _indicator_by_meaning(index, rest, wordings)
     return named
+
+
+QUANTITY_ASKED = re.compile(r"多少|几|目标|要求|达到|比重|占比|比例|规模|how much|how many|target", re.I)
+# What is left of a question once place, years and these words are gone is the indicator it asks about.
+QUESTION_FILLER = re.compile(r"是多少|多少|目标|要求|达到|提高到|提升到|什么|怎样|如何|几|呢|吗|么|啥|的|到|计划|预计|方案|提出|规划|为|是|有|年|分别|[^\w]|\d")
+
+
+def _indicator_by_meaning(index: Index, rest: str, wordings: set[tuple[str, str]]) -> list[str]:
+    """The one row wording closest in meaning to what the question asks about, when it is close
+    enough (cosine >= Settings.question_similarity) and shares a character pair with it:
+    "风光装机总量" -> 风光发电装机量, "清洁能源装机比例" -> 新能源和清洁能源装机占比.
+
+    Only when no name matched by text: m3e-small scores short indicator phrases of different
+    measures up to 0.86 (煤炭消费比重 / 非化石能源消费比重), so the threshold sits above that.
+    """
+    asked = QUESTION_FILLER.sub("", rest)
+    if len(asked) < 3:
+        return []
+    pairs = {asked[i : i + 2] for i in range(len(asked) - 1)}
+    candidates = sorted(w for w in wordings if any(p in w[0] for p in pairs))
+    if not candidates:
+        return []
+    vectors = index.embed([asked] + [phrase for phrase, _ in candidates])
+    scores = vectors[1:] @ vectors[0]
+    best = int(scores.argmax())
+    return [candidates[best][1]] if scores[best] >= index.settings.question_similarity else []
 
 
 def _inside(place: str, labels: tuple[str, ...]) -> bool:

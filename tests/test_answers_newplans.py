@@ -74,6 +74,12 @@ def test_open_vocabulary_target_found_by_part_of_its_wording(wide):
     assert "12%" not in coal.answer and "非化石能源" not in coal.answer
 
 
+def test_paraphrased_indicator_found_by_meaning(wide):
+    """No synonym and no shared stretch: "清洁能源装机比例" reaches 新能源和清洁能源装机占比 by embedding."""
+    answer = ask(wide, "吕梁2025年清洁能源装机比例是多少？")
+    assert answer.found and answer.mode == "target" and "50%" in answer.answer
+
+
 def test_where_question_naming_an_indicator_is_answered_from_the_passage(wide):
     answer = ask(wide, "万盛经开区要在哪个园区开展屋顶光伏试点？")
     assert answer.found and "平山产业园区" in answer.answer
