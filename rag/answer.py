@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from .chunk import Chunk
+from .config import MAX_PASSAGES
 from .errors import UserError
 from .index import Index, lexical_tokens
-from .indicators import find_indicators_tolerant, indicator_mentions, synonyms_of
+from .indicators import char_pairs, find_indicators_tolerant, indicator_mentions, synonyms_of
 from .places import divisions
-from .sections import SEPARATOR, split_sections
 from .retrieve import QUESTION_YEAR, Passage, Query, place_names, parse_question, retrieve
+from .sections import SEPARATOR, split_sections
 from .targets import UNITS, VALUE, Target
 
 COMPARE = re.compile(r"各城市|各市|各地|哪个城市|哪些城市|哪座城市|哪几个城市|所有城市|几个城市|五个城市|对比|比较|相比|排名|最高|最低|最多|最少|which cit|compare|all cities", re.I)
@@ -52,8 +53,8 @@ class Answer:
 
 
 def ask(index: Index, question: str, city: str | None = None, k: int = 5) -> Answer:
-    if k < 1 or k > 50:
-        raise UserError("--k 必须在 1 到 50 之间。")
+    if not 1 <= k <= MAX_PASSAGES:
+        raise UserError(f"--k 必须在 1 到 {MAX_PASSAGES} 之间。")
     if city and city.strip() not in ("", "全部", "all"):
         resolved = place_names(index).resolve(city)
         if not resolved:
@@ -130,7 +131,7 @@ def _indicator_by_meaning(index: Index, rest: str, wordings: set[tuple[str, str]
     asked = QUESTION_FILLER.sub("", rest)
     if len(asked) < 3:
         return []
-    pairs = {asked[i : i + 2] for i in range(len(asked) - 1)}
+    pairs = char_pairs(asked)
     candidates = sorted(w for w in wordings if any(p in w[0] for p in pairs))
     if not candidates:
         return []
@@ -227,7 +228,7 @@ def structure_answer(index: Index, query: Query, cities: tuple[str, ...], k: int
         heads = [s for s in sections if named and parent_of(s) == named]
     if len(heads) >= 2:
         spans = [(plan.plan_id, s.start, s.heading_end) for s in heads]
-        parent = heads[0].path.rsplit(SEPARATOR, 1)[0] if SEPARATOR in heads[0].path else ""
+        parent = parent_of(heads[0])
         listed = "；".join(s.title for s in heads)
         answer = f"{plan.label}《{plan.title}》{('在“' + parent + '”下') if parent else ''}列出{len(heads)}项{word}：{listed}。"
         return Answer(query.original, answer, True, _passages_for_spans(index, spans, query, cities, k), [], "fact", spans)
@@ -292,12 +293,18 @@ def _fact_span(index: Index, plan, name: str) -> tuple[str, int, int] | None:
 
 
 def _passages_for_spans(index: Index, spans, query: Query, cities, k: int) -> list[Passage]:
-    chosen = []
-    for plan_id, start, _ in spans:
+    return [Passage(r + 1, c, 1.0, 0.0, 0.0) for r, c in enumerate(_cited_chunks(index, spans)[:k])]
+
+
+def _cited_chunks(index: Index, spans) -> list[Chunk]:
+    """The chunk holding each cited (plan_id, start, …) span, once each, in citation order
+    (compared by identity: comparing whole chunks is slow)."""
+    chosen: dict[int, Chunk] = {}
+    for plan_id, start, *_ in spans:
         chunk = chunk_at(index, plan_id, start)
-        if chunk and chunk not in chosen:
-            chosen.append(chunk)
-    return [Passage(r + 1, c, 1.0, 0.0, 0.0) for r, c in enumerate(chosen[:k])]
+        if chunk:
+            chosen.setdefault(id(chunk), chunk)
+    return list(chosen.values())
 
 
 # ---------------------------------------------------------------- targets
@@ -357,9 +364,9 @@ def _states_value_of(answer: Answer, index: Index, query: Query) -> bool:
             continue
         if any(name in clause for name in names):
             return True
-        pairs = {clause[i : i + 2] for i in range(len(clause) - 1)}
+        pairs = char_pairs(clause)
         for mention in mentions:
-            wanted = {mention[i : i + 2] for i in range(len(mention) - 1)}
+            wanted = char_pairs(mention)
             # most of its pairs, or its head (the last pair: 装机, 比重, 消耗) and some of the rest
             share = len(wanted & pairs) / len(wanted) if wanted else 0
             if share >= 0.4 or (mention[-2:] in pairs and share >= 0.2):
@@ -418,13 +425,8 @@ def _spans(rows: list[Target]) -> list[tuple[str, int, int]]:
 
 def _passages_for(index, rows: list[Target], query: Query, cities, k: int) -> list[Passage]:
     """The chunks holding the cited sentences first, then retrieval fills up to k."""
-    chosen: list[Chunk] = []
-    seen: set[int] = set()  # by identity: comparing whole chunks is slow
-    for t in rows:
-        chunk = chunk_at(index, t.plan_id, t.char_start)
-        if chunk and id(chunk) not in seen:
-            chosen.append(chunk)
-            seen.add(id(chunk))
+    chosen = _cited_chunks(index, _spans(rows))
+    seen = {id(c) for c in chosen}
     k = max(k, len(chosen)) if len(cities) != 1 else k
     retrieved = retrieve(index, query, k + len(chosen), city=cities[0] if len(cities) == 1 else None)
     passages = [Passage(0, c, 1.0, 0.0, 0.0) for c in chosen[:k]]

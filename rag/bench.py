@@ -52,8 +52,7 @@ def run_bench(settings: Settings, build: bool, rounds: int) -> str:
             times.append(time.perf_counter() - t0)
         per_round.append(times)
     medians = [statistics.median(times) * 1000 for times in per_round]
-    everything = sorted(t * 1000 for times in per_round for t in times)
-    p95 = everything[int(0.95 * (len(everything) - 1))]
+    p95 = percentile([t * 1000 for times in per_round for t in times], 0.95)
     lines.append(
         f"warm ask over {len(QUESTIONS)} questions x {rounds} rounds: median {statistics.median(medians):.1f} ms "
         f"(round medians {', '.join(f'{m:.1f}' for m in medians)}), p95 {p95:.1f} ms"
@@ -328,6 +327,8 @@ def resident_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
 # ---------------------------------------------------------------- rag bench --normalize
 
 NORMALIZE_SIZES_MB = (1, 4, 16)
@@ -412,14 +413,14 @@ def load_check(settings: Settings, asks: int = 200, workers: int = 4, rebuilds: 
             proc.join()
         failures = [err.decode("utf-8", "replace").strip()[-300:] for _, err in (b.communicate() for b in builds)]
         completed = sum(build.returncode == 0 for build in builds)
-    latencies = sorted(ms for ms, _, _ in rows)
+    latencies = [ms for ms, _, _ in rows]
     errors = [outcome for _, outcome, _ in rows if outcome not in ("ok", "wrong")]
     return [
         f"load: {len(rows)} asks from {workers} processes during {rebuilds} forced rebuilds of the same index folder",
         f"errors {len(errors)}, wrong answers {sum(o == 'wrong' for _, o, _ in rows)}, rebuilds completed {completed}/{rebuilds}, "
         f"builds answered from {len({build for _, _, build in rows})}",
         f"latency (load current index + answer): p50 {statistics.median(latencies):.0f} ms, "
-        f"p95 {latencies[int(0.95 * (len(latencies) - 1))]:.0f} ms",
+        f"p95 {percentile(latencies, 0.95):.0f} ms",
         *sorted(set(errors))[:5],
         *(failure for build, failure in zip(builds, failures) if build.returncode),
     ]

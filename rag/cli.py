@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-from .config import Settings
+from .config import MAX_PASSAGES, Settings
 from .errors import UserError, os_reason
 
 
@@ -56,8 +56,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def one_line(text: str, limit: int = 300) -> str:
     """A message as one line of bounded length: it may repeat what the user typed."""
-    text = re.sub(r"\s+", " ", text).strip()
-    return text if len(text) <= limit else text[:limit] + "…"
+    from .ui import clip
+
+    return clip(re.sub(r"\s+", " ", text).strip(), limit)
 
 
 # argparse's own messages, in Chinese; anything else is quoted inside a Chinese sentence
@@ -86,13 +87,13 @@ class ChineseParser(argparse.ArgumentParser):
 
 
 def k_value(text: str) -> int:
-    """--k: passages per answer, 1 to 50, checked before any work."""
+    """--k: passages per answer, 1 to MAX_PASSAGES, checked before any work."""
     try:
         k = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"应是 1 到 50 之间的整数，收到 {text[:20]}") from None
-    if not 1 <= k <= 50:
-        raise argparse.ArgumentTypeError(f"应是 1 到 50 之间的整数，收到 {text[:20]}")
+        k = 0
+    if not 1 <= k <= MAX_PASSAGES:
+        raise argparse.ArgumentTypeError(f"应是 1 到 {MAX_PASSAGES} 之间的整数，收到 {text[:20]}")
     return k
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_MODEL_DIR = PROJECT_ROOT.parent / "shared" / "models" / "m3e-small"
 HUB_MODEL_ID = "moka-ai/m3e-small"
+MAX_PASSAGES = 50  # the largest k an answer may cite (`rag ask --k`, /ask)
 
 
 def resolve_model(explicit: str | None = None) -> str:

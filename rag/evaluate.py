@@ -58,7 +58,8 @@ def evaluate_targets(settings: Settings, gold_path: Path | None = None) -> dict:
     gold_plans = {r["plan_id"] for r in gold_rows}
     predicted = [t for t in predicted if t.plan_id in gold_plans]  # only files someone checked by hand
     matched, missed = _match_targets(gold, predicted)
-    extra = [t for t in predicted if id(t) not in {id(t) for _, t in matched}]
+    paired = {id(t) for _, t in matched}
+    extra = [t for t in predicted if id(t) not in paired]
     per_file = {}
     for plan_id in sorted(gold_plans):
         hits = sum(1 for g, _ in matched if g["plan_id"] == plan_id)
@@ -106,18 +107,13 @@ def _match_targets(gold: list[dict], predicted: list) -> tuple[list[tuple[dict, 
 def same_indicator(written: str, target) -> bool:
     """The gold row's indicator (as written) names the same thing as the extracted row's:
     the same canonical name, or wordings that share most character pairs."""
-    from .indicators import canonical_of
+    from .indicators import canonical_of, char_pairs
 
     known = canonical_of(written)
     if known and known == target.canonical:
         return True
-    a, b = _pairs(to_simplified(written)), _pairs(target.indicator)
+    a, b = (char_pairs(re.sub(r"[^\w]", "", text)) for text in (to_simplified(written), target.indicator))
     return bool(a and b) and 2 * len(a & b) / (len(a) + len(b)) >= 0.6
-
-
-def _pairs(text: str) -> set[str]:
-    text = re.sub(r"[^\w]", "", text)
-    return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
 def _prf(hits: int, predicted: int, gold: int) -> dict:

@@ -121,6 +121,11 @@ def canonical_of(text: str) -> str | None:
     return found[0] if found else None
 
 
+def char_pairs(text: str) -> set[str]:
+    """Adjacent character pairs: the unit in which two wordings of an indicator are compared."""
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
 def synonyms_of(canonical: str) -> tuple[str, ...]:
     return (canonical, *INDICATORS.get(canonical, ()), *ENGLISH.get(canonical, ()))
 

@@ -35,6 +35,15 @@ class Document:
     encoding: str  # detected text encoding ("" for pdf and docx)
 
 
+def size_problem(size: int, max_bytes: int) -> str | None:
+    """Why a file of `size` bytes is refused before reading it (empty, or over the limit), or None."""
+    if size == 0:
+        return "文件为空"
+    if size > max_bytes:
+        return f"文件过大（{size / 1e6:.1f} MB），上限为 {max_bytes / 1e6:.0f} MB（可用 RAG_MAX_FILE_MB 调整）"
+    return None
+
+
 def read_document(path: Path, max_bytes: int) -> Document:
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
@@ -44,10 +53,9 @@ def read_document(path: Path, max_bytes: int) -> Document:
         size = path.stat().st_size
     except OSError as exc:
         raise UnreadableFile(f"无法读取文件（{os_reason(exc)}）") from None
-    if size == 0:
-        raise UnreadableFile("文件为空")
-    if size > max_bytes:
-        raise UnreadableFile(f"文件过大（{size / 1e6:.1f} MB），上限为 {max_bytes / 1e6:.0f} MB（可用 RAG_MAX_FILE_MB 调整）")
+    problem = size_problem(size, max_bytes)
+    if problem:
+        raise UnreadableFile(problem)
     if fmt == "pdf":
         return Document(_pdf_text(path), fmt, "")
     if fmt == "docx":

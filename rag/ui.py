@@ -27,7 +27,7 @@ from typing import Iterable
 
 from .errors import UserError
 from .index import Index
-from .ingest import FORMATS
+from .ingest import FORMATS, size_problem
 from .indicators import indicator_mentions
 from .normalize import to_simplified
 from .retrieve import QUESTION_YEAR, PlaceNames, question_year
@@ -1018,12 +1018,8 @@ def upload_problem(path: Path, name: str, max_bytes: int) -> str | None:
     suffix = Path(name).suffix.lower()
     if suffix not in UPLOAD_TYPES:
         return f"{clip(name)}：不支持的文件类型{suffix and '（' + clip(suffix, 10) + '）'}，只能上传 {' '.join(UPLOAD_TYPES)} 文件"
-    size = path.stat().st_size
-    if size > max_bytes:
-        return f"{clip(name)}：文件过大（{size / 1e6:.1f} MB），上限为 {max_bytes / 1e6:.0f} MB"
-    if size == 0:
-        return f"{clip(name)}：文件为空"
-    return None
+    problem = size_problem(path.stat().st_size, max_bytes)
+    return f"{clip(name)}：{problem}" if problem else None
 
 
 def add_uploaded_plans(served: ServedIndex, uploads: Iterable) -> PlanChange:
