@@ -310,9 +310,9 @@ def _cited_chunks(index: Index, spans) -> list[Chunk]:
 # ---------------------------------------------------------------- targets
 
 
-def describe(target: Target, title: str) -> str:
+def describe(target: Target, plan) -> str:
     """南昌市：到2025年，非化石能源消费比重达到15%（《南昌市碳达峰实施方案》一、总体要求 > (三)主要目标）"""
-    where = f"（《{title}》{target.section}）"
+    where = f"（{plan.where(target.section, target.char_start, target.char_end)}）"
     if target.qualitative:
         return f"{target.city}：到{target.year}年，{target.canonical}未给出具体数值，方案表述为“{target.qualifier}”{where}"
     return f"{target.city}：到{target.year}年，{target.indicator}{target.value_text()}{where}"
@@ -334,7 +334,7 @@ def _target_answer(index, query: Query, cities, indicators, comparing, k) -> Ans
         label = "".join(modifiers) + "、".join(indicators)
         if in_year:
             rows.extend(in_year)
-            lines.extend(describe(t, titles[t.plan_id]) for t in in_year)
+            lines.extend(describe(t, index.plans[t.plan_id]) for t in in_year)
         elif mine:
             other = "、".join(str(y) for y in sorted({t.year for t in mine}))
             lines.append(f"{city}方案中没有{'、'.join(map(str, sorted(years)))}年{label}的目标（该方案只给出了{other}年的相关目标）。")
@@ -389,7 +389,7 @@ def _compare_targets(index, query, cities, indicators, wanted, years, titles, k)
         year_rows = [t for t in numeric if t.year == year] + [t for t in rows if t.qualitative and t.year == year]
         for t in year_rows:
             text = f"{t.city}{t.value_text()}" if not t.qualitative else f"{t.city}未给出具体数值（“{t.qualifier}”）"
-            parts.append(text + f"（《{titles[t.plan_id]}》{t.section}）")
+            parts.append(text + f"（{index.plans[t.plan_id].where(t.section, t.char_start, t.char_end)}）")
         stated = {t.city for t in year_rows}
         missing = [c for c in cities if c not in stated]
         if missing:
@@ -574,7 +574,7 @@ def _passage_answer(index: Index, query: Query, city: str | None, k: int) -> Ans
         return Answer(query.original, "", False, passages, mode="none", note="方案中没有找到相关的具体数值。")
     offset = passage.chunk.char_start + start
     plan = index.plans[passage.chunk.plan_id]
-    text = f"{plan.label}：{sentence.strip()}（《{plan.title}》{passage.chunk.section}）"
+    text = f"{plan.label}：{sentence.strip()}（{plan.where(passage.chunk.section, offset, offset + len(sentence))}）"
     return Answer(query.original, text, True, passages, [], "passage", [(passage.chunk.plan_id, offset, offset + len(sentence))])
 
 

@@ -130,6 +130,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help='输出 {"plans": [...]}')
     p.set_defaults(run=_plans)
 
+    p = sub.add_parser("inspect", help="查看产品从一个文件读到了什么：元数据及来源、分页文本、表格、目标、OCR 页、警告")
+    common(p)
+    p.add_argument("file", metavar="FILE", help="文件路径，或语料中的方案编号/文件名")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出（metadata, pages, text, tables, targets, warnings）")
+    p.set_defaults(run=_inspect)
+
     p = sub.add_parser("ask", help="提问，返回答案与引用")
     common(p)
     p.add_argument("question", nargs="?", help="问题")
@@ -220,8 +226,10 @@ def report_lines(result) -> list[str]:
             lines.append(f"[跳过] {f.file}：{f.error}")
             continue
         place = f"{f.place}（{LEVEL_NAMES.get(f.level, f.level)}）" if f.place else "地区未知"
+        pages = f"{f.pages} 页" + (f"（OCR {f.ocr_pages} 页）" if f.ocr_pages else "") + " · " if f.pages else ""
+        tables = f"{f.tables} 个表格 · " if f.tables else ""
         line = (f"[{STATUS[f.status]}] {f.file} → {place}《{f.title}》 文号 {f.doc_number or '—'} · 签发 {f.issued or '—'} · "
-                f"{f.kind} · {f.chunks} 段 · {f.targets} 条目标 · 修复乱码 {f.repairs} 处")
+                f"{f.kind} · {pages}{tables}{f.chunks} 段 · {f.targets} 条目标 · 修复乱码 {f.repairs} 处")
         lines.append(line + (f" · 警告：{'；'.join(f.warnings)}" if f.warnings else ""))
     m = result.manifest
     skipped = len(result.skipped)
@@ -253,6 +261,25 @@ def _plans(args, settings: Settings) -> int:
         print(f"{r['plan_id']}\t{r['place'] or '—'}\t{r['level'] or '—'}\t《{r['title']}》\t{r['doc_number'] or '—'}\t"
               f"{r['issued'] or '—'}\t{r['kind']}\t{r['chunks']} 段\t{r['targets']} 条目标\t{r['file']}")
     print(f"共 {len(rows)} 个方案。", file=sys.stderr)
+    unplaced = [r["file"] for r in rows if not r["place"]]
+    if unplaced:
+        print(f"未识别地区的方案：{'、'.join(unplaced)}。请在语料目录的 plans.json 中为这些文件设置 place"
+              "（例如 {\"文件名.pdf\": {\"place\": \"成都市\"}}），然后运行 rag build。", file=sys.stderr)
+    return 0
+
+
+def _inspect(args, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from .inspection import inspect_file, inspection_text, resolve_file
+
+    path = resolve_file(args.file, settings)
+    with tqdm(total=0, desc=f"读取 {path.name}", unit="页", disable=args.json, leave=False, file=sys.stderr) as bar:
+        def progress(page, pages, _ocr):
+            bar.total = pages
+            bar.update(page - bar.n)
+        found = inspect_file(path, settings, progress)
+    print(json.dumps(found, ensure_ascii=False, indent=1) if args.json else inspection_text(found))
     return 0
 
 
@@ -304,7 +331,7 @@ def format_text(result) -> str:
     lines.append(f"答：{result.answer}" if result.found else f"答：未找到。{result.answer or result.note}")
     for p in result.passages:
         c = p.chunk
-        lines.append(f"[{p.rank}] 《{c.title}》{c.section}（{c.city}，第 {c.char_start}–{c.char_end} 字）")
+        lines.append(f"[{p.rank}] 《{c.title}》{c.section}（{c.city}，{c.pages or f'第 {c.char_start}–{c.char_end} 字'}）")
         lines.append("    " + c.text.replace("\n", "\n    "))
     return "\n".join(lines) + "\n"
 

@@ -44,6 +44,10 @@ class Settings:
     max_question_chars: int = 500
     # a plan file above this size is refused with the size and the limit (RAG_MAX_FILE_MB)
     max_file_bytes: int = field(default_factory=lambda: int(float(os.environ.get("RAG_MAX_FILE_MB", "20")) * 1_000_000))
+    # a PDF with more pages is refused (RAG_MAX_PDF_PAGES); pages without a text layer are read by OCR,
+    # at most this many per file (RAG_MAX_OCR_PAGES; ~10 s a page on one core)
+    max_pdf_pages: int = field(default_factory=lambda: int(os.environ.get("RAG_MAX_PDF_PAGES", "1000")))
+    max_ocr_pages: int = field(default_factory=lambda: int(os.environ.get("RAG_MAX_OCR_PAGES", "200")))
     # an indicator phrase outside the vocabulary takes a known canonical name only at this cosine or above
     # (m3e-small gives 0.93-0.95 to related but different measures: 森林面积/森林抚育面积, 新增装机/装机)
     canonical_similarity: float = 0.96
@@ -53,6 +57,13 @@ class Settings:
     question_similarity: float = 0.88
     # a quoted-sentence answer must contain this share of the question's IDF-weighted words
     min_coverage: float = 0.3
+
+    @property
+    def limits(self):
+        """What one file may cost before it is refused (`rag.ingest.Limits`)."""
+        from .ingest import Limits
+
+        return Limits(self.max_file_bytes, self.max_pdf_pages, self.max_ocr_pages)
 
     @property
     def model_id(self) -> str:

@@ -10,14 +10,15 @@ place cannot be detected is still indexed, under its file name, with a warning.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 import json
 import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from .errors import UserError, os_reason
-from .ingest import FORMATS, UnreadableFile, read_document
-from .metadata import KINDS, detect
+from .ingest import FORMATS, Document, Limits, UnreadableFile, read_document, split_pages
+from .metadata import detect
 from .normalize import normalize
 from .places import LEVELS
 
@@ -47,9 +48,29 @@ class Plan:
     mojibake_repaired: int = 0
     # where each detected fact stands in `text`: (field, start, end)
     spans: tuple[tuple[str, int, int], ...] = ()
+    page_count: int = 0  # pages of a paged source (PDF); 0 when the source has no pages
+    page_starts: tuple[int, ...] = ()  # offset in `text` where page 2, 3, … begins
+    ocr_pages: tuple[int, ...] = ()  # pages read by OCR
 
     def __post_init__(self):  # rows read back from JSON carry lists
         object.__setattr__(self, "spans", tuple((str(f), int(s), int(e)) for f, s, e in self.spans))
+        object.__setattr__(self, "page_starts", tuple(self.page_starts))
+        object.__setattr__(self, "ocr_pages", tuple(self.ocr_pages))
+
+    def page_at(self, position: int) -> int | None:
+        """The 1-based page holding the character at `position`, or None for a source without pages."""
+        if not self.page_count:
+            return None
+        return bisect_right(self.page_starts, position) + 1
+
+    def pages_of(self, start: int, end: int) -> tuple[int | None, int | None]:
+        """First and last page of the text [start, end)."""
+        return self.page_at(start), self.page_at(max(start, end - 1))
+
+    def where(self, section: str, start: int, end: int) -> str:
+        """A citation's place in this plan: 《title》section, and the page(s) in a paged source."""
+        pages = page_label(*self.pages_of(start, end))
+        return f"《{self.title}》{section}" + (f"，{pages}" if pages else "")
 
     def span_of(self, name: str) -> tuple[int, int] | None:
         return next(((s, e) for f, s, e in self.spans if f == name), None)
@@ -61,8 +82,15 @@ class Plan:
 
     def metadata(self) -> dict:
         meta = asdict(self)
-        del meta["text"], meta["spans"]
+        del meta["text"], meta["spans"], meta["page_starts"]
         return meta
+
+
+def page_label(first: int | None, last: int | None) -> str:
+    """"第 3 页" / "第 3–4 页" / "" for a source without pages: how citations name pages."""
+    if first is None:
+        return ""
+    return f"第 {first} 页" if last in (None, first) else f"第 {first}–{last} 页"
 
 
 @dataclass
@@ -70,7 +98,7 @@ class FileReport:
     """One line of the build report."""
 
     file: str
-    status: str  # indexed / unplaced (indexed under its file name) / skipped
+    status: str  # indexed / unplaced (indexed under its title: no place found) / skipped
     plan_id: str = ""
     place: str = ""
     level: str = ""
@@ -83,6 +111,9 @@ class FileReport:
     chunks: int = 0
     targets: int = 0
     repairs: int = 0
+    pages: int = 0
+    ocr_pages: int = 0  # pages read by OCR
+    tables: int = 0
     warnings: list[str] = field(default_factory=list)
     error: str = ""
 
@@ -109,11 +140,11 @@ def odd_entries(corpus_dir: Path) -> list[tuple[str, str]]:
     return odd
 
 
-def load_plans(corpus_dir: Path, max_bytes: int | None = None, progress=None) -> tuple[list[Plan], list[FileReport]]:
+def load_plans(corpus_dir: Path, limits: Limits | int | None = None, progress=None) -> tuple[list[Plan], list[FileReport]]:
     """Every readable plan in the folder, and one report per file (skipped ones included)."""
     from .config import Settings
 
-    max_bytes = max_bytes or Settings().max_file_bytes
+    limits = limits or Settings().limits
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(f"语料目录不存在：{corpus_dir}")
@@ -127,7 +158,7 @@ def load_plans(corpus_dir: Path, max_bytes: int | None = None, progress=None) ->
         report = FileReport(path.name, "skipped")
         reports.append(report)
         try:
-            plan = load_plan(path, overrides.get(path.name, {}), max_bytes, report)
+            plan = load_plan(path, overrides.get(path.name, {}), limits, report)
         except UnreadableFile as problem:
             report.error = str(problem)
         else:
@@ -144,32 +175,62 @@ def load_plans(corpus_dir: Path, max_bytes: int | None = None, progress=None) ->
     return plans, reports
 
 
-def load_plan(path: Path, override: dict, max_bytes: int, report: FileReport | None = None) -> Plan:
-    report = report or FileReport(path.name, "skipped")
-    document = read_document(path, max_bytes)
+@dataclass(frozen=True)
+class Reading:
+    """Everything read from one file: the plan, the document as read, what was detected and how."""
+
+    plan: Plan
+    document: Document
+    sources: dict[str, str]  # field -> where its value came from
+    warnings: tuple[str, ...]
+    mojibake: tuple[int, int]  # spans found, repaired
+
+
+def read_plan(path: Path, override: dict, limits: Limits | int, progress=None) -> Reading:
+    """One file read, cleaned and described; `UnreadableFile` when it holds no readable text."""
+    path = Path(path)
+    document = read_document(path, limits if isinstance(limits, Limits) else Limits(max_bytes=limits), progress)
     clean = normalize(document.text)
-    if len(clean.text.strip()) < 20:
+    text, page_starts = split_pages(clean.text)
+    if len(text.strip()) < 20:
         raise UnreadableFile("文件没有正文内容")
-    meta = detect(clean.text)
+    meta = detect(text)
+    sources = dict(meta.sources)
+    title = meta.title
+    if not title:  # never the file name: the document's first line stands for its title
+        title = next(line.strip() for line in text.splitlines() if line.strip())[:60]
+        sources["title"] = "正文第一行（未找到标题）"
     detected = {
         "plan_id": plan_id_for(path), "place": meta.place, "level": meta.level, "province": meta.province,
-        "parent": meta.parent, "title": meta.title or path.stem, "doc_number": meta.doc_number,
+        "parent": meta.parent, "title": title, "doc_number": meta.doc_number,
         "issued": meta.issued, "issuer": meta.issuer, "kind": meta.kind, "source_file": path.name,
     }
-    values = {**detected, **{k: v for k, v in override.items() if v not in (None, "")}}
+    chosen = {k: v for k, v in override.items() if v not in (None, "")}
+    sources.update({k: f"{MANIFEST} 中的设置" for k in chosen})
     plan = Plan(
-        **values, file=path.name, text=clean.text,
+        **{**detected, **chosen}, file=path.name, text=text,
         mojibake_spans=clean.mojibake_spans, mojibake_repaired=clean.mojibake_repaired,
         spans=tuple((k, *v) for k, v in meta.spans.items()),
+        page_count=document.pages, page_starts=page_starts, ocr_pages=document.ocr_pages,
     )
-    report.warnings += list(meta.warnings)
+    warnings = list(document.warnings) + list(meta.warnings)
     if not plan.place:
-        report.warnings.append("未能识别发文地区，已按文件名收录；可在 plans.json 中为该文件填写 place")
+        warnings.append(f"未能识别发文地区，暂以标题《{plan.title}》称呼；请在 {MANIFEST} 中为 {path.name} 设置 place（如 \"place\": \"成都市\"）")
     if clean.mojibake_spans > clean.mojibake_repaired:
-        report.warnings.append(f"乱码 {clean.mojibake_spans} 处，其中 {clean.mojibake_spans - clean.mojibake_repaired} 处无法修复已删除")
+        warnings.append(f"乱码 {clean.mojibake_spans} 处，其中 {clean.mojibake_spans - clean.mojibake_repaired} 处无法修复已删除")
+    return Reading(plan, document, sources, tuple(warnings), (clean.mojibake_spans, clean.mojibake_repaired))
+
+
+def load_plan(path: Path, override: dict, limits: Limits | int, report: FileReport | None = None, progress=None) -> Plan:
+    """`read_plan`, with what was read written into the file's build report line."""
+    reading = read_plan(path, override, limits, progress)
+    plan, document = reading.plan, reading.document
+    report = report or FileReport(plan.file, "skipped")
+    report.warnings += list(reading.warnings)
     report.__dict__.update(
         place=plan.place, level=plan.level, title=plan.title, doc_number=plan.doc_number, issued=plan.issued,
-        kind=plan.kind, format=document.format, encoding=document.encoding, repairs=clean.mojibake_repaired,
+        kind=plan.kind, format=document.format, encoding=document.encoding, repairs=reading.mojibake[1],
+        pages=document.pages, ocr_pages=len(document.ocr_pages), tables=len(document.tables),
     )
     return plan
 
@@ -239,8 +300,8 @@ def read_overrides(corpus_dir: Path) -> dict[str, dict]:
             clean[key] = value.strip()
         if clean.get("level") and clean["level"] not in LEVELS:
             raise CorpusError(f"{path} 中 {name} 的 level 应是 {' / '.join(LEVELS)} 之一")
-        if clean.get("kind") and clean["kind"] not in KINDS:
-            raise CorpusError(f"{path} 中 {name} 的 kind 应是 {' / '.join(KINDS)} 之一")
+        if len(clean.get("kind", "")) > 20:
+            raise CorpusError(f"{path} 中 {name} 的 kind 应是文种名称（如 实施方案、实施意见、规划），不超过 20 字")
         if clean.get("issued") and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", clean["issued"]):
             raise CorpusError(f"{path} 中 {name} 的 issued 应是 YYYY-MM-DD 格式的日期")
         if "plan_id" in clean and not re.fullmatch(r"[\w\u4e00-\u9fff-]{1,80}", clean["plan_id"]):

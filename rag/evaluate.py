@@ -25,7 +25,7 @@ from .normalize import normalize, to_simplified
 
 EVALS = PROJECT_ROOT / "evals"
 REPORTS = EVALS / "reports"
-KINDS = ("target", "fact", "compare", "unanswerable")
+KINDS = ("target", "fact", "open", "compare", "unanswerable")
 FIELDS = ("id", "question", "city", "kind", "answer", "answer_keys", "evidence", "source", "note")
 
 

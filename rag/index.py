@@ -331,7 +331,7 @@ def _build(settings: Settings, root: Path, progress: bool, force: bool) -> Build
     _remove_stale_tmp(root)
     with tqdm(total=0, desc="读取并清洗语料", unit="个文件", disable=not progress, leave=False) as bar:
         bar.total = len(plan_files(settings.corpus_dir)) if Path(settings.corpus_dir).is_dir() else 0
-        plans, files = load_plans(settings.corpus_dir, settings.max_file_bytes, progress=lambda _name: bar.update())
+        plans, files = load_plans(settings.corpus_dir, settings.limits, progress=lambda _name: bar.update())
     if not plans:
         raise IndexUnusable("没有可以收录的方案文件：" + "；".join(f"{f.file}：{f.error}" for f in files if f.error))
     chunks = chunk_plans(plans, settings.chunks)
@@ -409,7 +409,7 @@ def check_writable(root: Path, needed_bytes: int = 50_000_000) -> None:
 
 # The modules (and data) whose code decides what a build contains: a build made by other code is
 # rebuilt, never reused because the corpus alone is unchanged.
-PIPELINE = ("ingest.py", "normalize.py", "metadata.py", "places.py", "divisions.tsv", "corpus.py", "sections.py",
+PIPELINE = ("ingest/__init__.py", "ingest/pdf.py", "ingest/ocr.py", "ingest/docx.py", "ingest/html.py", "tables.py", "normalize.py", "metadata.py", "places.py", "divisions.tsv", "corpus.py", "sections.py",
             "chunk.py", "targets.py", "indicators.py", "index.py")
 
 
@@ -573,7 +573,7 @@ def add_plans(settings: Settings, paths: list[Path], progress: bool = True) -> B
             problems.append(f"{path}：文件不存在")
             continue
         try:
-            read_document(path, settings.max_file_bytes)
+            read_document(path, settings.limits)
         except UserError as problem:
             problems.append(f"{path.name}：{problem}")
             continue

@@ -65,6 +65,8 @@ class Passage:
             "score": round(self.score, 6),
             "char_start": c.char_start,
             "char_end": c.char_end,
+            "page_start": c.page_start,
+            "page_end": c.page_end,
         }
 
 

@@ -22,6 +22,7 @@ import cn2an
 from .corpus import Plan
 from .indicators import INDICATORS, canonical_by_meaning, canonical_of, find_indicators
 from .sections import section_at, split_sections
+from .tables import parse_row
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,10 @@ class Target:
     char_start: int
     char_end: int
     also_cited: tuple[Citation, ...] = field(default_factory=tuple)
+    from_table: bool = False  # read from a table cell (row label, column header) rather than a sentence
+    kind: str = "target"  # target / actual (a base-year figure: "2020年 7.6") / projection ("预计……")
+    page_start: int | None = None  # pages of the cited text in a paged source
+    page_end: int | None = None
 
     @property
     def key(self) -> tuple:
@@ -59,6 +64,10 @@ class Target:
         if self.qualitative or self.value is None:
             return "未给出具体数值"
         amount = f"{self.value:g}{self.unit or ''}"
+        if self.kind == "actual":
+            return f"为{amount}（{self.year}年现状值）"
+        if self.qualifier == CUMULATIVE:
+            return f"{CUMULATIVE}{amount}"
         if self.direction in ("down", "up"):
             verb = ("比%d年" % self.baseline_year if self.baseline_year else "") + ("下降" if self.direction == "down" else "提升")
         else:
@@ -114,11 +123,16 @@ def extract_targets(plan: Plan) -> list[Target]:
     for sentence in SENTENCE.finditer(plan.text):
         first = sentence.start() == 0 or plan.text[sentence.start() - 1] == "\n"
         section = section_at(sections, sentence.start()).path
+        row = parse_row(sentence.group()) if first else None
+        if row is not None:
+            found.extend(table_targets(plan, row, sentence.group(), sentence.start(), section))
+            continue
         rows, lead_year = _sentence_targets(plan, sentence.group(), sentence.start(), section,
                                             None if first else paragraph_year)
         paragraph_year = lead_year if first else paragraph_year
         found.extend(rows)
-    return _merge_repeats(found)
+    return [replace(t, **dict(zip(("page_start", "page_end"), plan.pages_of(t.char_start, t.char_end))))
+            for t in _merge_repeats(found)]
 
 
 def _sentence_targets(plan: Plan, sentence: str, offset: int, section: str,
@@ -273,6 +287,7 @@ def _value_targets(values, indicator, clause, *, plan, sentence, offset, section
         qualifier = next((q for q in QUALIFIERS_AFTER if after.startswith(q)), None) or _last_qualifier(before)
         baseline = BASELINE.search(before)
         level = re.search(r"(下降|降低|降)(至|到)", before)
+        projected = bool(PROJECTION.search(sentence[: max(0, sentence.find(match.group(0)))][-40:]))
         direction = None
         if not level and re.search(r"下降|降低|减少", before):
             direction = "down"
@@ -295,9 +310,87 @@ def _value_targets(values, indicator, clause, *, plan, sentence, offset, section
                 section=section,
                 char_start=offset,
                 char_end=offset + len(sentence.rstrip()),
+                kind="projection" if projected else "target",
             )
         )
     return targets
+
+
+# a figure the plan estimates rather than commits to ("预计到2025年……将达到", "经测算")
+PROJECTION = re.compile(r"预计|预测|测算|估算|预期将|有望")
+CUMULATIVE = "累计"  # a table value in brackets ("[5]") is the five-year total, not a level
+
+
+def table_targets(plan: Plan, row, line: str, offset: int, section: str) -> list[Target]:
+    """The targets of one table row: each cell under a year column (the row's label names the
+    indicator and often its unit: "4.非化石能源消费比重（%）"). With two or more year columns the
+    earliest, when no later than 2022, holds base-year figures ("2020年 7.6"): kind "actual"."""
+    label = row.labels[-1] if row.labels else ""
+    label = re.sub(r"^\s*\d{1,2}\s*[.．、]\s*", "", label)
+    unit_match = re.search(r"[(（]([^()（）]{1,10})[)）]\s*$", label)
+    indicator = label[: unit_match.start()].strip() if unit_match else label.strip()
+    if len(indicator) < 2:
+        return []
+    years = [(header, value, _header_year(header)) for header, value in row.cells]
+    dated = sorted({y for _, _, y in years if y})
+    targets = []
+    for header, value, year in years:
+        if not year:
+            continue
+        kind = "target"
+        if re.search(r"现状|基期|基准|实际|完成值", header) or (len(dated) >= 2 and year == dated[0] and year <= 2022):
+            kind = "actual"
+        elif re.search(r"预计|预测|展望", header):
+            kind = "projection"
+        unit = (unit_match.group(1) if unit_match else None) or _header_unit(header)
+        targets += _cell_targets(plan, indicator, value, unit, year, kind, line, offset, section)
+    return targets
+
+
+def _header_year(header: str) -> int | None:
+    found = re.search(r"(20[0-6]\d)", header)
+    if found:
+        return int(found.group(1))
+    five = FIVE_YEAR.search(header)
+    return FIVE_YEAR_END[five.group(1)] if five and "目标" in header else None
+
+
+def _header_unit(header: str) -> str | None:
+    found = re.search(r"[(（]([^()（）]{1,10})[)）]", header)
+    return found.group(1) if found else None
+
+
+CELL_VALUE = re.compile(r"^[\[［]?\s*([≥≤>＞<＜])?\s*([-+−]?\d+(?:\.\d+)?)\s*(%)?\s*[\]］]?\*?\s*(以上|以下|左右|以内)?$")
+CELL_QUALIFIER = {"≥": "不低于", ">": "超过", "＞": "超过", "≤": "不高于", "<": "小于", "＜": "小于", "以下": "以内"}
+
+
+def _cell_targets(plan, indicator, value, unit, year, kind, line, offset, section) -> list[Target]:
+    value = value.strip()
+    if not value or re.fullmatch(r"[-—–－/／\s]+", value):
+        return []  # no figure for this year
+    common = dict(city=plan.label, plan_id=plan.plan_id, year=year, baseline_year=None, sentence=line.strip(),
+                  section=section, char_start=offset, char_end=offset + len(line.rstrip()), from_table=True, kind=kind)
+    parts = re.split(r"[、，,；;]", value)
+    numbers = [CELL_VALUE.match(p.strip()) for p in parts]
+    if not all(numbers):
+        if re.search(r"\d", value):
+            return []  # a cell that mixes words and figures is quoted by passages, not tabulated
+        canonical = canonical_of(indicator) or indicator
+        return [Target(indicator=indicator, canonical=canonical, value=None, unit=None, qualifier=value,
+                       direction=None, qualitative=True, **common)]
+    baseline = BASELINE.search(indicator)
+    direction = "down" if re.search(r"下降|降低|减少", indicator) else ("up" if re.search(r"提升|提高|增长", indicator) else None)
+    rows = []
+    for subject, match in zip(_subjects(indicator, len(numbers)), numbers):
+        sign, amount, percent, after = match.groups()
+        bracketed = match.group(0).lstrip().startswith(("[", "［"))
+        qualifier = CUMULATIVE if bracketed else (CELL_QUALIFIER.get(sign or "") or CELL_QUALIFIER.get(after or "", after or ""))
+        canonical = canonical_of(subject) or canonical_of(indicator) or subject
+        rows.append(Target(indicator=subject, canonical=canonical, value=float(amount.replace("−", "-")),
+                           unit="%" if percent else unit, qualifier=qualifier,
+                           direction=direction if direction and not bracketed else None, qualitative=False,
+                           **{**common, "baseline_year": int(baseline.group(1)) if baseline else None}))
+    return rows
 
 
 MEASURE = re.compile(r"(新能源汽车占比|单位换算周转量碳排放强度|综合利用率|资源化利用率|覆盖率|占比|比例|比重|利用率|装机容量|蓄积量)$")
@@ -357,7 +450,7 @@ def _merge_repeats(targets: list[Target]) -> list[Target]:
     """The lead paragraph often repeats the goals: keep one row, cite both places."""
     merged: dict[tuple, Target] = {}
     for target in targets:
-        key = target.key if not target.qualitative else (target.city, target.year, target.canonical, "qualitative")
+        key = (*target.key, target.kind) if not target.qualitative else (target.city, target.year, target.canonical, "qualitative")
         if key not in merged:
             merged[key] = target
             continue
@@ -374,6 +467,7 @@ def _merge_repeats(targets: list[Target]) -> list[Target]:
 COLUMNS = (
     "city", "plan_id", "year", "indicator", "canonical", "value", "unit", "qualifier", "baseline_year",
     "direction", "qualitative", "sentence", "section", "char_start", "char_end", "also_cited",
+    "from_table", "kind", "page_start", "page_end",
 )
 
 
@@ -404,6 +498,7 @@ def read_targets(path: Path) -> list[Target]:
     for row in rows:
         data = dict(zip(COLUMNS, row))
         data["qualitative"] = bool(data["qualitative"])
+        data["from_table"] = bool(data["from_table"])
         data["also_cited"] = tuple(Citation(**c) for c in json.loads(data["also_cited"]))
         targets.append(Target(**data))
     return targets
@@ -432,7 +527,8 @@ def filter_targets(
 # ---------------------------------------------------------------- export
 
 CSV_COLUMNS = ("city", "year", "canonical", "indicator", "value", "unit", "qualifier", "baseline_year", "direction",
-               "qualitative", "section", "sentence", "plan_id", "char_start", "char_end")
+               "qualitative", "kind", "from_table", "section", "page_start", "page_end", "sentence", "plan_id",
+               "char_start", "char_end")
 
 
 def write_csv(stream, rows) -> None:
