@@ -238,7 +238,8 @@ def run_scale_bench(settings: Settings, copies: int, rounds: int = 3) -> str:
     """
     from .answer import ask
     from .index import load_index
-    from .retrieve import parse_question, retrieve
+    from .question import parse as parse_question
+    from .retrieve import retrieve
     from .ui import shared_index
 
     def latencies(index) -> tuple[list[float], list[float], list[float]]:

@@ -168,6 +168,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--baseline", help="验收指标文件；任一指标下降超过容差时退出码非零")
     p.add_argument("--systems", default="langchain,bm25,full", help="要评测的系统，逗号分隔")
+    p.add_argument("--holdout", help='留出文件列表（{"held_out": [...]}）：开发文件与留出文件的指标分开报告')
     p.set_defaults(run=_eval)
 
     p = sub.add_parser("bench", help="性能基准：冷构建时间与热问答延迟（中位数）")
@@ -338,7 +339,7 @@ def format_text(result) -> str:
 
 def _targets(args, settings: Settings) -> int:
     from .index import load_index
-    from .retrieve import place_names
+    from .question import place_names
     from .targets import filter_targets, write_csv
 
     index = load_index(settings)

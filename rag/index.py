@@ -94,11 +94,21 @@ class Index:
 
     @cached_property
     def wordings(self) -> dict[str, frozenset[tuple[str, str]]]:
-        """Each place's target indicators as (wording in lower case, canonical), for matching questions."""
+        """Each plan's target indicators as (wording in lower case, canonical), for matching questions."""
         found: dict[str, set[tuple[str, str]]] = {}
         for target in self.targets:
-            found.setdefault(target.city, set()).add((target.indicator.lower(), target.canonical))
-        return {city: frozenset(pairs) for city, pairs in found.items()}
+            found.setdefault(target.plan_id, set()).add((target.indicator.lower(), target.canonical))
+        return {plan_id: frozenset(pairs) for plan_id, pairs in found.items()}
+
+    @cached_property
+    def all_wordings(self) -> frozenset[tuple[str, str]]:
+        return frozenset().union(*self.wordings.values())
+
+    def wordings_of(self, plan_ids) -> frozenset[tuple[str, str]]:
+        """The target wordings of these plans (of every plan when none are given)."""
+        if not plan_ids:
+            return self.all_wordings
+        return frozenset().union(*(self.wordings.get(p, frozenset()) for p in plan_ids))
 
     @cached_property
     def matrix(self) -> np.ndarray:

@@ -37,7 +37,8 @@ INDICATORS: dict[str, tuple[str, ...]] = {
     "施工现场建筑材料损耗率": ("施工现场建筑材料损耗率", "建筑材料损耗率"),
     "建筑废弃物资源化利用率": ("建筑废弃物资源化利用率", "建筑垃圾资源化利用率"),
     # transport
-    "新能源汽车占比": ("新能源汽车占比", "新能源汽车比例", "新能源汽车应用比例", "新能源城市公交车占比", "新能源公交车占比", "新能源车占比", "新能源汽车"),
+    "新能源汽车占比": ("新能源汽车占比", "新能源汽车比例", "新能源汽车应用比例", "新能源城市公交车占比", "新能源公交车占比", "新能源车占比"),
+    "新能源汽车保有量": ("新能源汽车保有量", "新能源车保有量", "新能源汽车数量"),
     "机动车电动化率": ("机动车电动化率", "电动化率"),
     "新增交通工具新能源清洁能源比例": ("新增交通工具中新能源、清洁能源动力的比例", "新能源、清洁能源动力的比例"),
     "电动乘用车销售占比": ("电动乘用车销售量", "电动乘用车销量占比"),
@@ -105,6 +106,12 @@ ENGLISH: dict[str, tuple[str, ...]] = {
     "森林覆盖率": ("forest coverage", "forest cover"),
     "新能源汽车占比": ("new energy vehicle", "electric vehicle share"),
 }
+
+# Words that say how an indicator is measured, not what: shared by different indicators, so two
+# wordings are of one indicator only when they agree on their other words.
+MEASURE_WORDS = frozenset(
+    "装机 装机容量 容量 规模 比重 占比 比例 总量 数量 目标 消费 发电 能力 水平 率 利用率 覆盖率 面积 总规模 新增 累计 "
+    "达到 提高 提升 下降 降低 控制 全市 全省 全县 全区 到 年 多少 是 的".split())
 
 _SYNONYMS = sorted(
     ((s.lower(), c) for c, syns in INDICATORS.items() for s in (c, *syns, *ENGLISH.get(c, ()))),
@@ -187,9 +194,10 @@ def canonical_by_meaning(phrases: list[str], encode, threshold: float) -> dict[s
     """Open-vocabulary phrases that clearly name a known indicator, mapped to it.
 
     Clearly means both: the phrase is a synonym with words left out (单位生产总值能源消耗 in
-    单位地区生产总值能源消耗), and the embeddings agree (cosine >= `threshold`). Neither alone is
-    enough: 森林面积 is 森林抚育面积 with words left out (cosine 0.935, a different measure), and
-    可再生能源新增装机 is close to 可再生能源装机 (0.949) but counts only what is added.
+    单位地区生产总值能源消耗) or with one character more (风电、太阳能发电总装机容量), and the
+    embeddings agree (cosine >= `threshold`). Neither alone is enough: 森林面积 is 森林抚育面积 with
+    words left out (cosine 0.935, a different measure), and 可再生能源新增装机 is close to
+    可再生能源装机 (0.949) but counts only what is added.
     `encode(texts)` returns unit vectors.
     """
     unknown = [p for p in dict.fromkeys(phrases) if not find_indicators(p)]
@@ -200,7 +208,8 @@ def canonical_by_meaning(phrases: list[str], encode, threshold: float) -> dict[s
     mapped = {}
     for phrase, row in zip(unknown, similarity):
         fits = [(score, canonical) for score, (canonical, synonym) in zip(row, names)
-                if score >= threshold and _leaves_out_words(phrase, synonym)]
+                if score >= threshold and (_leaves_out_words(phrase, synonym)
+                                           or (len(phrase) == len(synonym) + 1 and _leaves_out_words(synonym, phrase)))]
         if fits:
             mapped[phrase] = max(fits)[1]
     return mapped

@@ -36,7 +36,7 @@ GENRE_END = re.compile(rf"({GENRE}(?:[（(](?:试行|暂行|征求意见稿|修�
 TITLE = re.compile(r"碳达峰[\u4e00-\u9fff、]{0,14}?方案(?:[(（]征求意见稿[)）])?")
 NOTICE = re.compile(r"^(?P<issuer>.{0,60}?)关于(?:印发|发布|转发)(?P<title>.{4,120}?)的通知")
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}\s*[〔\[［【(（]\s*(20\d{2}|19\d{2})\s*[〕\]］】)）]\s*\d{1,4}\s*号")
-DATE = re.compile(r"(20\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})?\s*日?")
+DATE = re.compile(r"(20\d{2})[ \t]*年[ \t]*(\d{1,2})[ \t]*月(?:[ \t]*(\d{1,2})[ \t]*日)?")
 # the name of an issuing organ ends with one of these
 ORGAN_END = r"(?:人民政府办公厅|人民政府办公室|人民政府|管理委员会|管委会|党委|[省市县区州旗]委|委员会|办公厅|办公室|[厅局委])"
 ORGAN = re.compile(ORGAN_END)
@@ -304,7 +304,7 @@ def _signing_date(text: str, title: tuple[int, int] | None) -> tuple[str, tuple[
         line_start = text.rfind("\n", 0, start) + 1
         line_end = text.find("\n", end)
         line = text[line_start : line_end if line_end >= 0 else len(text)]
-        if POSTED.search(line) or not match.group().rstrip().endswith("日") and match.group(3):
+        if POSTED.search(line):
             continue
         before = text[max(0, start - 30) : start]
         score, how = 0, "落款日期"

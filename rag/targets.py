@@ -93,9 +93,11 @@ class Target:
 
 # ---------------------------------------------------------------- extraction
 
+# units a target's value may carry; where one unit begins another, the longer comes first
 UNITS = (
-    "吨二氧化碳/万元", "万千瓦", "兆瓦", "千瓦", "万吨", "亿立方米", "亿立方", "万立方米", "立方米",
-    "万平方米", "万㎡", "万亩", "亩", "公里", "个", "家", "处", "座", "%",
+    "吨二氧化碳/万元", "吨标准煤/万元", "克标准煤/千瓦时", "亿千瓦时", "万千瓦时", "千瓦时", "亿千瓦", "万千瓦", "兆瓦", "千瓦",
+    "万吨标准煤", "吨标准煤", "亿吨", "万吨", "亿立方米", "亿立方", "万立方米", "立方米", "亿平方米", "万平方米", "万㎡",
+    "万亩", "亩", "万辆", "辆", "亿元", "万元", "公里", "万人", "个", "家", "处", "座", "项", "%",
 )
 UNIT_ALIASES = {"亿立方": "亿立方米", "万㎡": "万平方米"}
 NUMBER = r"(\d+(?:\.\d+)?)(?:\s*[~～]\s*(\d+(?:\.\d+)?))?"
@@ -329,6 +331,13 @@ def table_targets(plan: Plan, row, line: str, offset: int, section: str) -> list
     label = re.sub(r"^\s*\d{1,2}\s*[.．、]\s*", "", label)
     unit_match = re.search(r"[(（]([^()（）]{1,10})[)）]\s*$", label)
     indicator = label[: unit_match.start()].strip() if unit_match else label.strip()
+    # "营运船舶单位周转量二氧化碳排放较2020年下降": the measure, its base year, its direction
+    change = re.match(r"(.{2,}?)\s*(?:[较比](20\d{2})年?)?\s*(下降率|降低率|增长率|下降|降低|减少|降幅|提高|提升|增长|增幅)?$", indicator)
+    if change and (change.group(2) or change.group(3)):
+        indicator, baseline, word = change.group(1), change.group(2), change.group(3) or ""
+        direction = "down" if re.search(r"下降|降低|减少|降幅", word) else ("up" if word else None)
+    else:
+        baseline, direction = None, None
     if len(indicator) < 2:
         return []
     years = [(header, value, _header_year(header)) for header, value in row.cells]
@@ -343,7 +352,7 @@ def table_targets(plan: Plan, row, line: str, offset: int, section: str) -> list
         elif re.search(r"预计|预测|展望", header):
             kind = "projection"
         unit = (unit_match.group(1) if unit_match else None) or _header_unit(header)
-        targets += _cell_targets(plan, indicator, value, unit, year, kind, line, offset, section)
+        targets += _cell_targets(plan, indicator, value, unit, year, kind, line, offset, section, baseline, direction)
     return targets
 
 
@@ -364,7 +373,7 @@ CELL_VALUE = re.compile(r"^[\[［]?\s*([≥≤>＞<＜])?\s*([-+−]?\d+(?:\.\d+
 CELL_QUALIFIER = {"≥": "不低于", ">": "超过", "＞": "超过", "≤": "不高于", "<": "小于", "＜": "小于", "以下": "以内"}
 
 
-def _cell_targets(plan, indicator, value, unit, year, kind, line, offset, section) -> list[Target]:
+def _cell_targets(plan, indicator, value, unit, year, kind, line, offset, section, baseline, direction) -> list[Target]:
     value = value.strip()
     if not value or re.fullmatch(r"[-—–－/／\s]+", value):
         return []  # no figure for this year
@@ -378,8 +387,6 @@ def _cell_targets(plan, indicator, value, unit, year, kind, line, offset, sectio
         canonical = canonical_of(indicator) or indicator
         return [Target(indicator=indicator, canonical=canonical, value=None, unit=None, qualifier=value,
                        direction=None, qualitative=True, **common)]
-    baseline = BASELINE.search(indicator)
-    direction = "down" if re.search(r"下降|降低|减少", indicator) else ("up" if re.search(r"提升|提高|增长", indicator) else None)
     rows = []
     for subject, match in zip(_subjects(indicator, len(numbers)), numbers):
         sign, amount, percent, after = match.groups()
@@ -389,7 +396,7 @@ def _cell_targets(plan, indicator, value, unit, year, kind, line, offset, sectio
         rows.append(Target(indicator=subject, canonical=canonical, value=float(amount.replace("−", "-")),
                            unit="%" if percent else unit, qualifier=qualifier,
                            direction=direction if direction and not bracketed else None, qualitative=False,
-                           **{**common, "baseline_year": int(baseline.group(1)) if baseline else None}))
+                           **{**common, "baseline_year": int(baseline) if baseline else None}))
     return rows
 
 
@@ -450,7 +457,7 @@ def _merge_repeats(targets: list[Target]) -> list[Target]:
     """The lead paragraph often repeats the goals: keep one row, cite both places."""
     merged: dict[tuple, Target] = {}
     for target in targets:
-        key = (*target.key, target.kind) if not target.qualitative else (target.city, target.year, target.canonical, "qualitative")
+        key = (*target.key, target.kind) if not target.qualitative else (target.plan_id, target.year, target.canonical, target.qualifier)
         if key not in merged:
             merged[key] = target
             continue

@@ -30,7 +30,8 @@ from .index import Index
 from .ingest import FORMATS, size_problem
 from .indicators import indicator_mentions
 from .normalize import to_simplified
-from .retrieve import QUESTION_YEAR, PlaceNames, question_year
+from .question import QUESTION_YEAR, question_year
+from .question.place_names import PlaceNames
 from .sections import section_at, split_sections
 from .targets import CSV_COLUMNS
 
@@ -593,7 +594,7 @@ def chat_turn(index, message: str | None, history: list | None, selected_city: s
               context: str | None) -> ChatTurn:
     """Answer one chat message: follow-ups, the city selector, errors; the whole turn as data."""
     from .answer import ask
-    from .retrieve import place_names
+    from .question import place_names
 
     history = list(history or [])
     message = clean_input(message)
@@ -631,7 +632,7 @@ def chat_turn(index, message: str | None, history: list | None, selected_city: s
 
 def resolve_city(index, city) -> str | None:
     """None for empty/全部, else the plan city's full name; unknown names raise UserError."""
-    from .retrieve import place_names
+    from .question import place_names
 
     name = str(city or "").strip()
     if name in ("", ALL, "all"):

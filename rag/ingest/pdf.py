@@ -340,9 +340,9 @@ class _Layout:
         edge = min(self.right, max(l.right for l in (earlier, above, line) if l is not None and not l.table))
         full = above.right >= edge - room or (
             above.right >= edge - 4 * size and not above.text.endswith(tuple(SENTENCE_END)))
-        indented = line.left > self.left + 0.8 * size
+        indented = line.left > self.left + size  # paragraphs open two characters in
         # paragraphs set apart by space rather than by indentation
-        spaced = above.page == line.page and line.top - above.bottom > self.leading + 0.4 * size
+        spaced = above.page == line.page and line.top - above.bottom > (self.leading + 0.4 * self.size) * size / self.size
         if full and not indented and not spaced:
             return True
         # a title wrapped onto a centred line ("……碳中 / 和工作滚动实施方案")
