@@ -355,7 +355,9 @@ def _targets(args, settings: Settings) -> int:
         write_csv(sys.stdout, rows)
     else:
         for t in rows:
-            print(f"{t.city}\t{t.year}\t{t.canonical}\t{t.indicator}\t{t.value_text()}")
+            source = ("表格" if t.from_table else "正文") + (f"第{t.page_start}页" if t.page_start else "")
+            kind = {"actual": "\t现状值", "projection": "\t预计值"}.get(t.kind, "")
+            print(f"{t.city}\t{t.year}\t{t.canonical}\t{t.indicator}\t{t.value_text()}\t{source}{kind}")
         print(f"共 {len(rows)} 条。", file=sys.stderr)
     return 0
 

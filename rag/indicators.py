@@ -7,6 +7,8 @@ Add a line here when a new plan brings a new indicator.
 """
 from __future__ import annotations
 
+import re
+
 INDICATORS: dict[str, tuple[str, ...]] = {
     # energy and carbon intensity
     "单位GDP能耗": ("单位地区生产总值能耗", "单位地区生产总值能源消耗", "单位GDP能源消费量", "单位GDP能源消耗", "单位GDP能耗", "能耗强度", "能源消耗强度", "万元GDP能耗"),
@@ -113,6 +115,17 @@ MEASURE_WORDS = frozenset(
     "装机 装机容量 容量 规模 比重 占比 比例 总量 数量 目标 消费 发电 能力 水平 率 利用率 覆盖率 面积 总规模 新增 累计 "
     "达到 提高 提升 下降 降低 控制 全市 全省 全县 全区 到 年 多少 是 的".split())
 
+# Interchangeable words for how a measure is counted: a statement is about an indicator only if
+# it counts it the same way (非化石能源消费比重 needs 比重/占比/比例: "50%以上由非化石能源满足" is not one).
+MEASURE_FAMILIES = (("比重", "占比", "比例"), ("装机", "容量", "规模"), ("覆盖率",), ("利用率",), ("蓄积量",), ("保有量",),
+                    ("强度",), ("能耗", "能源消耗", "能源消费量"), ("排放",), ("面积",), ("数量", "个数"))
+
+
+def measure_families(name: str) -> list[tuple[str, ...]]:
+    """The measure families an indicator name counts by."""
+    return [family for family in MEASURE_FAMILIES if any(word in name for word in family)]
+
+
 _SYNONYMS = sorted(
     ((s.lower(), c) for c, syns in INDICATORS.items() for s in (c, *syns, *ENGLISH.get(c, ()))),
     key=lambda sc: -len(sc[0]),
@@ -193,26 +206,41 @@ def find_indicators_tolerant(text: str) -> list[str]:
 def canonical_by_meaning(phrases: list[str], encode, threshold: float) -> dict[str, str]:
     """Open-vocabulary phrases that clearly name a known indicator, mapped to it.
 
-    Clearly means both: the phrase is a synonym with words left out (单位生产总值能源消耗 in
-    单位地区生产总值能源消耗) or with one character more (风电、太阳能发电总装机容量), and the
-    embeddings agree (cosine >= `threshold`). Neither alone is enough: 森林面积 is 森林抚育面积 with
-    words left out (cosine 0.935, a different measure), and 可再生能源新增装机 is close to
-    可再生能源装机 (0.949) but counts only what is added.
+    Clearly means one of two things. The phrase is a synonym once words that do not change what
+    is measured are dropped from both (`core`: 风光发电装机量 and 风光装机; 风电、太阳能发电总装机容量
+    and 风电、太阳能发电装机容量). Or the phrase is a synonym with words left out (单位生产总值能源消耗
+    in 单位地区生产总值能源消耗) and the embeddings agree (cosine >= `threshold`) — neither alone is
+    enough: 森林面积 is 森林抚育面积 with words left out (cosine 0.935, a different measure), and
+    可再生能源新增装机 is close to 可再生能源装机 (0.949) but counts only what is added.
     `encode(texts)` returns unit vectors.
     """
     unknown = [p for p in dict.fromkeys(phrases) if not find_indicators(p)]
     if not unknown:
         return {}
     names = [(canonical, synonym) for canonical, synonyms in INDICATORS.items() for synonym in (canonical, *synonyms)]
-    similarity = encode(unknown) @ encode([synonym for _, synonym in names]).T
-    mapped = {}
-    for phrase, row in zip(unknown, similarity):
+    by_core = {}
+    for canonical, synonym in names:
+        by_core.setdefault(core(synonym), canonical)
+    mapped = {p: by_core[core(p)] for p in unknown if core(p) in by_core}
+    rest = [p for p in unknown if p not in mapped]
+    if not rest:
+        return mapped
+    similarity = encode(rest) @ encode([synonym for _, synonym in names]).T
+    for phrase, row in zip(rest, similarity):
         fits = [(score, canonical) for score, (canonical, synonym) in zip(row, names)
-                if score >= threshold and (_leaves_out_words(phrase, synonym)
-                                           or (len(phrase) == len(synonym) + 1 and _leaves_out_words(synonym, phrase)))]
+                if score >= threshold and _leaves_out_words(phrase, synonym)]
         if fits:
             mapped[phrase] = max(fits)[1]
     return mapped
+
+
+# Words that do not change what a phrase measures: 风光发电装机量 counts what 风光装机 counts.
+NEUTRAL = re.compile(r"发电|总|量|的|容量|规模")
+
+
+def core(name: str) -> str:
+    """A name with its neutral words dropped, for comparing wordings of one measure."""
+    return NEUTRAL.sub("", name.lower())
 
 
 def _leaves_out_words(short: str, long: str) -> bool:

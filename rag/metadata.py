@@ -333,7 +333,8 @@ def _issuer(text: str, title: tuple[int, int] | None, date_span: tuple[int, int]
     signature = _signature(text, date_span)
     if signature and _place_in(signature[0], mentioned):
         return signature
-    for match in re.finditer(r"^(?P<organs>[^\n。，]{2,60}?)关于", text[:HEAD], flags=re.M):
+    # the organs may stand on a line of their own above the "关于……" title ("中共X省委 X省人民政府")
+    for match in re.finditer(r"^(?P<organs>[^\n。，]{2,60}?)\n?关于", text[:HEAD], flags=re.M):
         organs = match.group("organs")
         if title and not (match.start() <= title[0] <= match.end() + 80 or match.end() <= title[1] <= match.end() + 140):
             continue

@@ -97,6 +97,8 @@ def make_table(grid: list[list[str | None]], caption: str = "", page: int | None
         filled.append(tuple(c or "" for c in row))
     if not any(is_value(c) for row in filled for c in row[labels:]) and labels >= width - 1 and width < 3:
         return None  # a framed paragraph, not a table
+    if len({h for h in header if h}) < 2 or not any(len({c for c in row if c}) >= 2 for row in filled):
+        return None  # a framed notice or box of text: one heading across, one cell a row
     return Table(tuple(header), tuple(filled), caption, page, labels)
 
 

@@ -21,7 +21,7 @@ import cn2an
 
 from .corpus import Plan
 from .indicators import INDICATORS, canonical_by_meaning, canonical_of, find_indicators
-from .sections import section_at, split_sections
+from .sections import heading_of, section_at, split_sections
 from .tables import parse_row
 
 
@@ -106,7 +106,7 @@ YEAR = re.compile(r"(?<![比较])(?:到|至|于|在)?\s*(20[2-6]\d)\s*年(?:底|
 FIVE_YEAR = re.compile(r"“?(十四五|十五五)”?(?:期间|末|时期)?")
 FIVE_YEAR_END = {"十四五": 2025, "十五五": 2030}  # the five-year plan a deadline names, as its final year
 BASELINE = re.compile(r"[比较](20\d{2})年")
-QUALIFIERS_AFTER = ("以上", "左右", "以内")
+QUALIFIERS_AFTER = ("以上", "以下", "左右", "以内")
 QUALIFIERS_BEFORE = ("不低于", "不高于", "不超过", "小于", "少于", "力争", "提高至", "提高到", "提升至", "提升到", "下降", "降低", "减少", "控制在", "稳定在", "超过", "达到", "达")
 QUALITATIVE = re.compile(r"(确保完成|完成[^,，。]{0,8}下达|达到预期目标|上级确定|保持[^,，。]{0,10}水平|持续[^,，。]{0,4}(?:下降|提升|提高)|下达的?(?:指标|目标))")
 VERBS = ("不低于", "不高于", "不超过", "小于", "少于", "力争", "提高至", "提高到", "提升至", "提升到", "控制在", "稳定在",
@@ -122,8 +122,13 @@ def extract_targets(plan: Plan) -> list[Target]:
     found: list[Target] = []
     # "到2025年，……。……。" : a bare deadline clause in a paragraph's first sentence governs the paragraph
     paragraph_year: int | None = None
+    opens_line = None  # the sentence that began the current line, when it is a heading ("(二)主要目标。")
     for sentence in SENTENCE.finditer(plan.text):
-        first = sentence.start() == 0 or plan.text[sentence.start() - 1] == "\n"
+        starts = sentence.start() == 0 or plan.text[sentence.start() - 1] == "\n"
+        # a paragraph's first sentence, or the first after the heading that opens its line
+        first = starts or (opens_line is not None and heading_of(opens_line) is not None and sentence.start() == opens_end)
+        if starts:
+            opens_line, opens_end = sentence.group(), sentence.end()
         section = section_at(sections, sentence.start()).path
         row = parse_row(sentence.group()) if first else None
         if row is not None:
@@ -202,8 +207,12 @@ def _value_groups(clause: str, values: list[re.Match], inherited: str | None) ->
         after = clause[value.end() : values[i + 1].start() if i + 1 < len(values) else len(clause)]
         postfix = bool(groups) and groups[-1][2]  # then `before` already named the previous value
         named_before = None if postfix else _indicator_phrase(before, open_vocabulary=True)
-        named_after = _indicator_phrase(after)
-        if named_before and (find_indicators(named_before) or (not named_after and CLAUSE_END.match(after))):
+        # "8家节约型公共机构示范单位" names what the value counts; "50%以上由非化石能源满足" does not
+        named_after = None if PASSIVE.match(after) else _indicator_phrase(after)
+        # an indicator no vocabulary knows must reach its value through a verb ("保有量达到80万辆"):
+        # "总投资177994万元" reports an amount, it sets no target
+        committed = bool(re.search("|".join(VERBS) + r"|下降|降低|提高|提升|减少|增加|增长|新增|累计", before))
+        if named_before and (find_indicators(named_before) or (not named_after and committed and CLAUSE_END.match(after))):
             groups.append((named_before, [value], False))
         elif _is_thin(before) and groups and not postfix:
             groups[-1][1].append(value)
@@ -218,9 +227,11 @@ THIN = re.compile(r"(20\d{2}\s*年(?:底|前|末)?|“?十[四五]五”?(?:期�
                   + "|".join(QUALIFIERS_BEFORE) + r"|[、和,，；;\s])")
 
 
+# a value followed by an agent or a purpose is not the count of the noun after it
+PASSIVE = re.compile(r"\s*(?:以上|以下|左右|以内)?\s*(?:的)?\s*(?:由|被|从|来自|用于|通过)")
 # After an open-vocabulary target's value only a qualifier may follow: "占比达到50%以上，".
 # "城镇新建建筑100%执行绿色建筑标准" goes on to say what the value measures.
-CLAUSE_END = re.compile(r"\s*(?:以上|左右|以内)?\s*[)）]?\s*(?:[,，；;。、和及]|$)")
+CLAUSE_END = re.compile(r"\s*(?:以上|以下|左右|以内)?\s*[)）]?\s*(?:[,，；;。、和及]|$)")
 
 
 def _is_thin(text: str) -> bool:
@@ -238,7 +249,7 @@ def _clause_year(text: str) -> int | None:
 
 LEADING = re.compile(r"^(?:全省|全市|全县|全区|全旗|我省|我市|我县|我区|在|将|实现|推动|确保|力争|累计|基本|新建|建成|创建|完成|优化提升|提升|的)+")
 TRAILING = re.compile(r"(?:将|预计在|预计|原则上|平均|约|达|的|和|及|与|、)+$")
-CUT = re.compile(r"(分别|比20\d{2}年|较20\d{2}年|" + "|".join(QUALIFIERS_BEFORE) + r"|小于|少于|保持在)")
+CUT = re.compile(r"(分别|比20\d{2}年|较20\d{2}年|下降至|下降到|降低至|降低到|降至|降到|" + "|".join(QUALIFIERS_BEFORE) + r"|小于|少于|保持在)")
 # Verbs that make a clause an action ("建设充电桩5000个"), not a measure reaching a level.
 ACTION = re.compile(r"^(?:建设|建成|打造|培育|创建|实施|推广|推进|开展|新建|改造|完成|实现|争创|组织|引进|谋划|储备|申报|认定|培训|举办|安排|投资|投入|淘汰|关停|压减|整治|治理|发展)")
 MEASURE_WORD = re.compile(r"^(?:比重|占比|比例|规模|总量|总规模|数量|容量)$")
@@ -275,7 +286,11 @@ def _is_measure(phrase: str) -> bool:
     """Shape of an open-vocabulary indicator: a short phrase of words, not an action or a bare measure word."""
     return (2 <= len(phrase) <= 30 and len(re.findall(r"[\u4e00-\u9fff]", phrase)) >= 3
             and not re.search(r"[\d:：;；“”\"《》]", phrase)
-            and not ACTION.match(phrase) and not MEASURE_WORD.match(phrase))
+            and not ACTION.match(phrase) and not MEASURE_WORD.match(phrase) and not BUDGET.search(phrase))
+
+
+# money spent ("总投资达177994万元", "安排资金") reports a project's budget, not a level to reach
+BUDGET = re.compile(r"投资|资金|投入|预算")
 
 
 def _value_targets(values, indicator, clause, *, plan, sentence, offset, section, year) -> list[Target]:

@@ -61,8 +61,8 @@ def answer(index: Index, question: Question, k: int = 5) -> Answer:
 
 
 def _answer(index: Index, question: Question, k: int) -> Answer:
-    if question.missing and (not question.places or question.type != "compare"):
-        return facts.cited_doc_number(index, question) or missing_places(question, index)
+    if question.missing and question.type != "corpus" and (not question.places or question.type != "compare"):
+        return facts.cited_facts(index, question) or missing_places(question, index)
     if question.type == "yesno":
         return (targets.yes_no if question.indicators else passages.yes_no)(index, question, k)
     if question.type in ("target", "fact", "list") and not question.plan_ids:

@@ -8,6 +8,7 @@ import re
 
 from ..index import Index, lexical_tokens
 from ..retrieve import retrieve
+from ..sections import heading_of
 from ..targets import UNITS
 from .citing import passages_for, quote, sentence_at, split_sentences
 from .result import Answer
@@ -23,7 +24,7 @@ QUANTITY = re.compile(r"多少|(?<!哪)几[个项家座处万]?|数值|how much|
 # the deadline a sentence sets: "到2025年", "2030年前", "2025年底"
 DEADLINE = re.compile(r"(?:到|至|在)\s*(20[2-6]\d)\s*年|(20[2-6]\d)\s*年(?:底|前|末)")
 # "几家", "多少个", "多少万千瓦": the answer is a number in that unit
-COUNTER = re.compile(r"(?:几|多少)(个|家|座|处|项|辆|条|所|台|套|批|万千瓦|千瓦|兆瓦|万吨|吨|亿元|万元|元|公里|万亩|亩|平方米|立方米)")
+COUNTER = re.compile(r"(?<!哪)(?:几|多少)(个|家|座|处|项|辆|条|所|台|套|批|万千瓦|千瓦|兆瓦|万吨|吨|亿元|万元|元|公里|万亩|亩|平方米|立方米)")
 
 
 def best_sentence(index: Index, question, plan_ids=None, k: int = 5, require=None) -> tuple[str, int, int] | None:
@@ -35,16 +36,19 @@ def best_sentence(index: Index, question, plan_ids=None, k: int = 5, require=Non
 
 def _best(index: Index, question, passages, require=None):
     weights = index.idf
+    # words of the chosen plans' titles chose the plan: they cannot be the word an answer must hold
+    titled = {w for p in question.plan_ids for w in lexical_tokens(index.plans[p].title)}
     words = [w for w in dict.fromkeys(lexical_tokens(question.topic)) if len(w) > 1 or w.isdigit()]
     most = math.log(1 + len(index.chunks))
     total = sum(weights.get(w, most) for w in words) or 1.0
 
     def coverage(text: str) -> float:
+        text = text.lower()  # words are lower case: "pue" is in "电能利用效率（PUE）"
         return sum(weights.get(w, most) for w in words if w in text) / total
 
     wanted = [shape for asks, shape in SHAPES if asks.search(question.text)]
     # a number answers a "how much" question only next to the question's most specific known word
-    known = [w for w in words if w in weights and w not in UNITS and not re.search(r"\d", w)]
+    known = [w for w in words if w in weights and w not in UNITS and w not in titled and not re.search(r"\d", w)]
     needed = max(known, key=weights.get) if QUANTITY.search(question.text) and known else None
     counter = COUNTER.search(question.text)
     counted = re.compile(r"\d+(?:\.\d+)?\s*[万亿]?" + counter.group(1)) if counter else None
@@ -57,7 +61,7 @@ def _best(index: Index, question, passages, require=None):
             if len(sentence.strip()) < 6 or (require and not require(sentence)) or (counted and not counted.search(sentence)):
                 continue
             window = text[spans[max(0, i - 2)][0] : spans[min(len(spans) - 1, i + 1)][1]] + passage.chunk.section
-            if needed and needed not in window:
+            if needed and needed not in window.lower():
                 continue
             own, near = coverage(sentence + passage.chunk.section), coverage(window)
             score = 0.6 * own + 0.4 * near
@@ -65,8 +69,8 @@ def _best(index: Index, question, passages, require=None):
             score += 0.25 if any(shape.search(sentence) for shape in wanted) else 0.0
             score += 0.05 / passage.rank
             if best is None or score > best[0]:
-                if len(sentence.strip()) < 16 and i + 1 < len(spans):
-                    end = spans[i + 1][1]  # a short lead-in ("推进大宗固体废物综合利用。") says little: add what it introduces
+                if (len(sentence.strip()) < 16 or heading_of(sentence.strip())) and i + 1 < len(spans):
+                    end = spans[i + 1][1]  # a heading or short lead-in says little: add what it introduces
                 offset = passage.chunk.char_start
                 best = (score, max(own, near), (passage.chunk.plan_id, offset + start, offset + end))
     if best is None or best[1] < index.settings.min_coverage:
@@ -96,16 +100,14 @@ def passage(index: Index, question, k: int) -> Answer:
 
 
 def yes_no(index: Index, question, k: int) -> Answer:
-    """"南昌方案有没有提到氢能": 有, quoting where; or 没有找到, saying what was looked for."""
+    """"共青城是不是首批试点城市": the plan's own sentence on it, quoted for the reader to judge —
+    a yes or a no read into a sentence would be the product's words, not the plan's."""
     answer = passage(index, question, k)
-    topic = _topic_words(question)
-    if answer.found and all(w in answer.answer.lower() for w in topic[:1]):
-        answer.answer = "有。" + answer.answer
-        return answer
-    place = "、".join(question.places) or "各"
-    what = "、".join(topic[:2]) or "相关内容"
-    return Answer(question.asked, f"{place}方案中没有找到关于{what}的表述。", False, answer.passages, mode="none",
-                  note=f"没有找到关于{what}的表述。")
+    if not answer.found:
+        what = "、".join(_topic_words(question)[:2]) or "相关内容"
+        place = "、".join(question.places) or "各"
+        answer.answer = answer.note = f"{place}方案中没有找到关于{what}的表述。"
+    return answer
 
 
 # ---------------------------------------------------------------- definitions
@@ -119,13 +121,19 @@ def definition(index: Index, question, k: int) -> Answer:
     term = _defined_term(question.text)
     if term:
         pattern = re.compile(re.escape(term) + r"[”\"]?(?:（[^）]{0,20}）)?\s*" + f"(?:{DEFINED}|指)")
-        for plan_id, plan in index.plans.items():
+        plans = [index.plans[p] for p in question.plan_ids] if question.plan_ids else list(index.plans.values())
+        for plan in plans:
             match = pattern.search(plan.text)
             if match:
                 start, end = sentence_at(plan.text, match.start())
-                return Answer(question.asked, quote(index, plan_id, start, end), True,
-                              passages_for(index, [(plan_id, start, end)], question, k), [], "passage", [(plan_id, start, end)])
-    return passage(index, question, k)
+                spans = [(plan.plan_id, start, end)]
+                return Answer(question.asked, quote(index, plan.plan_id, start, end), True,
+                              passages_for(index, spans, question, k), [], "passage", spans)
+    found = passage(index, question, k)
+    if term and found.found:  # no plan defines it: what they say about it, labelled as not a definition
+        text = f"收录的方案没有给出“{term}”的定义；相关的表述：{found.answer}"
+        return Answer(question.asked, text, False, found.passages, mode="none", note=f"方案中没有“{term}”的定义。")
+    return found
 
 
 def _defined_term(text: str) -> str:

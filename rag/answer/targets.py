@@ -10,16 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from ..index import Index, lexical_tokens
-from ..indicators import indicator_mentions
+from ..index import Index
 from ..targets import Target
 from ..units import amount, in_base
 from .citing import passages_for, split_sentences
-from .honesty import not_stated, sentence_states_value
+from .honesty import narrowing_words, not_stated, sentence_states_value, states_in_words
 from .result import Answer
 
 KIND_NOTES = {"projection": "（预计值）", "actual": ""}
-GENERIC = frozenset("全市 我市 全县 城市 目标 规模 计划 方案 要求 总体 主要 整体 全部 所有 预计 期间".split())
 
 
 def describe(target: Target, index: Index) -> str:
@@ -40,22 +38,9 @@ def spans(rows: list[Target]) -> list[tuple[str, int, int]]:
 def rows_for(index: Index, question, indicator: str, plan_ids) -> list[Target]:
     """The target rows of these plans for one indicator, narrowed by the question's modifier word
     ("海上风电装机": 海上 must be in the row's sentence)."""
-    modifiers = _modifiers(question, index, plan_ids)
+    narrowing = narrowing_words(question, index)
     return [t for t in index.targets if t.canonical == indicator and (not plan_ids or t.plan_id in plan_ids)
-            and all(m in t.sentence for m in modifiers)]
-
-
-def _modifiers(question, index: Index, plan_ids) -> list[str]:
-    """Words narrowing the indicator ("海上风电装机" -> 海上) that a matching target sentence must contain."""
-    mentions = indicator_mentions(question.topic)
-    if not mentions:
-        return []
-    before = re.sub(r"20\d{2}年?|十[四五]五|[的年到至在和与、,，：:？?\s]", " ", question.topic[: mentions[0][0]].lower()).split()
-    word = lexical_tokens(before[-1])[-1:] if before else []
-    plans = [index.plans[p] for p in plan_ids] if plan_ids else index.plans.values()
-    # a narrowing word is one plans use ("海上"); chat filler ("以后") is not
-    return [w for w in word if len(w) >= 2 and w not in GENERIC and re.fullmatch(r"[\u4e00-\u9fff]+", w)
-            and any(w in plan.text for plan in plans)]
+            and all(m in t.sentence for m in narrowing)]
 
 
 def in_years(rows: list[Target], years, actual: bool) -> list[Target]:
@@ -94,10 +79,16 @@ def stated(index: Index, question, indicator: str, place: str, k: int, fallback:
     if chosen:
         return Stated(chosen, line="；".join(describe(t, index) for t in chosen))
     if fallback:
-        found = best_sentence(index, question, plan_ids, k, require=lambda s: sentence_states_value(s, question)
+        narrowing = narrowing_words(question, index)
+        found = best_sentence(index, question, plan_ids, k, require=lambda s: sentence_states_value(s, question, narrowing)
                               and (not question.years or any(str(y) in s for y in question.years)))
         if found:
             return Stated([], found, _quote_line(index, *found))
+        worded = best_sentence(index, question, plan_ids, k, require=lambda s: states_in_words(s, question, narrowing)
+                               and (not question.years or any(str(y) in s for y in question.years)))
+        if worded:  # a target set in words is a target: quoted, said to have no number
+            when = "".join(f"{y}年" for y in question.years)
+            return Stated([], worded, f"{place}方案没有给出{when}{indicator}的具体数值，方案表述为：{_quote_line(index, *worded)}")
     when = "".join(f"{y}年" for y in question.years)
     if mine:
         other = "、".join(f"{y}年" for y in sorted({t.year for t in mine}))
@@ -132,10 +123,11 @@ def compare(index: Index, question, k: int) -> Answer:
     """The asked indicators side by side for the named places (all places when none is named):
     values in the plans' own words, ranked by value in one unit (兆瓦 and 万千瓦 compared as
     万千瓦), the difference of two, and a row for each place that does not set the target."""
-    from .passages import mention
+    from .passages import mention, passage
 
     if not question.indicators:
-        return mention(index, question, k)
+        found = mention(index, question, k)
+        return found if found.found else passage(index, question, k)
     places = list(question.places) or sorted({p.label for p in index.plans.values()}, key=_plan_order(index))
     lines: list[str] = []
     rows: list[Target] = []

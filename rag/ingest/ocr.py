@@ -11,6 +11,7 @@ import statistics
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..sections import heading_of
 from ..tables import Table, is_value, make_table, table_lines
 from .pdf import Line
 
@@ -99,7 +100,7 @@ def _cells(row: list[Box]) -> list[Box]:
     cells: list[Box] = []
     for box in row:
         last = cells[-1] if cells else None
-        if last and box.left - last.right < 0.8 * max(box.height, last.height):
+        if last and box.left - last.right < 0.35 * max(box.height, last.height):
             cells[-1] = Box(last.text + box.text, last.left, box.right, min(last.top, box.top), max(last.bottom, box.bottom))
         else:
             cells.append(Box(box.text, box.left, box.right, box.top, box.bottom))
@@ -111,14 +112,15 @@ def _table_end(rows: list[list[Box]], start: int) -> int:
     The table goes on while lines have 2+ cells, or one short cell (a wrapped label) between such lines."""
     if len(_cells(rows[start])) < 3:
         return start
-    width = max(b.right for b in rows[start]) - min(b.left for b in rows[start])
+    header = _cells(rows[start])
+    first_column_end = header[1].left  # a wrapped label stays left of the second column
     end, multi = start + 1, 0
     while end < len(rows):
         cells = _cells(rows[end])
         if len(cells) >= 2:
             multi += 1
-        elif sum(c.right - c.left for c in cells) > 0.5 * width:
-            break  # a paragraph under the table
+        elif cells and cells[0].right > first_column_end + cells[0].height:
+            break  # a line running across the columns: a paragraph under the table
         end += 1
     while end > start + 1 and len(_cells(rows[end - 1])) < 2:
         end -= 1  # a trailing line of one cell is a note, not a row
@@ -146,6 +148,10 @@ def _read_grid(rows: list[list[Box]], caption: str, number: int) -> Table | None
             anchors.append(cell.middle)
     if len(anchors) < 2:
         return None
+    # a group row ("（二）能源领域") has a heading in the label column and no values: a row of its own
+    groups = [cell for k, cell in placed if k < labels and heading_of(cell.text) and heading_of(cell.text)[0] <= 4
+              and min(abs(a - cell.middle) for a in anchors) > 0.3 * cell.height]
+    anchors = sorted(anchors + [g.middle for g in groups])
     grid: list[list[list[Box]]] = [[[] for _ in header] for _ in anchors]
     for k, cell in placed:
         r = min(range(len(anchors)), key=lambda i: abs(anchors[i] - cell.middle))

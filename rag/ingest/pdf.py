@@ -352,7 +352,7 @@ class _Layout:
 
     def centred(self, line: Line) -> bool:
         left, right = line.left - self.left, self.right - line.right
-        return left > 2 * self.size and abs(left - right) < 2 * self.size
+        return left > 2 * self.size and right > 2 * self.size and abs(left - right) < 2 * self.size
 
 
 def drop_furniture(pages: list[list[Line]]) -> list[list[Line]]:

@@ -23,6 +23,10 @@ ABBREVIATIONS = {"粤": "广东省", "湘": "湖南省", "豫": "河南省", "�
                  "闽": "福建省", "浙": "浙江省", "沪": "上海市", "渝": "重庆市", "琼": "海南省", "黔": "贵州省", "滇": "云南省",
                  "陇": "甘肃省", "桂": "广西壮族自治区", "蒙": "内蒙古自治区", "辽": "辽宁省", "鲁": "山东省", "晋": "山西省",
                  "陕": "陕西省", "藏": "西藏自治区"}
+# Every province-level unit's abbreviation; used only where it is written with 省 ("川省", "苏省").
+PROVINCE_ABBREVIATIONS = {**ABBREVIATIONS, "京": "北京市", "津": "天津市", "黑": "黑龙江省", "吉": "吉林省", "苏": "江苏省",
+                          "川": "四川省", "蜀": "四川省", "贵": "贵州省", "云": "云南省", "甘": "甘肃省", "青": "青海省",
+                          "宁": "宁夏回族自治区", "新": "新疆维吾尔自治区", "台": "台湾省"}
 # Province-level names whose English form is not their pinyin.
 ENGLISH_NAMES = {"inner mongolia": "内蒙古自治区", "tibet": "西藏自治区", "shaanxi": "陕西省", "hong kong": "香港特别行政区",
                  "macau": "澳门特别行政区", "macao": "澳门特别行政区"}
@@ -176,9 +180,18 @@ def find_places(text: str, index) -> NamedPlaces:
         else:
             missing.append(full)
             spans.append((start, end, ""))
-    # a province's one-character abbreviation opening the question ("粤绿色金融方案文号")
+    # a province's one-character abbreviation opening the question ("粤绿色金融方案文号"), or any
+    # province's abbreviation written with 省 ("川省")
+    for match in re.finditer(r"([\u4e00-\u9fff])省", text):
+        full = PROVINCE_ABBREVIATIONS.get(match.group(1))
+        if full and not taken(*match.span()) and not divisions().ending_at(text, match.end()):
+            label = names.aliases.get(full)
+            readings.append(f"“{match.group()}”按{full}理解")
+            spans.append((*match.span(), label or ""))
+            if not label:
+                missing.append(full)
     head = re.match(r"\s*([\u4e00-\u9fff])", text)
-    if head and head.group(1) in ABBREVIATIONS and not taken(*head.span(1)) and not _is_word(text[head.start(1) : head.start(1) + 2]):
+    if head and head.group(1) in ABBREVIATIONS and not taken(*head.span(1)) and not word_frequency(text[head.start(1) : head.start(1) + 2]):
         full = ABBREVIATIONS[head.group(1)]
         label = names.aliases.get(full)
         readings.append(f"“{head.group(1)}”按{full}理解")
@@ -202,10 +215,11 @@ def find_places(text: str, index) -> NamedPlaces:
     return NamedPlaces(labels, tuple((s, e) for s, e, _ in spans), tuple(dict.fromkeys(missing)), tuple(readings))
 
 
-def _is_word(text: str) -> bool:
+def word_frequency(text: str) -> int:
+    """How often the dictionary (jieba's) has seen a word: 0 for no word, thousands for common ones."""
     from ..index import _jieba
 
-    return bool(_jieba().dt.FREQ.get(text))
+    return _jieba().dt.FREQ.get(text) or 0
 
 
 def places_without_plans(text: str, known: list[tuple[int, int]]) -> list[str]:
@@ -245,7 +259,7 @@ def _typos(text: str, names: PlaceNames) -> list[tuple[int, int, str, str]]:
                 continue
             if lazy_pinyin(window) != lazy_pinyin(alias):
                 continue
-            if divisions().named(window) or _is_word(window) or not re.fullmatch(r"[\u4e00-\u9fff]+", window):
+            if divisions().named(window) or word_frequency(window) or not re.fullmatch(r"[\u4e00-\u9fff]+", window):
                 continue
             found.append((start, start + n, label, window))
     return found
