@@ -127,29 +127,18 @@ HEAD = """
 """
 
 
-def load_or_build(settings: Settings):
-    """Load the index; when it is missing or stale, build it first (with progress), then load."""
-    from rag.index import build_index, load_index
-
-    try:
-        return load_index(settings)
-    except UserError as problem:  # IndexUnusable is a UserError
-        print(f"索引不可用：{problem}", flush=True)
-        print("正在构建索引（约需半分钟）……", flush=True)
-        manifest = build_index(settings, progress=True).manifest
-        print(f"索引已建成：{manifest.plans} 个方案，{manifest.chunks} 个段落，{manifest.targets} 条目标。", flush=True)
-        return load_index(settings)
-
-
 def build_app(index):
     import gradio as gr
 
-    from rag.ui import (
-        ALL, CONCURRENT_ANSWERS, UPLOAD_TYPES, ExportFolder, ServedIndex, add_uploaded_plans, ask_dict, chart_frame,
-        chart_indicators, chat_turn, citation_picker, parse_year, place_of, plan_change_html, plan_choices,
-        plan_reader_html, plans_frame, remove_served_plan, resolve_city, section_html, targets_count, targets_dict,
-        targets_table_html,
+    from rag.serving import CONCURRENT_ANSWERS, ServedIndex
+    from rag.web.api import ask_dict, targets_dict
+    from rag.web.chat import chat_turn, citation_picker
+    from rag.web.choices import ALL, parse_year, place_of, resolve_city
+    from rag.web.plans import (
+        UPLOAD_TYPES, add_uploaded_plans, plan_change_html, plan_choices, plans_frame, remove_served_plan,
     )
+    from rag.web.render import plan_reader_html, section_html
+    from rag.web.targets import ExportFolder, chart_frame, chart_indicators, targets_count, targets_table_html
     from rag.targets import filter_targets
 
     # Answers run concurrently (only the embedding call takes turns); adding or removing a plan swaps in a
@@ -355,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     started = time.time()
     try:
+        from rag.serving import load_or_build
+
         index = load_or_build(settings)
         print("正在加载嵌入模型……", flush=True)
         from rag.answer import ask
@@ -365,14 +356,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"索引已加载：{len(index.plans)} 个方案，{len(index.chunks)} 个段落（{time.time() - started:.1f} 秒）。", flush=True)
 
-    from rag.ui import CONCURRENT_ANSWERS
+    from rag.serving import CONCURRENT_ANSWERS
 
     demo, theme = build_app(index)
     demo.queue(default_concurrency_limit=CONCURRENT_ANSWERS)
     demo.launch(
         server_name=args.host, server_port=args.port, theme=theme, css=CSS, head=HEAD, ssr_mode=False,
         show_error=False, inbrowser=False, share=False,
-        max_file_size=settings.max_file_bytes,  # plan uploads; rag.ui checks the same limit again
+        max_file_size=settings.max_file_bytes,  # plan uploads; rag.web.plans checks the same limit again
     )
     return 0
 

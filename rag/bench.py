@@ -122,7 +122,7 @@ def run_web_bench(settings: Settings, users: int = 16, questions_per_user: int =
 
     from .answer import ask
     from .index import load_index
-    from .ui import shared_index
+    from .serving import shared_index
 
     index = shared_index(load_index(settings))  # in-process first, set up like the app, before it competes for the cores
     ask(index, QUESTIONS[0])
@@ -239,7 +239,7 @@ def run_scale_bench(settings: Settings, copies: int, rounds: int = 3) -> str:
     from .answer import ask
     from .index import load_index
     from .retrieve import parse_question, retrieve
-    from .ui import shared_index
+    from .serving import shared_index
 
     def latencies(index) -> tuple[list[float], list[float], list[float]]:
         """(ask, parse_question, retrieve): how much of `ask` is reading the question (place and indicator

@@ -21,7 +21,6 @@ import os
 import re
 import sys
 import warnings
-from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -56,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def one_line(text: str, limit: int = 300) -> str:
     """A message as one line of bounded length: it may repeat what the user typed."""
-    from .ui import clip
+    from .usertext import clip
 
     return clip(re.sub(r"\s+", " ", text).strip(), limit)
 
@@ -203,49 +202,18 @@ def _report(result, args) -> int:
     if getattr(args, "json", False):
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
+        from .catalog import report_lines
+
         for line in report_lines(result):
             print(line)
     return 1 if getattr(args, "strict", False) and result.skipped else 0
 
 
-STATUS = {"indexed": "收录", "unplaced": "收录（地区未识别）", "skipped": "跳过"}
-
-
-def report_lines(result) -> list[str]:
-    from .places import LEVEL_NAMES
-
-    lines = []
-    for f in result.files:
-        if f.status == "skipped":
-            lines.append(f"[跳过] {f.file}：{f.error}")
-            continue
-        place = f"{f.place}（{LEVEL_NAMES.get(f.level, f.level)}）" if f.place else "地区未知"
-        line = (f"[{STATUS[f.status]}] {f.file} → {place}《{f.title}》 文号 {f.doc_number or '—'} · 签发 {f.issued or '—'} · "
-                f"{f.kind} · {f.chunks} 段 · {f.targets} 条目标 · 修复乱码 {f.repairs} 处")
-        lines.append(line + (f" · 警告：{'；'.join(f.warnings)}" if f.warnings else ""))
-    m = result.manifest
-    skipped = len(result.skipped)
-    if result.unchanged:
-        lines.append(f"语料未变化，索引已是最新：{m.plans} 个方案，{m.chunks} 个段落，{m.targets} 条目标。")
-    else:
-        lines.append(
-            f"索引已建成：{m.plans} 个方案，{m.chunks} 个段落（新向量化 {result.embedded} 个），{m.targets} 条目标，"
-            f"跳过 {skipped} 个文件，模型 {m.model}（{m.dims} 维），用时 {m.build_seconds} 秒。"
-        )
-    return lines
-
-
 def _plans(args, settings: Settings) -> int:
+    from .catalog import plan_rows
     from .index import load_index
 
-    index = load_index(settings, check_corpus=False)
-    chunks, targets = Counter(c.plan_id for c in index.chunks), Counter(t.plan_id for t in index.targets)
-    rows = [
-        {"file": p.file, "plan_id": p.plan_id, "place": p.place, "level": p.level, "province": p.province,
-         "parent": p.parent, "title": p.title, "doc_number": p.doc_number, "issued": p.issued, "issuer": p.issuer,
-         "kind": p.kind, "chunks": chunks[p.plan_id], "targets": targets[p.plan_id]}
-        for p in index.plans.values()
-    ]
+    rows = plan_rows(load_index(settings, check_corpus=False))
     if args.json:
         print(json.dumps({"plans": rows}, ensure_ascii=False, indent=1))
         return 0
@@ -259,7 +227,7 @@ def _plans(args, settings: Settings) -> int:
 def _ask(args, settings: Settings) -> int:
     from .answer import ask
     from .index import load_index
-    from .ui import clean_input
+    from .usertext import clean_input
 
     if (args.question is None) == (args.batch is None):
         raise UserError("请给出一个问题，或用 --batch 指定问题文件（二者选一）。")
@@ -283,7 +251,7 @@ def _ask(args, settings: Settings) -> int:
 
 def _read_batch(path: str) -> list[str]:
     """The questions of a batch file, one a line, with control and bidi characters removed."""
-    from .ui import clean_input
+    from .usertext import clean_input
 
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()

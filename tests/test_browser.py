@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from apphelpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, running_app
-from rag.ui import export_header
+from rag.web.targets import export_header
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect

@@ -1,4 +1,4 @@
-"""The 方案 tab's upload and removal (rag.ui), on real plan files, a real index in a temp folder and the real model.
+"""The 方案 tab's upload and removal (rag.web.plans), on real plan files, a real index in a temp folder and the real model.
 
 The app answers from the new index right after each change, without a restart.
 """
@@ -13,7 +13,8 @@ import pytest
 from rag.answer import ask
 from rag.config import PROJECT_ROOT
 from rag.index import build_index, load_index
-from rag.ui import ServedIndex, add_uploaded_plans, plan_change_html, remove_served_plan, safe_name
+from rag.serving import ServedIndex
+from rag.web.plans import add_uploaded_plans, plan_change_html, remove_served_plan, safe_name
 
 CORPUS = PROJECT_ROOT / "corpus"
 JINSHI_Q = "津市2030年光伏装机目标是多少？"
@@ -103,7 +104,7 @@ def test_an_upload_with_no_text_is_reported_and_not_kept(served, tmp_path):
 
 
 def test_report_html_escapes_the_report(served):
-    from rag.ui import PlanChange
+    from rag.web.plans import PlanChange
 
     out = plan_change_html(PlanChange(False, "坏<b>名</b>", ["[跳过] <script>.txt：文件为空"]))
     assert "<script>" not in out and "<b>" not in out and "&lt;script&gt;" in out and "rag-error" in out

@@ -1,4 +1,4 @@
-"""Unit tests of rag/ui.py: escaping, highlighting, follow-up questions, tables and files (real index and model)."""
+"""Unit tests of the web modules (rag/web/) and the follow-up stage (rag/followup.py): escaping, highlighting, follow-up questions, tables and files (real index and model)."""
 from __future__ import annotations
 
 import csv
@@ -18,11 +18,18 @@ from rag.errors import UserError
 from rag.indicators import INDICATORS
 from rag.retrieve import Passage, place_names
 from rag.targets import filter_targets
-from rag.ui import (
-    ALL, EMPTY_HINT, UNRELATED_LABEL, ExportFolder, Reply, ask_dict, chart_frame, chat_turn, choose_city, citation_picker,
-    clean_input, contextualize, export_header, format_answer, highlight_html, is_follow_up, is_heading,
-    parse_year, passage_html, plan_reader_html, resolve_city, screen_answer, section_html, shared_index, targets_dict,
-    targets_table_html, user_html, with_city, write_targets_csv, write_targets_xlsx,
+from rag.followup import is_follow_up, resolve_follow_up, with_place
+from rag.serving import shared_index
+from rag.usertext import clean_input
+from rag.web.api import ask_dict, targets_dict
+from rag.web.chat import EMPTY_HINT, UNRELATED_LABEL, chat_turn, choose_city, citation_picker
+from rag.web.choices import ALL, parse_year, resolve_city
+from rag.web.render import (
+    Reply, format_answer, highlight_html, is_heading, passage_html, plan_reader_html, screen_answer, section_html,
+    user_html,
+)
+from rag.web.targets import (
+    ExportFolder, chart_frame, export_header, targets_table_html, write_targets_csv, write_targets_xlsx,
 )
 
 JIANGMEN_Q = "江门2030年可再生能源装机目标是多少？"
@@ -117,32 +124,32 @@ def test_section_view_shows_the_whole_escaped_section_with_the_mark(index):
 
 
 def test_year_follow_up_keeps_city_and_indicator(index):
-    rewritten = contextualize("那2030年呢？", "南昌2025年非化石能源消费比重目标是多少？", place_names(index))
+    rewritten = resolve_follow_up("那2030年呢？", "南昌2025年非化石能源消费比重目标是多少？", place_names(index))
     assert rewritten == "南昌2030年非化石能源消费比重目标是多少？"
 
 
 def test_city_follow_up_swaps_the_city():
-    assert contextualize("江门呢？", "南昌2025年非化石能源消费比重目标是多少？", CITIES) == "江门2025年非化石能源消费比重目标是多少？"
-    assert contextualize("江門呢", "南昌2025年非化石能源消费比重目标是多少？", CITIES) == "江门2025年非化石能源消费比重目标是多少？"
+    assert resolve_follow_up("江门呢？", "南昌2025年非化石能源消费比重目标是多少？", CITIES) == "江门2025年非化石能源消费比重目标是多少？"
+    assert resolve_follow_up("江門呢", "南昌2025年非化石能源消费比重目标是多少？", CITIES) == "江门2025年非化石能源消费比重目标是多少？"
 
 
 def test_indicator_follow_up_swaps_the_indicator():
-    rewritten = contextualize("光伏装机容量呢？", "江门2030年可再生能源装机目标是多少？", CITIES)
+    rewritten = resolve_follow_up("光伏装机容量呢？", "江门2030年可再生能源装机目标是多少？", CITIES)
     assert rewritten == "江门2030年光伏装机容量目标是多少？"
 
 
 def test_full_questions_and_first_questions_are_left_alone():
     previous = "江门2030年可再生能源装机目标是多少？"
-    assert contextualize("江门如何发展海上风电？", previous, CITIES) == "江门如何发展海上风电？"
-    assert contextualize("南昌光伏装机目标是多少？", previous, CITIES) == "南昌光伏装机目标是多少？"
-    assert contextualize("那2030年呢？", None, CITIES) == "那2030年呢？"
-    assert contextualize("呢？", previous, CITIES) == "呢？"
+    assert resolve_follow_up("江门如何发展海上风电？", previous, CITIES) == "江门如何发展海上风电？"
+    assert resolve_follow_up("南昌光伏装机目标是多少？", previous, CITIES) == "南昌光伏装机目标是多少？"
+    assert resolve_follow_up("那2030年呢？", None, CITIES) == "那2030年呢？"
+    assert resolve_follow_up("呢？", previous, CITIES) == "呢？"
 
 
 def test_contextualized_follow_up_gets_the_right_answer(index):
     first = "江门2030年非化石能源消费比重目标是多少？"
     assert "35%" in ask(index, first).answer
-    follow_up = contextualize("那2025年呢？", first, place_names(index))
+    follow_up = resolve_follow_up("那2025年呢？", first, place_names(index))
     answer = ask(index, follow_up)
     assert answer.found and "32%" in answer.answer and "江门" in answer.answer
 
@@ -155,8 +162,8 @@ def test_city_selector_yields_to_a_city_named_in_the_question(index):
     city, notice = choose_city("南昌市", "江门呢？", names)
     assert city is None and "江门市" in notice and "南昌市" in notice
     # a city inherited from the previous question gives way to the selector
-    assert with_city("江门2025年非化石能源消费比重目标是多少？", "南昌市", names) == "南昌2025年非化石能源消费比重目标是多少？"
-    assert with_city("2025年光伏装机目标？", "南昌市", names) == "2025年光伏装机目标？"
+    assert with_place("江门2025年非化石能源消费比重目标是多少？", "南昌市", names) == "南昌2025年非化石能源消费比重目标是多少？"
+    assert with_place("2025年光伏装机目标？", "南昌市", names) == "2025年光伏装机目标？"
 
 
 # ---------------------------------------------------------------- API helpers, tables and files

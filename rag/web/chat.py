@@ -1,0 +1,115 @@
+"""One chat turn as data: the question as the user typed it, its follow-up rewriting, the city
+selector, the reply's HTML, and the citation picker beside the chat."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from ..errors import UserError
+from ..followup import asks_across_places, is_follow_up, resolve_follow_up, with_place
+from ..normalize import to_simplified
+from ..usertext import INTERNAL_ERROR, clean_input, clip
+from .choices import ALL, resolve_city
+from .render import Citation, Reply, error_html, format_answer, notice_html, screen_answer, user_html
+
+log = logging.getLogger(__name__)
+
+EMPTY_HINT = "请输入一个问题，例如：江门2030年可再生能源装机目标是多少？"
+EXAMPLE_QUESTION = "江门2030年可再生能源装机目标是多少？"
+NO_CONTEXT = "这是一个追问，但当前对话里还没有可以接着问的问题。请把问题写完整，例如：“{example}”"
+CITES_LABEL = "上一回答的引用"
+UNRELATED_LABEL = "检索到的段落（不能回答上一个问题）"
+
+
+@dataclass
+class Picker:
+    """The citation picker beside the chat: choices (label, "plan_id:char_start"), the one it opens on, its label."""
+
+    choices: list[tuple[str, str]]
+    value: str | None
+    label: str
+
+
+def citation_picker(answer) -> Picker:
+    """Opens on the passage the answer cites; after 未找到 the passages are listed as not answering."""
+    if answer is None:
+        return Picker([], None, CITES_LABEL)
+    reply = Reply.of(answer)
+
+    def choice(c: Citation, prefix: str = "") -> tuple[str, str]:
+        p = c.passage
+        return f"{prefix}[{c.number}] 《{p['title']}》{p['section']}", f"{p['plan_id']}:{p['char_start']}"
+
+    if reply.cited:
+        choices = [choice(c) for c in reply.cited] + [choice(c, "（未引用）") for c in reply.others]
+        return Picker(choices, choices[0][1], CITES_LABEL)
+    return Picker([choice(c, "（不回答问题）") for c in reply.others], None, UNRELATED_LABEL)
+
+
+def choose_city(selected: str | None, typed: str, names, question: str | None = None) -> tuple[str | None, str | None]:
+    """The chat's city filter for one question: (city to pass to ask, notice for the user).
+
+    The selector restricts the search, except when the question as typed names
+    other cities ("江门呢？" while 南昌市 is selected) or the question (as
+    rewritten from context, `question`) asks across cities ("哪些城市提到了氢能？"):
+    then the reply says the selector was not applied.
+    """
+    if not selected or selected.strip() in ("", ALL, "all"):
+        return None, None
+    chosen = names.resolve(selected) or selected
+    typed = to_simplified(typed or "")
+    named = names.find(typed)
+    if named and chosen not in named:
+        return None, f"问题中提到了{'、'.join(named)}，本次未按“限定城市：{chosen}”筛选。"
+    if not named and asks_across_places(question or typed):
+        return None, f"这是关于多个城市的问题，本次在全部城市中查找，未按“限定城市：{chosen}”筛选。"
+    return chosen, None
+
+
+@dataclass
+class ChatTurn:
+    """What one question changes on the chat page."""
+
+    history: list[dict]
+    context: str | None  # the last answered question, in full: what the next follow-up builds on
+    answer: dict | None  # Answer.to_dict() of this reply, for the section reader
+    picker: Picker
+    hint: str = ""  # a short line under the question box (empty input)
+    cleared_input: bool = True
+
+
+def chat_turn(index, message: str | None, history: list | None, selected_city: str | None,
+              context: str | None) -> ChatTurn:
+    """Answer one chat message: follow-ups, the city selector, errors; the whole turn as data."""
+    from ..answer import ask
+    from ..retrieve import place_names
+
+    history = list(history or [])
+    message = clean_input(message)
+    if not message:
+        return ChatTurn(history, context, None, citation_picker(None), EMPTY_HINT, cleared_input=False)
+    names = place_names(index)
+    if context:
+        effective = resolve_follow_up(message, context, names)
+    elif is_follow_up(message, names):
+        reply = notice_html(NO_CONTEXT.format(example=EXAMPLE_QUESTION))
+        history += [{"role": "user", "content": user_html(message)}, {"role": "assistant", "content": reply}]
+        return ChatTurn(history, None, None, citation_picker(None))
+    else:
+        effective = message
+    answer = None
+    try:
+        resolve_city(index, selected_city)  # an unknown city is reported, not silently ignored
+        city_filter, notice = choose_city(selected_city, message, names, effective)
+        if city_filter and names.find(to_simplified(effective)) not in ((), (city_filter,)):
+            effective = with_place(effective, city_filter, names)  # the selector beats a city inherited from context
+        answer = screen_answer(ask(index, effective, city=city_filter))
+        reply = format_answer(answer, understood_as=effective if effective != message else None, notice=notice)
+        context = effective
+    except UserError as problem:
+        reply = error_html(clip(str(problem), 200))
+    except Exception:  # a bug must not take the page down; the log has the details
+        log.exception("chat question failed: %r", clip(message, 200))
+        reply = error_html(INTERNAL_ERROR)
+    history += [{"role": "user", "content": user_html(message)}, {"role": "assistant", "content": reply}]
+    return ChatTurn(history, context, answer.to_dict() if answer else None, citation_picker(answer))
