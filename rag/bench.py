@@ -67,7 +67,8 @@ def build_ratios(settings: Settings) -> list[str]:
     shipped plans under other names), assembled in a temporary folder; the 20th plan is the one added.
     """
     from .config import PROJECT_ROOT
-    from .index import add_plans, build_index
+    from .catalog import add_plans
+    from .index import build_index
 
     with tempfile.TemporaryDirectory() as tmp:
         corpus, extra = Path(tmp) / "corpus", Path(tmp) / "extra"
