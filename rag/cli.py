@@ -3,6 +3,7 @@
     rag build [--corpus DIR] [--index DIR] [--strict] [--json]
     rag add FILE... [--corpus DIR] [--index DIR]
     rag remove PLAN_ID
+    rag restore [KEY]
     rag plans [--json]
     rag ask "江门2030年可再生能源装机目标是多少？" [--city 江门] [--k 5] [--json]
     rag ask --batch questions.txt --json
@@ -18,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import warnings
 from dataclasses import replace
@@ -26,6 +26,7 @@ from pathlib import Path
 
 from .config import MAX_PASSAGES, Settings
 from .errors import UserError, os_reason
+from .usertext import ChineseParser, one_line
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,38 +52,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `rag ask … | head`: the reader has gone, nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    """A message as one line of bounded length: it may repeat what the user typed."""
-    from .usertext import clip
-
-    return clip(re.sub(r"\s+", " ", text).strip(), limit)
-
-
-# argparse's own messages, in Chinese; anything else is quoted inside a Chinese sentence
-ARGPARSE_MESSAGES = (
-    (r"argument (\S+): invalid int value: (.*)", r"参数 \1 应是整数，收到 \2"),
-    (r"argument (\S+): invalid choice: (\S+) .*", r"没有这个命令或取值：\2（\1）"),
-    (r"argument (\S+): expected one argument", r"参数 \1 缺少取值"),
-    (r"argument (\S+): not allowed with argument (\S+)", r"参数 \1 不能与 \2 同时使用"),
-    (r"argument (\S+): (.*)", r"参数 \1：\2"),
-    (r"the following arguments are required: (.*)", r"缺少参数：\1"),
-    (r"unrecognized arguments: (.*)", r"不认识的参数：\1"),
-)
-
-
-class ChineseParser(argparse.ArgumentParser):
-    """Usage errors as one Chinese line on stderr and exit status 2, like every other user error."""
-
-    def error(self, message: str):
-        for pattern, chinese in ARGPARSE_MESSAGES:
-            if re.fullmatch(pattern, message, flags=re.S):
-                message = re.sub(pattern, chinese, message, flags=re.S)
-                break
-        else:
-            message = f"命令行参数有误（{message}）"
-        self.exit(2, f"错误：{one_line(message)}。用法见 {self.prog} --help\n")
 
 
 def k_value(text: str) -> int:
@@ -118,11 +87,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="以 JSON 输出构建报告")
     p.set_defaults(run=_add)
 
-    p = sub.add_parser("remove", help="从语料和索引中移除一个方案（文件移到 索引目录/removed/）")
+    p = sub.add_parser("remove", help="从语料和索引中移除一个方案（文件和它在 plans.json 中的条目移到 索引目录/removed/，可用 rag restore 恢复）")
     common(p)
     p.add_argument("plan_id", help="方案编号（见 rag plans）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出构建报告")
     p.set_defaults(run=_remove)
+
+    p = sub.add_parser("restore", help="把移除的方案连同它在 plans.json 中的条目放回语料并更新索引；不给 KEY 时列出可恢复的方案")
+    common(p)
+    p.add_argument("key", nargs="?", metavar="KEY", help="已移除方案的编号（见 rag restore）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出构建报告")
+    p.set_defaults(run=_restore)
 
     p = sub.add_parser("plans", help="列出已收录的方案及其元数据")
     common(p)
@@ -183,17 +158,32 @@ def _build(args, settings: Settings) -> int:
 
 
 def _add(args, settings: Settings) -> int:
-    from .index import add_plans
+    from .catalog import add_plans
 
     return _report(add_plans(settings, [Path(f) for f in args.files], progress=not args.json), args)
 
 
 def _remove(args, settings: Settings) -> int:
-    from .index import remove_plan
+    from .catalog import remove_plan
 
     result, kept = remove_plan(settings, args.plan_id, progress=not args.json)
     if not args.json:
-        print(f"已移除方案 {args.plan_id}；原文件已移到 {kept}")
+        print(f"已移除方案 {args.plan_id}；原文件和它在 plans.json 中的条目保存在 {kept.path.parent}，可用 rag restore {kept.key} 恢复")
+    return _report(result, args)
+
+
+def _restore(args, settings: Settings) -> int:
+    from .catalog import removed_plans, restore_plan
+
+    if not args.key:
+        removed = removed_plans(settings)
+        for r in removed:
+            print(f"{r.key}\t{r.label()}")
+        print(f"共 {len(removed)} 个已移除的方案。" + ("用 rag restore KEY 恢复其中一个。" if removed else ""), file=sys.stderr)
+        return 0
+    result, record = restore_plan(settings, args.key, progress=not args.json)
+    if not args.json:
+        print(f"已恢复 {record.file}" + ("（连同它在 plans.json 中的条目）" if record.override else ""))
     return _report(result, args)
 
 
@@ -227,11 +217,11 @@ def _plans(args, settings: Settings) -> int:
 def _ask(args, settings: Settings) -> int:
     from .answer import ask
     from .index import load_index
-    from .usertext import clean_input
+    from .usertext import answer_record, question_text, refusal_record
 
     if (args.question is None) == (args.batch is None):
         raise UserError("请给出一个问题，或用 --batch 指定问题文件（二者选一）。")
-    questions = [clean_input(args.question)] if args.question is not None else _read_batch(args.batch)
+    questions = [question_text(args.question)] if args.question is not None else _read_batch(args.batch)
     index = load_index(settings)
     for question in questions:
         try:
@@ -240,10 +230,10 @@ def _ask(args, settings: Settings) -> int:
             if not args.batch:
                 raise
             message = one_line(str(error))
-            print(json.dumps({"question": question, "error": message}, ensure_ascii=False) if args.json else f"错误：{message}")
+            print(json.dumps(refusal_record(question, message), ensure_ascii=False) if args.json else f"错误：{message}")
             continue
         if args.json:
-            print(json.dumps(result.to_dict(), ensure_ascii=False))
+            print(json.dumps(answer_record(result), ensure_ascii=False))
         else:
             print(format_text(result))
     return 0
@@ -251,7 +241,7 @@ def _ask(args, settings: Settings) -> int:
 
 def _read_batch(path: str) -> list[str]:
     """The questions of a batch file, one a line, with control and bidi characters removed."""
-    from .usertext import clean_input
+    from .usertext import question_text
 
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
@@ -261,7 +251,7 @@ def _read_batch(path: str) -> list[str]:
         raise UserError(f"问题文件 {path} 不是 UTF-8 编码。") from None
     except OSError as exc:
         raise UserError(f"无法读取问题文件 {path}（{os_reason(exc)}）。") from None
-    questions = [clean_input(line) for line in lines if clean_input(line)]
+    questions = [question_text(line) for line in lines if question_text(line)]
     if not questions:
         raise UserError(f"问题文件 {path} 中没有问题。")
     return questions
