@@ -11,7 +11,6 @@ import threading
 from pathlib import Path
 
 from .errors import UserError
-from .index import Index
 
 log = logging.getLogger(__name__)
 
@@ -33,65 +32,114 @@ def load_or_build(settings):
         return load_index(settings)
 
 
-class SharedIndex(Index):
-    """The loaded index, answering many requests at once.
+def shared_index(index):
+    """`index` for a server answering many requests at once: the same loaded data (cached properties
+    included), with `embed` taking turns — the model's tokenizer must not be used by two threads at once
+    — and everything else running concurrently.
 
-    Everything `ask` reads is read-only after loading, except the embedding
-    model's tokenizer, which must not be used by two threads at once: only
-    `embed` takes turns (a few milliseconds), the rest runs concurrently.
+    Each request is one short question, so torch and faiss get one thread each: their own thread pools
+    would only spin against the other concurrent requests for the same cores.
     """
+    import copy
 
-    def embed(self, texts: list[str]):
-        with self._embed_lock:
-            return super().embed(texts)
-
-
-def shared_index(index: Index) -> SharedIndex:
-    """`index` for a server answering many requests at once.
-
-    Each request is one short question, so torch and faiss get one thread each: their own
-    thread pools would only spin against the other concurrent requests for the same cores.
-    """
     import faiss
     import torch
 
     torch.set_num_threads(1)
     faiss.omp_set_num_threads(1)
-    shared = SharedIndex.__new__(SharedIndex)
-    shared.__dict__.update(index.__dict__)  # the same loaded data, cached properties included
+    shared = copy.copy(index)
     shared._embed_lock = threading.Lock()
+    embed = type(index).embed
+
+    def embed_in_turn(texts):
+        with shared._embed_lock:
+            return embed(shared, texts)
+
+    shared.embed = embed_in_turn
+    shared._shared = True
     return shared
 
 
 class ServedIndex:
     """The index the app answers from, following the index folder's `current` build.
 
-    Whoever switches `current` — `rag build` in a terminal, or an upload or removal in the 方案
-    tab — the next request sees it: one readlink per request notices the switch, one request
-    loads the new build while the others go on with the loaded one, which stays valid for
-    requests already using it (everything was read into memory). A build that cannot be
-    loaded is logged and not retried.
+    It can be created before anything is loaded, so the app listens first: `current` waits until
+    `load` has finished (a question that arrives early waits for the index rather than failing),
+    and raises the load's UserError if it failed.
+
+    Whoever switches `current` — `rag build` in a terminal, or a change in the 方案 tab — the next
+    request sees it: one readlink per request notices the switch, one request loads the new build
+    while the others go on with the loaded one, which stays valid for requests already using it
+    (everything was read into memory). A build that cannot be loaded is logged and not retried.
     """
 
-    def __init__(self, index: Index):
-        self._index = index if isinstance(index, SharedIndex) else shared_index(index)
-        self._changing = threading.Lock()  # one upload or removal at a time
+    def __init__(self, settings, index=None, wait_seconds: float = 900):
+        self.settings = settings
+        self.changing = threading.Lock()  # one corpus change (upload, edit, removal, restore) at a time
+        self.wait_seconds = wait_seconds  # how long a request waits for the first load
+        self._index = None  # the shared index being served
+        self._loaded = threading.Event()  # set when the first load finished, well or not
+        self._problem = ""
+        self._waiting = 0
+        self._count = threading.Lock()
         self._reloading = threading.Lock()
         self._unloadable: set[str] = set()
+        if index is not None:
+            self._serve(index)
+
+    def load(self, build: bool = True):
+        """Load the current build — building it first when missing or stale, if `build` — and serve it.
+        Requests waiting for the index go on; a UserError is kept for them and raised here too."""
+        from .index import load_index
+
+        try:
+            index = load_or_build(self.settings) if build else load_index(self.settings)
+        except UserError as problem:
+            self._problem = str(problem)
+            self._loaded.set()
+            raise
+        return self._serve(index)
+
+    def warm_up(self, question: str) -> None:
+        """Answer one question so the model, the tokenizer and the per-index caches are loaded before users ask."""
+        from .answer import ask
+
+        ask(self.current, question)
 
     @property
-    def current(self) -> SharedIndex:
+    def ready(self) -> bool:
+        return self._index is not None
+
+    @property
+    def waiting(self) -> int:
+        """Requests waiting for the first load now."""
+        return self._waiting
+
+    @property
+    def current(self):
         from .index import CURRENT
 
+        if not self._loaded.is_set():
+            with self._count:
+                self._waiting += 1
+            try:
+                loaded = self._loaded.wait(self.wait_seconds)
+            finally:
+                with self._count:
+                    self._waiting -= 1
+            if not loaded:
+                raise UserError("索引仍在加载或构建中，请稍后重试。")
         held = self._index
+        if held is None:
+            raise UserError(self._problem or "索引不可用。")
         try:
-            build = Path(os.readlink(Path(held.settings.index_dir) / CURRENT)).name
+            build = Path(os.readlink(Path(self.settings.index_dir) / CURRENT)).name
         except OSError:
             return held
         if build in (held.path.name, *self._unloadable) or not self._reloading.acquire(blocking=False):
             return held
         try:
-            self.swap(held.settings)
+            self.swap()
             log.info("loaded the new index build %s", build)
         except UserError as problem:
             self._unloadable.add(build)
@@ -100,11 +148,16 @@ class ServedIndex:
             self._reloading.release()
         return self._index
 
-    def swap(self, settings) -> None:
+    def swap(self) -> None:
         """Load the index just built and answer from it from now on."""
         from .index import load_index
 
-        fresh = shared_index(load_index(settings, check_corpus=False))
-        fresh._embed_lock = self._index._embed_lock  # one model, one tokenizer lock
-        self._index = fresh
+        self._serve(load_index(self.settings, check_corpus=False))
 
+    def _serve(self, index):
+        fresh = index if getattr(index, "_shared", False) else shared_index(index)
+        if self._index is not None:
+            fresh._embed_lock = self._index._embed_lock  # one model, one tokenizer lock
+        self._index = fresh
+        self._loaded.set()
+        return fresh

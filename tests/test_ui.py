@@ -7,6 +7,7 @@ import html
 import io
 import re
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from rag.indicators import INDICATORS
 from rag.retrieve import Passage, place_names
 from rag.targets import filter_targets
 from rag.followup import is_follow_up, resolve_follow_up, with_place
-from rag.serving import shared_index
+from rag.serving import ServedIndex, shared_index
 from rag.usertext import clean_input
 from rag.web.api import ask_dict, targets_dict
 from rag.web.chat import EMPTY_HINT, UNRELATED_LABEL, chat_turn, choose_city, citation_picker
@@ -29,7 +30,7 @@ from rag.web.render import (
     user_html,
 )
 from rag.web.targets import (
-    ExportFolder, chart_frame, export_header, targets_table_html, write_targets_csv, write_targets_xlsx,
+    ExportFolder, chart_frame, export_header, export_rows, targets_table_html, write_targets_csv, write_targets_xlsx,
 )
 
 JIANGMEN_Q = "江门2030年可再生能源装机目标是多少？"
@@ -37,6 +38,12 @@ CITIES = ["南昌市", "江门市", "江阴市", "津市市", "共青城市"]
 
 
 # `index` is the session fixture of tests/conftest.py: the shipped corpus, freshly built.
+
+
+@pytest.fixture(scope="module")
+def served(index):
+    """The index as the app serves it (the chat and the API read it through this)."""
+    return ServedIndex(index.settings, index)
 
 
 def _passage(text: str, start: int = 100, **fields) -> Passage:
@@ -169,25 +176,25 @@ def test_city_selector_yields_to_a_city_named_in_the_question(index):
 # ---------------------------------------------------------------- API helpers, tables and files
 
 
-def test_ask_dict_is_the_cli_json_or_an_error(index):
-    result = ask_dict(index, JIANGMEN_Q, "")
+def test_ask_dict_is_the_cli_json_or_an_error(index, served):
+    result = ask_dict(served, JIANGMEN_Q, "")
     assert result == ask(index, JIANGMEN_Q).to_dict()
     assert "700万千瓦" in result["answer"]
-    assert "700万千瓦" in ask_dict(index, "2030年可再生能源装机目标是多少？", "江门")["answer"]
-    assert "问题为空" in ask_dict(index, "  ", "全部")["error"]
-    assert "未知城市" in ask_dict(index, JIANGMEN_Q, "深圳")["error"]
+    assert "700万千瓦" in ask_dict(served, "2030年可再生能源装机目标是多少？", "江门")["answer"]
+    assert "问题为空" in ask_dict(served, "  ", "全部")["error"]
+    assert "未知城市" in ask_dict(served, JIANGMEN_Q, "深圳")["error"]
 
 
-def test_targets_dict_filters_and_reports_bad_input(index):
-    rows = targets_dict(index, "南昌", 2025, "")["targets"]
+def test_targets_dict_filters_and_reports_bad_input(index, served):
+    rows = targets_dict(served, "南昌", 2025, "")["targets"]
     assert rows and {r["city"] for r in rows} == {"南昌市"} and {r["year"] for r in rows} == {2025}
-    assert targets_dict(index, "南昌市", "2025年", "")["targets"] == rows
-    assert len(targets_dict(index, "", "", "")["targets"]) == len(index.targets)
-    fossil = targets_dict(index, "全部", None, "非化石能源")["targets"]
+    assert targets_dict(served, "南昌市", "2025年", "")["targets"] == rows
+    assert len(targets_dict(served, "", "", "")["targets"]) == len(index.targets)
+    fossil = targets_dict(served, "全部", None, "非化石能源")["targets"]
     assert {r["city"] for r in fossil if r["canonical"] == "非化石能源消费比重"} == {p.label for p in index.plans.values()}
     assert all(r["canonical"] == "非化石能源消费比重" or "非化石能源" in r["sentence"] for r in fossil)
-    assert "未知城市" in targets_dict(index, "深圳", "", "")["error"]
-    assert "年份无效" in targets_dict(index, "", "明年", "")["error"]
+    assert "未知城市" in targets_dict(served, "深圳", "", "")["error"]
+    assert "年份无效" in targets_dict(served, "", "明年", "")["error"]
 
 
 def test_parse_year():
@@ -199,24 +206,24 @@ def test_parse_year():
 
 
 def test_csv_has_bom_header_and_rows(index, tmp_path):
-    rows = index.targets
+    rows = export_rows(index, index.targets)
     path = write_targets_csv(tmp_path / "t.csv", rows)
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert table[0] == export_header() and table[0][:3] == ["城市", "年份", "指标"]
+    assert table[0] == export_header() and table[0][:3] == ["地区", "年份", "指标"]
     assert len(table) == len(rows) + 1
 
 
 def test_xlsx_has_header_and_rows(index, tmp_path):
     from openpyxl import load_workbook
 
-    rows = index.targets
+    rows = export_rows(index, index.targets)
     sheet = load_workbook(write_targets_xlsx(tmp_path / "t.xlsx", rows)).active
     values = list(sheet.values)
     assert list(values[0]) == export_header()  # the same Chinese headers as the CSV
     assert len(values) == len(rows) + 1
-    assert {v[0] for v in values[1:]} == {t.city for t in rows}
+    assert {v[0] for v in values[1:]} == {t.city for t in index.targets}
 
 
 # ---------------------------------------------------------------- the chat turn: follow-ups, selector, safe input
@@ -231,7 +238,7 @@ def _answer_line(turn) -> str:
     return _text(match.group(1))
 
 
-def test_follow_up_chain_carries_place_year_and_indicator(index):
+def test_follow_up_chain_carries_place_year_and_indicator(index, served):
     chain = [
         ("江门2030年可再生能源装机目标是多少？", None, "700万千瓦"),
         ("南昌呢？", "南昌2030年可再生能源装机目标是多少？", "未找到"),
@@ -243,7 +250,7 @@ def test_follow_up_chain_carries_place_year_and_indicator(index):
     ]
     history, context = [], None
     for message, understood, expected in chain:
-        turn = chat_turn(index, message, history, ALL, context)
+        turn = chat_turn(served, message, history, ALL, context)
         history, context = turn.history, turn.context
         reply = turn.history[-1]["content"]
         if understood:
@@ -255,10 +262,10 @@ def test_follow_up_chain_carries_place_year_and_indicator(index):
     assert len(history) == 2 * len(chain)
 
 
-def test_follow_up_with_nothing_to_follow_says_so(index):
+def test_follow_up_with_nothing_to_follow_says_so(index, served):
     for message in ("那2030年呢？", "光伏呢？", "津市呢？", "那呢？"):
         assert is_follow_up(message, place_names(index))
-        turn = chat_turn(index, message, [], ALL, None)
+        turn = chat_turn(served, message, [], ALL, None)
         assert turn.context is None and turn.answer is None
         assert "还没有可以接着问的问题" in _text(turn.history[-1]["content"])
         assert turn.picker.choices == []
@@ -267,9 +274,9 @@ def test_follow_up_with_nothing_to_follow_says_so(index):
     assert not is_follow_up(JIANGMEN_Q, place_names(index))
 
 
-def test_empty_input_gets_a_hint_and_changes_nothing(index):
+def test_empty_input_gets_a_hint_and_changes_nothing(index, served):
     for message in ("", "   ", "\u202e", None):
-        turn = chat_turn(index, message, [{"role": "user", "content": "x"}], ALL, "江门2030年光伏装机容量目标是多少？")
+        turn = chat_turn(served, message, [{"role": "user", "content": "x"}], ALL, "江门2030年光伏装机容量目标是多少？")
         assert turn.hint == EMPTY_HINT and not turn.cleared_input
         assert turn.history == [{"role": "user", "content": "x"}]
         assert turn.context == "江门2030年光伏装机容量目标是多少？"
@@ -285,23 +292,23 @@ def test_user_text_is_shown_as_typed_never_as_markdown_or_html():
     assert clean_input(" \u2066江门\u2069呢\u200f ") == "江门呢"
 
 
-def test_bidi_controls_do_not_reach_the_question(index):
-    turn = chat_turn(index, "\u202e江门2030年可再生能源装机目标是多少？\u202c", [], ALL, None)
+def test_bidi_controls_do_not_reach_the_question(index, served):
+    turn = chat_turn(served, "\u202e江门2030年可再生能源装机目标是多少？\u202c", [], ALL, None)
     assert "700万千瓦" in _answer_line(turn)
     assert "\u202e" not in turn.history[0]["content"] and turn.context == JIANGMEN_Q
 
 
-def test_city_selector_does_not_narrow_a_question_about_several_cities(index):
-    turn = chat_turn(index, "哪些城市提到了氢能？", [], "南昌市", None)
+def test_city_selector_does_not_narrow_a_question_about_several_cities(index, served):
+    turn = chat_turn(served, "哪些城市提到了氢能？", [], "南昌市", None)
     answer = _answer_line(turn)
     assert "江门市" in answer and "江阴市" in answer
     assert "未按“限定城市：南昌市”筛选" in _text(turn.history[-1]["content"])
     # a question about one city still follows the selector
-    turn = chat_turn(index, "2025年光伏装机目标是多少？", [], "南昌市", None)
+    turn = chat_turn(served, "2025年光伏装机目标是多少？", [], "南昌市", None)
     assert "300万千瓦" in _answer_line(turn)
 
 
-def test_section_heading_is_never_an_answer(index):
+def test_section_heading_is_never_an_answer(index, served):
     heading = "2.津市新能源开发利用风电光伏项目。"
     jinshi = next(p for p in index.plans.values() if p.plan_id == "jinshi")
     assert heading in jinshi.text  # a real heading of the shipped corpus
@@ -315,7 +322,7 @@ def test_section_heading_is_never_an_answer(index):
     out = format_answer(as_heading)
     assert "未找到" in out and "答：</strong>" not in out
     # whatever the core answers for the question from the issue, the UI never shows a heading as the answer
-    turn = chat_turn(index, "津市光伏呢？", [], ALL, None)
+    turn = chat_turn(served, "津市光伏呢？", [], ALL, None)
     assert not is_heading(_answer_line(turn).replace("答：", "").strip())
 
 
@@ -380,15 +387,15 @@ def test_not_found_offers_passages_only_as_not_answering(index):
 # ---------------------------------------------------------------- housekeeping and concurrency
 
 
-def test_echoed_input_is_truncated(index):
+def test_echoed_input_is_truncated(index, served):
     huge = "深" * 100_000
-    for message in (ask_dict(index, JIANGMEN_Q, huge)["error"], targets_dict(index, huge, "", "")["error"],
-                    targets_dict(index, "", huge, "")["error"]):
+    for message in (ask_dict(served, JIANGMEN_Q, huge)["error"], targets_dict(served, huge, "", "")["error"],
+                    targets_dict(served, "", huge, "")["error"]):
         assert len(message) < 300 and "…" in message
     with pytest.raises(UserError) as problem:
         resolve_city(index, huge)
     assert len(str(problem.value)) < 300
-    turn = chat_turn(index, JIANGMEN_Q, [], huge, None)
+    turn = chat_turn(served, JIANGMEN_Q, [], huge, None)
     assert "未知城市" in turn.history[-1]["content"] and len(turn.history[-1]["content"]) < 500
 
 
@@ -457,11 +464,45 @@ def test_chart_draws_one_year_and_says_which(index):
 
 def test_downloads_reuse_one_folder_removed_at_exit(index):
     exports = ExportFolder(keep=3)
-    first = exports.files(index.targets, None, None, "")
-    assert all(Path(f).parent == exports.path for f in first) and first[0].endswith(".csv") and first[1].endswith(".xlsx")
-    assert exports.files(index.targets, None, None, "") == first  # the same filter reuses its files
+    first = exports.files(index, index.targets, None, None, "")
+    assert all(exports.path in Path(f).parents for f in first) and first[0].endswith(".csv") and first[1].endswith(".xlsx")
+    assert exports.files(index, index.targets, None, None, "") == first  # the same filter reuses its files
     for year in (2025, 2030, 2035, 2040):
-        exports.files(filter_targets(index.targets, year=year), None, year, "")
-    assert len(list(exports.path.iterdir())) == 2 * 3  # only the latest filters are kept
+        exports.files(index, filter_targets(index.targets, year=year), None, year, "")
+    assert len(list(exports.path.iterdir())) == 3  # only the latest filters are kept
     exports.remove()
     assert not exports.path.exists()
+
+
+def test_exports_are_named_and_laid_out_for_filing(index):
+    """目标表_<place>_<year>_<date>.csv, the plan's title rather than its id, 是/否, values as written."""
+    exports = ExportFolder()
+    rows = filter_targets(index.targets, city="南昌市", year=2025)
+    csv_path, xlsx_path = exports.files(index, rows, "南昌市", 2025, "")
+    today = time.strftime("%Y%m%d")
+    assert Path(csv_path).name == f"目标表_南昌市_2025_{today}.csv" and Path(xlsx_path).name == f"目标表_南昌市_2025_{today}.xlsx"
+    assert Path(exports.files(index, index.targets, None, None, "")[0]).name == f"目标表_全部_{today}.csv"
+    table = list(csv.DictReader(io.StringIO(Path(csv_path).read_bytes().decode("utf-8-sig"))))
+    assert len(table) == len(rows) and "方案编号" not in table[0] and "起始字符" not in table[0]
+    assert {r["方案标题"] for r in table} == {"南昌市碳达峰实施方案"}
+    assert {r["定性目标"] for r in table} <= {"是", "否"} and {r["地区"] for r in table} == {"南昌市"}
+    fossil = next(r for r in table if r["指标"] == "非化石能源消费比重")
+    assert (fossil["数值"], fossil["单位"]) == ("15", "%")
+    exports.remove()
+
+
+def test_ask_puts_the_sentence_for_the_user_in_answer_even_for_a_refusal(served):
+    refusal = ask_dict(served, "深圳2030年光伏装机目标是多少？", "")
+    assert not refusal["found"] and "深圳" in refusal["answer"] and refusal["answer"] == refusal["note"]
+    empty = ask_dict(served, "  ", "")
+    assert "问题为空" in empty["answer"] and empty["answer"] == empty["error"]
+    assert set(empty) == set(refusal) | {"error"}  # one shape for every reply
+
+
+def test_the_question_limit_is_reported_as_the_user_counts(served):
+    typed = "江门光伏装机目标" * 91 + "是多少"  # 731 characters
+    for reply in (ask_dict(served, typed + "\n\n  ", "")["answer"],
+                  _text(chat_turn(served, "  " + typed + "\n", [], ALL, None).history[-1]["content"])):
+        assert "问题过长（731 字），请精简到 500 字以内" in reply
+    spaced = "\n \n".join(["江门2030年可再生能源装机目标是多少？"] * 23)  # 460 characters, 66 of white space between
+    assert len(spaced) > 500 and "问题过长" not in ask_dict(served, spaced, "")["answer"]

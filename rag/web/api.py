@@ -1,34 +1,39 @@
-"""The API endpoints as plain dicts: /ask (the same dict as `rag ask --json`), /targets."""
+"""The API endpoints as plain dicts: /ask (the record `rag ask --json` prints), /targets ({"targets": [...]}),
+/plans ({"plans": [...]}, the rows of `rag plans --json`). Each reads the index served at the moment it
+is called, and waits for it while the app is still loading."""
 from __future__ import annotations
 
 import logging
 
 from ..errors import UserError
-from ..usertext import INTERNAL_ERROR, clip
+from ..usertext import INTERNAL_ERROR, answer_record, clip, question_text, refusal_record
 from .choices import parse_year, resolve_city
 
 log = logging.getLogger(__name__)
 
 
-def ask_dict(index, question, city) -> dict:
-    """The /ask endpoint: the same dict as `rag ask --json`, or {"error": "..."} for bad input."""
+def ask_dict(served, question, city) -> dict:
+    """/ask: the record of `rag ask --json` (the user-facing sentence always in `answer`); a question refused
+    before the search gets the same shape with `error` set."""
     from ..answer import ask
 
+    asked = question_text("" if question is None else str(question))
     try:
-        city_name = resolve_city(index, city)
-        return ask(index, "" if question is None else str(question), city=city_name).to_dict()
+        index = served.current
+        return answer_record(ask(index, asked, city=resolve_city(index, city)))
     except UserError as error:
-        return {"error": clip(str(error), 200)}
+        return refusal_record(asked, clip(str(error), 200))
     except Exception:
         log.exception("/ask failed")
-        return {"error": INTERNAL_ERROR}
+        return refusal_record(asked, INTERNAL_ERROR)
 
 
-def targets_dict(index, city=None, year=None, indicator=None) -> dict:
-    """The /targets endpoint: {"targets": [...]} filtered like `rag targets`, or {"error": "..."}."""
+def targets_dict(served, city=None, year=None, indicator=None) -> dict:
+    """/targets: {"targets": [...]} filtered like `rag targets`, or {"error": "..."}."""
     from ..targets import filter_targets
 
     try:
+        index = served.current
         rows = filter_targets(
             index.targets,
             city=resolve_city(index, city),
@@ -41,3 +46,13 @@ def targets_dict(index, city=None, year=None, indicator=None) -> dict:
         log.exception("/targets failed")
         return {"error": INTERNAL_ERROR}
     return {"targets": [t.to_dict() for t in rows]}
+
+
+def plans_dict(served) -> dict:
+    """/plans: {"plans": [...]}, the same rows as `rag plans --json`, or {"error": "..."}."""
+    from ..catalog import plan_rows
+
+    try:
+        return {"plans": plan_rows(served.current)}
+    except UserError as error:
+        return {"error": clip(str(error), 200)}

@@ -6,9 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from ..errors import UserError
-from ..followup import asks_across_places, is_follow_up, resolve_follow_up, with_place
-from ..normalize import to_simplified
-from ..usertext import INTERNAL_ERROR, clean_input, clip
+from ..usertext import INTERNAL_ERROR, clip, question_text
 from .choices import ALL, resolve_city
 from .render import Citation, Reply, error_html, format_answer, notice_html, screen_answer, user_html
 
@@ -54,6 +52,9 @@ def choose_city(selected: str | None, typed: str, names, question: str | None = 
     rewritten from context, `question`) asks across cities ("哪些城市提到了氢能？"):
     then the reply says the selector was not applied.
     """
+    from ..followup import asks_across_places
+    from ..normalize import to_simplified
+
     if not selected or selected.strip() in ("", ALL, "all"):
         return None, None
     chosen = names.resolve(selected) or selected
@@ -78,16 +79,23 @@ class ChatTurn:
     cleared_input: bool = True
 
 
-def chat_turn(index, message: str | None, history: list | None, selected_city: str | None,
+def chat_turn(served, message: str | None, history: list | None, selected_city: str | None,
               context: str | None) -> ChatTurn:
-    """Answer one chat message: follow-ups, the city selector, errors; the whole turn as data."""
+    """Answer one chat message from the index served now: follow-ups, the city selector, errors; the whole turn as data."""
     from ..answer import ask
+    from ..followup import is_follow_up, resolve_follow_up, with_place
+    from ..normalize import to_simplified
     from ..retrieve import place_names
 
     history = list(history or [])
-    message = clean_input(message)
+    message = question_text(message)
     if not message:
         return ChatTurn(history, context, None, citation_picker(None), EMPTY_HINT, cleared_input=False)
+    try:
+        index = served.current
+    except UserError as problem:
+        history += [{"role": "user", "content": user_html(message)}, {"role": "assistant", "content": error_html(str(problem))}]
+        return ChatTurn(history, context, None, citation_picker(None))
     names = place_names(index)
     if context:
         effective = resolve_follow_up(message, context, names)

@@ -8,9 +8,11 @@ import html
 import shutil
 import tempfile
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..targets import CSV_COLUMNS
+from ..usertext import safe_name
 from .choices import parse_year
 from .render import esc
 
@@ -57,21 +59,36 @@ def targets_count(rows, total: int) -> str:
     return f"共 {len(rows)} 条目标（全部 {total} 条）。点击表头可排序；点击句子可展开全文。"
 
 
-# Downloads: the same columns as `rag targets --csv`, with the Chinese headers the table and Excel use.
-EXPORT_HEADERS = {
-    "city": "城市", "year": "年份", "canonical": "指标", "indicator": "原文指标", "value": "数值", "unit": "单位",
-    "qualifier": "限定词", "baseline_year": "基准年", "direction": "方向", "qualitative": "定性目标",
-    "section": "章节", "sentence": "原文句子", "plan_id": "方案编号", "char_start": "起始字符", "char_end": "结束字符",
-}
+# Downloads, for people to file: named after the filter and the day, the plan's title rather than its id,
+# 是/否, values as written (15, not 15.0). `rag targets --csv` keeps the machine columns.
+EXPORT_COLUMNS = ("地区", "年份", "指标", "原文指标", "目标", "数值", "单位", "限定词", "基准年", "方向", "定性目标",
+                  "方案标题", "章节", "原文句子")
+DIRECTIONS = {"down": "下降", "up": "提升"}
 
 
 def export_header() -> list[str]:
-    return [EXPORT_HEADERS.get(c, c) for c in CSV_COLUMNS]
+    return list(EXPORT_COLUMNS)
 
 
-def _export_values(t) -> list:
-    data = t.to_dict()
-    return [data[c] for c in CSV_COLUMNS]
+def export_rows(index, targets) -> list[list]:
+    """One row per target in EXPORT_COLUMNS order."""
+    def title(plan_id: str) -> str:
+        plan = index.plans.get(plan_id)
+        return plan.title if plan else ""
+
+    return [
+        [t.city, t.year, t.canonical, t.indicator, f"未给出具体数值（{t.qualifier}）" if t.qualitative else t.value_text(),
+         "" if t.value is None else f"{t.value:g}", t.unit or "", t.qualifier or "", t.baseline_year or "",
+         DIRECTIONS.get(t.direction, ""), "是" if t.qualitative else "否", title(t.plan_id), t.section, t.sentence.strip()]
+        for t in targets
+    ]
+
+
+def export_name(city: str | None, year: int | None, indicator: str, day: str) -> str:
+    """目标表_南昌市_2025_20261130: the filter's parts (全部 when there is none) and the day, safe as a file name."""
+    parts = [city, str(year) if year else None, indicator.strip() if indicator else None]
+    chosen = [safe_name(p).replace(".", "_")[:30] for p in parts if p]
+    return "_".join(["目标表", *(chosen or ["全部"]), day])
 
 
 def _part(path: Path) -> Path:
@@ -81,8 +98,8 @@ def _part(path: Path) -> Path:
     return path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
 
 
-def write_targets_csv(path: Path, targets) -> Path:
-    """The targets as CSV with Chinese headers, in UTF-8 with a BOM so Excel reads the Chinese."""
+def write_targets_csv(path: Path, rows: list[list]) -> Path:
+    """Export rows as CSV with Chinese headers, in UTF-8 with a BOM so Excel reads the Chinese."""
     import csv
 
     path = Path(path)
@@ -90,12 +107,12 @@ def write_targets_csv(path: Path, targets) -> Path:
     with open(tmp, "w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(export_header())
-        writer.writerows(_export_values(t) for t in targets)
+        writer.writerows(rows)
     tmp.replace(path)
     return path
 
 
-def write_targets_xlsx(path: Path, targets) -> Path:
+def write_targets_xlsx(path: Path, rows: list[list]) -> Path:
     """The same columns and headers as the CSV, as an Excel workbook."""
     from openpyxl import Workbook
 
@@ -104,10 +121,10 @@ def write_targets_xlsx(path: Path, targets) -> Path:
     sheet = book.active
     sheet.title = "量化目标"
     sheet.append(export_header())
-    for t in targets:
-        sheet.append(_export_values(t))
+    for row in rows:
+        sheet.append(row)
     sheet.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGHIJKLMNO", (10, 7, 22, 26, 9, 14, 10, 10, 8, 9, 40, 60, 14, 9, 9)):
+    for column, width in zip("ABCDEFGHIJKLMN", (10, 7, 22, 26, 30, 9, 10, 8, 8, 6, 8, 30, 40, 60)):
         sheet.column_dimensions[column].width = width
     tmp = _part(path)
     book.save(tmp)
@@ -118,8 +135,9 @@ def write_targets_xlsx(path: Path, targets) -> Path:
 class ExportFolder:
     """One temporary folder for all downloads of this process, removed at exit.
 
-    A filter's files are named after the filter, so asking again reuses them;
-    only the most recent `keep` filters are kept.
+    Each filter of each index build gets a subfolder holding its two files under the names people see
+    (目标表_南昌市_2025_20261130.csv / .xlsx); asking again reuses them; only the most recent `keep`
+    filters are kept.
     """
 
     def __init__(self, keep: int = 20):
@@ -128,23 +146,26 @@ class ExportFolder:
         self._lock = threading.Lock()
         atexit.register(self.remove)
 
-    def files(self, rows, *key) -> tuple[str, str]:
-        stem = "targets_" + hashlib.sha1("|".join(map(str, key)).encode()).hexdigest()[:10]
-        csv_path, xlsx_path = self.path / f"{stem}.csv", self.path / f"{stem}.xlsx"
+    def files(self, index, rows, city: str | None, year: int | None, indicator: str) -> tuple[str, str]:
+        day = time.strftime("%Y%m%d")
+        key = "|".join(map(str, (index.path.name, city, year, indicator, day)))
+        folder = self.path / hashlib.sha1(key.encode()).hexdigest()[:12]
+        name = export_name(city, year, indicator, day)
+        csv_path, xlsx_path = folder / f"{name}.csv", folder / f"{name}.xlsx"
         with self._lock:
             if not (csv_path.exists() and xlsx_path.exists()):
-                write_targets_csv(csv_path, rows)
-                write_targets_xlsx(xlsx_path, rows)
-            csv_path.touch(), xlsx_path.touch()
+                folder.mkdir(exist_ok=True)
+                table = export_rows(index, rows)
+                write_targets_csv(csv_path, table)
+                write_targets_xlsx(xlsx_path, table)
+            folder.touch()
             self._prune()
         return str(csv_path), str(xlsx_path)
 
     def _prune(self) -> None:
-        stems = sorted({p.stem for p in self.path.glob("targets_*")},
-                       key=lambda s: -max(p.stat().st_mtime for p in self.path.glob(f"{s}.*")))
-        for stem in stems[self.keep :]:
-            for old in self.path.glob(f"{stem}.*"):
-                old.unlink(missing_ok=True)
+        folders = sorted((p for p in self.path.iterdir() if p.is_dir()), key=lambda p: -p.stat().st_mtime_ns)
+        for old in folders[self.keep :]:
+            shutil.rmtree(old, ignore_errors=True)
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
@@ -208,3 +229,34 @@ def chart_frame(targets, indicator: str, year) -> tuple[object, str]:
         caption += f"；{'、'.join(qualitative)}未给出具体数值"
     return frame, caption
 
+
+
+@dataclass
+class TargetsView:
+    """The targets tab for one filter: the table, its count line and the two download files."""
+
+    table: str
+    count: str
+    csv_path: str
+    xlsx_path: str
+
+
+def targets_view(index, exports: ExportFolder, city, year, indicator) -> TargetsView:
+    """The targets of `index` matching the filter (place in any form or 全部, year, indicator name)."""
+    from ..targets import filter_targets
+    from .choices import resolve_city
+
+    city_name, year_value = resolve_city(index, city), parse_year(year)
+    indicator = (indicator or "").strip()[:50]
+    rows = filter_targets(index.targets, city=city_name, year=year_value, indicator=indicator)
+    csv_path, xlsx_path = exports.files(index, rows, city_name, year_value, indicator)
+    return TargetsView(targets_table_html(rows), targets_count(rows, len(index.targets)), csv_path, xlsx_path)
+
+
+def default_chart(targets) -> tuple[str, str]:
+    """(indicator, year) the chart opens on: 非化石能源消费比重 in 2025 when the index has them."""
+    indicators = chart_indicators(targets)
+    indicator = "非化石能源消费比重" if "非化石能源消费比重" in indicators else (indicators[0] if indicators else "")
+    years = sorted({t.year for t in targets})
+    year = "2025" if 2025 in years else (str(years[-1]) if years else "全部")
+    return indicator, year
