@@ -211,3 +211,78 @@ def test_targets_header_sorting_and_indicator_filter(page):
     sentence.locator("summary").click()
     expect(sentence).to_have_attribute("open", "")
     page.screenshot(path=str(ARTIFACTS / "ui-targets.png"), full_page=True)
+
+
+# Every cell of the newest comparison table lies inside the reply, and the short columns keep to one line.
+COMPARE_READABLE = """() => {
+  const replies = document.querySelectorAll('#chat .rag-reply');
+  const reply = replies[replies.length - 1], table = reply.querySelector('table.rag-compare');
+  const box = reply.getBoundingClientRect(), problems = [];
+  const lines = (node) => {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    return new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top))).size;
+  };
+  for (const row of table.tBodies[0].rows) {
+    for (const [i, cell] of Array.from(row.cells).entries()) {
+      const r = cell.getBoundingClientRect();
+      if (r.left < box.left - 1 || r.right > box.right + 1) problems.push(`cell ${i} outside the reply: ${cell.textContent}`);
+      const value = cell.querySelector('.rag-value') || cell;
+      if (i < 3 && lines(value) > 1) problems.push(`cell ${i} wraps: ${value.textContent}`);
+    }
+  }
+  return problems;
+}"""
+
+
+def phone(browser, app_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(app_url)
+    expect(page.locator("#question textarea")).to_be_visible(timeout=30_000)
+    return context, page
+
+
+def test_comparison_table_is_readable_on_a_phone(app_url, browser):
+    context, page = phone(browser, app_url)
+    try:
+        reply = ask(page, COMPARE_Q)
+        expect(reply.locator("table.rag-compare tbody tr")).to_have_count(5)
+        assert page.evaluate(COMPARE_READABLE) == []
+        page.wait_for_function(ANSWER_IN_VIEW, timeout=10_000)
+        page.screenshot(path=str(ARTIFACTS / "ui-mobile-compare.png"))
+    finally:
+        context.close()
+
+
+def test_question_box_is_in_view_on_a_phone(app_url, browser):
+    """On opening the page, and after an answer has scrolled into view."""
+    context, page = phone(browser, app_url)
+    try:
+        for moment in ("opened", "answered"):
+            if moment == "answered":
+                ask(page, JIANGMEN_Q)
+                page.wait_for_function(ANSWER_IN_VIEW, timeout=10_000)
+            for element in ("#question textarea", "#send"):
+                box = page.locator(element).bounding_box()
+                assert box["y"] >= 0 and box["y"] + box["height"] <= 844, (moment, element, box)
+    finally:
+        context.close()
+
+
+def test_inputs_are_labelled_for_screen_readers(page):
+    expect(page.get_by_role("textbox", name="问题")).to_be_visible()
+    assert page.get_by_role("textbox", name="Textbox").count() == 0
+    expect(page.get_by_role("combobox", name="限定地区")).to_be_visible()
+    page.get_by_role("tab", name="目标表").click()
+    for name in ("地区", "年份", "对比指标", "对比年份"):
+        expect(page.get_by_role("combobox", name=name, exact=True)).to_be_visible()
+    expect(page.get_by_role("textbox", name="指标", exact=True)).to_be_visible()
+
+
+def test_a_question_over_the_limit_is_counted_as_typed(page):
+    typed = "江门光伏装机目标" * 91 + "是多少"  # 731 characters
+    page.locator("#question textarea").fill(typed)
+    expect(page.locator("#question-count")).to_contain_text("问题共 731 字，超过 500 字的上限")
+    page.locator("#send").click()
+    expect(page.locator("#chat .rag-reply").last).to_contain_text("问题过长（731 字），请精简到 500 字以内", timeout=60_000)

@@ -349,7 +349,10 @@ def test_comparison_is_a_table_in_the_order_of_its_citations(index):
     assert answer.mode == "compare"
     out = format_answer(answer)
     table = re.search(r'<table class="rag-compare">(.*?)</table>', out).group(1)
-    rows = [[_text(c).strip() for c in re.findall(r"<td>(.*?)</td>", r)] for r in re.findall(r"<tr><td>.*?</tr>", table)]
+    rows = [[_text(c).strip() for c in re.findall(r'<span class="rag-value">(.*?)</span>', r)]
+            for r in re.findall(r"<tr><td.*?</tr>", table)]
+    assert all(re.findall(r'<span class="rag-label">(.*?)：</span>', r) == ["地区", "年份", "目标值", "表述", "出处"]
+               for r in re.findall(r"<tr><td.*?</tr>", table))  # each cell says its column, for a phone
     assert [r[0] for r in rows[:4]] == ["江门市", "津市市", "南昌市", "江阴市"]  # the answer's order: highest first
     assert [r[2] for r in rows[:4]] == ["32%", "23%", "15%", "10%"]
     assert all(r[1] == "2025" for r in rows)

@@ -202,8 +202,15 @@ def _amount(t) -> str:
     return f"{t.value:g}{t.unit or ''}"
 
 
+COMPARE_COLUMNS = ("地区", "年份", "目标值", "表述", "出处")
+
+
 def compare_table_html(reply: Reply) -> str:
-    """A comparison answer as a table: 地区, 年份, 目标值, 表述, 出处 — rows in the answer's order."""
+    """A comparison answer as a table: 地区, 年份, 目标值, 表述, 出处 — rows in the answer's order.
+
+    Each cell carries its column's name (hidden on a wide screen), so a narrow screen shows every row
+    as a stacked card ("地区：江门市 …") instead of squeezing five columns into 390 px.
+    """
     rows = []
     for t in answer_targets(reply.answer):
         if t.qualitative or t.value is None:
@@ -212,9 +219,10 @@ def compare_table_html(reply: Reply) -> str:
             value, wording = _amount(t), t.value_text().replace(_amount(t), "…")
         number = reply.number_of(t)
         source = (f"[{number}] " if number else "") + f"{t.section}"
-        rows.append(f"<tr><td>{esc(t.city)}</td><td>{t.year}</td><td>{esc(value)}</td><td>{esc(wording)}</td>"
-                    f"<td>{esc(source)}</td></tr>")
-    head = "".join(f"<th>{h}</th>" for h in ("地区", "年份", "目标值", "表述", "出处"))
+        cells = zip(COMPARE_COLUMNS, (t.city, str(t.year), value, wording, source))
+        rows.append("<tr>" + "".join(f'<td><span class="rag-label">{label}：</span><span class="rag-value">{esc(text)}</span></td>'
+                                     for label, text in cells) + "</tr>")
+    head = "".join(f"<th>{h}</th>" for h in COMPARE_COLUMNS)
     return f'<table class="rag-compare"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
