@@ -339,14 +339,14 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.port <= 65535:
         print(f"错误：端口应在 1 到 65535 之间，收到 {args.port}。", file=sys.stderr)
         return 2
-    problem = port_problem(args.host, args.port)
-    if problem:
-        print(f"错误：{problem}", file=sys.stderr)
-        return 2
     password = args.admin_password if args.admin_password is not None else os.environ.get("RAG_ADMIN_PASSWORD", "")
     if args.host not in LOCAL_HOSTS and not password:
         print(f"警告：网页将在 {args.host}:{args.port} 上对其他电脑开放，但没有设置管理员密码：任何能打开网页的人都可以添加、"
               "修改、移除和恢复方案。请用 RAG_ADMIN_PASSWORD 或 --admin-password 设置密码。", file=sys.stderr, flush=True)
+    problem = port_problem(args.host, args.port)
+    if problem:
+        print(f"错误：{problem}", file=sys.stderr)
+        return 2
 
     from rag.serving import CONCURRENT_ANSWERS, ServedIndex
     from rag.web.plans import AdminGate
