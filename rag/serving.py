@@ -73,8 +73,10 @@ class ServedIndex:
     (everything was read into memory). A build that cannot be loaded is logged and not retried.
     """
 
-    def __init__(self, settings, index=None, wait_seconds: float = 900):
+    def __init__(self, settings, index=None, wait_seconds: float = 900, warm_questions: tuple[str, ...] = ()):
         self.settings = settings
+        # asked of every index before users are (see `warm`): questions of each answer type
+        self.warm_questions = tuple(warm_questions)
         self.changing = threading.Lock()  # one corpus change (upload, edit, removal, restore) at a time
         self.wait_seconds = wait_seconds  # how long a request waits for the first load
         self._index = None  # the shared index being served
@@ -100,11 +102,22 @@ class ServedIndex:
             raise
         return self._serve(index)
 
-    def warm_up(self, question: str) -> None:
-        """Answer one question so the model, the tokenizer and the per-index caches are loaded before users ask."""
+    def warm_up(self) -> None:
+        """Warm the index being served (see `warm`); requests arriving meanwhile are answered, and wait for
+        whatever they need that is still being loaded."""
+        self.warm(self.current)
+
+    def warm(self, index) -> None:
+        """Ask `warm_questions` of `index`, so that the model, the tokenizer and every cache an answer
+        builds on first use (per-index word statistics, place names …) exist before users ask: computed
+        by one request under 16 concurrent ones they held every other request up for seconds."""
         from .answer import ask
 
-        ask(self.current, question)
+        for question in self.warm_questions:
+            try:
+                ask(index, question)
+            except Exception:  # a question the index cannot answer warms what it reached
+                log.exception("warming the index with %r failed", question)
 
     @property
     def ready(self) -> bool:
@@ -149,10 +162,14 @@ class ServedIndex:
         return self._index
 
     def swap(self) -> None:
-        """Load the index just built and answer from it from now on."""
+        """Load the index just built, warm it, and answer from it from now on."""
         from .index import load_index
 
-        self._serve(load_index(self.settings, check_corpus=False))
+        fresh = shared_index(load_index(self.settings, check_corpus=False))
+        if self._index is not None:
+            fresh._embed_lock = self._index._embed_lock  # one model, one tokenizer lock
+        self.warm(fresh)
+        self._serve(fresh)
 
     def _serve(self, index):
         fresh = index if getattr(index, "_shared", False) else shared_index(index)

@@ -1,4 +1,4 @@
-"""Start `python app.py` in a subprocess on a free localhost port (rag.bench.running_app), and always stop it;
+"""Start `python app.py` in a subprocess on a free localhost port (rag.webbench.running_app), and always stop it;
 give an app a corpus of its own; drive Debian's Chromium.
 
 Used by the browser and API tests (kept out of conftest.py on purpose).
@@ -10,7 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
-from rag import bench
+from rag import webbench
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -31,7 +31,7 @@ def running_app(timeout: float = STARTUP_TIMEOUT, **env_vars: str):
     """Yield the base URL of a freshly started app; terminate it (and only it) afterwards.
 
     `env_vars` (RAG_CORPUS=..., RAG_INDEX=...) point an app at its own corpus and index."""
-    with bench.running_app(timeout, **env_vars) as (url, _process):
+    with webbench.running_app(timeout, **env_vars) as (url, _process):
         yield url
 
 
@@ -60,3 +60,15 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+def ask(page, question: str, timeout: float = 120_000):
+    """Type `question` in the chat, send it, and return the new reply once it is shown."""
+    from playwright.sync_api import expect
+
+    replies = page.locator("#chat .rag-reply")
+    before = replies.count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#send").click()
+    expect(replies).to_have_count(before + 1, timeout=timeout)
+    return replies.last

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from apphelpers import ARTIFACTS, CORPUS, chromium, own_corpus, running_app
+from apphelpers import ARTIFACTS, CORPUS, ask, chromium, own_corpus, running_app
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 gradio_client = pytest.importorskip("gradio_client")
@@ -57,15 +57,6 @@ def options(page, elem_id: str) -> list[str]:
     found = page.get_by_role("option").all_inner_texts()
     page.keyboard.press("Escape")
     return found
-
-
-def ask(page, question: str):
-    replies = page.locator("#chat .rag-reply")
-    before = replies.count()
-    page.locator("#question textarea").fill(question)
-    page.locator("#send").click()
-    expect(replies).to_have_count(before + 1, timeout=120_000)
-    return replies.last
 
 
 def corpus_of(env: dict) -> Path:
