@@ -89,10 +89,7 @@ def build_app(served, gate):
                                 placeholder="例如：江门2030年可再生能源装机目标是多少？（回车发送）",
                             )
                             send = gr.Button("提问", variant="primary", elem_id="send", scale=1, min_width=80)
-                        hint = gr.Markdown(
-                            "", elem_id="chat-hint",
-                            elem_classes=["rag-question-hint"],
-                        )
+                        hint = gr.Markdown("", elem_id="chat-hint")
                         gr.HTML(f'<div class="rag-count" data-max="{served.settings.max_question_chars}"></div>',
                                 elem_id="question-count")
                         gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="示例问题")
