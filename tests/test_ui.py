@@ -89,6 +89,12 @@ def test_passage_html_escapes_every_corpus_field():
     assert "<mark>" not in passage_html(passage, [("other", 100, 120)])
 
 
+def test_a_passage_with_page_numbers_shows_them():
+    row = {**_passage("到2030年，光伏装机达到42万千瓦。").to_dict(), "page_start": 12, "page_end": 13}
+    assert "第 12–13 页" in passage_html(row) and "第 12 页" in passage_html({**row, "page_end": 12})
+    assert "页" not in passage_html(_passage("到2030年，光伏装机达到42万千瓦。"))  # plans without pages say nothing
+
+
 def test_real_answer_marks_the_answering_sentence(index):
     answer = ask(index, JIANGMEN_Q)
     assert answer.found

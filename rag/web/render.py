@@ -192,7 +192,7 @@ class Reply:
             lines.append("引用：")
             for c in self.cited:
                 p = c.passage
-                lines.append(f"[{c.number}] 《{p['title']}》 {p['section']}")
+                lines.append(f"[{c.number}] 《{p['title']}》 {p['section']}" + (f"（{pages(p)}）" if pages(p) else ""))
                 if c.quote():
                     lines.append(f"    “{c.quote()}”")
         return "\n".join(lines)
@@ -243,12 +243,21 @@ def _compare_headline(answer) -> str:
     return "".join(lines) + summary
 
 
+def pages(passage: dict) -> str:
+    """"第 3 页" / "第 3–4 页" when the passage says where it stands in the source PDF, else ""."""
+    first, last = passage.get("page_start"), passage.get("page_end")
+    if not first:
+        return ""
+    return f"第 {first} 页" if not last or last == first else f"第 {first}–{last} 页"
+
+
 def passage_html(passage, highlight: Iterable = (), number: int | None = None) -> str:
     p = _passage_fields(passage)
     spans = spans_for(highlight, p["plan_id"])
+    where = pages(p)
     head = (
         f'<div class="rag-cite-head">[{int(number if number is not None else p["rank"])}] 《{esc(p["title"])}》 · '
-        f'{esc(p["city"])} · <span class="rag-section">{esc(p["section"])}</span></div>'
+        f'{esc(p["city"])} · <span class="rag-section">{esc(p["section"])}{" · " + where if where else ""}</span></div>'
     )
     body = f'<div class="rag-cite-text">{highlight_html(p["text"], int(p["char_start"]), spans)}</div>'
     return f'<div class="rag-cite">{head}{body}</div>'
