@@ -22,8 +22,9 @@ browser:
 index: setup
 	$(VENV)/bin/rag build
 
+# make run PORT=8000 HOST=0.0.0.0 (set RAG_ADMIN_PASSWORD before opening the app to other computers)
 run: index
-	$(PY) app.py
+	$(PY) app.py $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
 
 # Regression gates on the development sets, each built in a temporary folder and read in place
 # (never copied into the repository): the shipped plans plus ../shared/newplans (short web pages),

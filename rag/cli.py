@@ -3,13 +3,14 @@
     rag build [--corpus DIR] [--index DIR] [--strict] [--json]
     rag add FILE... [--corpus DIR] [--index DIR]
     rag remove PLAN_ID
+    rag restore [KEY]
     rag plans [--json]
     rag ask "江门2030年可再生能源装机目标是多少？" [--city 江门] [--k 5] [--json]
     rag ask --batch questions.txt --json
     rag targets --city 南昌 --year 2025 --indicator 非化石能源 --csv
     rag eval-targets [--json]
     rag eval [--set FILE] [--k 5] [--json] [--baseline evals/baseline.json]
-    rag bench [--build] [--web] [--scale N] [--normalize] [--load]
+    rag bench [--build] [--web] [--start] [--scale N] [--normalize] [--load] [--corpus DIR --index DIR]
 
 User errors print one sentence to stderr and exit with status 2.
 """
@@ -18,15 +19,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import warnings
-from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
 from .config import MAX_PASSAGES, Settings
 from .errors import UserError, os_reason
+from .usertext import ChineseParser, one_line
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,38 +52,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `rag ask … | head`: the reader has gone, nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    """A message as one line of bounded length: it may repeat what the user typed."""
-    from .ui import clip
-
-    return clip(re.sub(r"\s+", " ", text).strip(), limit)
-
-
-# argparse's own messages, in Chinese; anything else is quoted inside a Chinese sentence
-ARGPARSE_MESSAGES = (
-    (r"argument (\S+): invalid int value: (.*)", r"参数 \1 应是整数，收到 \2"),
-    (r"argument (\S+): invalid choice: (\S+) .*", r"没有这个命令或取值：\2（\1）"),
-    (r"argument (\S+): expected one argument", r"参数 \1 缺少取值"),
-    (r"argument (\S+): not allowed with argument (\S+)", r"参数 \1 不能与 \2 同时使用"),
-    (r"argument (\S+): (.*)", r"参数 \1：\2"),
-    (r"the following arguments are required: (.*)", r"缺少参数：\1"),
-    (r"unrecognized arguments: (.*)", r"不认识的参数：\1"),
-)
-
-
-class ChineseParser(argparse.ArgumentParser):
-    """Usage errors as one Chinese line on stderr and exit status 2, like every other user error."""
-
-    def error(self, message: str):
-        for pattern, chinese in ARGPARSE_MESSAGES:
-            if re.fullmatch(pattern, message, flags=re.S):
-                message = re.sub(pattern, chinese, message, flags=re.S)
-                break
-        else:
-            message = f"命令行参数有误（{message}）"
-        self.exit(2, f"错误：{one_line(message)}。用法见 {self.prog} --help\n")
 
 
 def k_value(text: str) -> int:
@@ -119,11 +87,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="以 JSON 输出构建报告")
     p.set_defaults(run=_add)
 
-    p = sub.add_parser("remove", help="从语料和索引中移除一个方案（文件移到 索引目录/removed/）")
+    p = sub.add_parser("remove", help="从语料和索引中移除一个方案（文件和它在 plans.json 中的条目移到 索引目录/removed/，可用 rag restore 恢复）")
     common(p)
     p.add_argument("plan_id", help="方案编号（见 rag plans）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出构建报告")
     p.set_defaults(run=_remove)
+
+    p = sub.add_parser("restore", help="把移除的方案连同它在 plans.json 中的条目放回语料并更新索引；不给 KEY 时列出可恢复的方案")
+    common(p)
+    p.add_argument("key", nargs="?", metavar="KEY", help="已移除方案的编号（见 rag restore）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出构建报告")
+    p.set_defaults(run=_restore)
 
     p = sub.add_parser("plans", help="列出已收录的方案及其元数据")
     common(p)
@@ -178,6 +152,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--normalize", action="store_true", help="只测清洗速度：1/4/16 MB 输入的 MB/s 与时间比")
     p.add_argument("--load", action="store_true", help="只做负载检查：4 个进程 200 次提问，同时 3 次强制重建")
     p.add_argument("--web", action="store_true", help="网页并发：启动 app.py，16 个 gradio_client 用户各问 5 个问题（p50/p95/错误数）")
+    p.add_argument("--start", action="store_true", help="网页启动：从启动 app.py 到首页可访问、到第一个回答的秒数（--rounds 次）")
     p.add_argument("--scale", type=int, metavar="N", help="规模：把语料重复 N 倍（合成），测问答 p50/p95 与内存，并与 1 倍对比")
     p.set_defaults(run=_bench)
     return parser
@@ -191,17 +166,32 @@ def _build(args, settings: Settings) -> int:
 
 
 def _add(args, settings: Settings) -> int:
-    from .index import add_plans
+    from .catalog import add_plans
 
     return _report(add_plans(settings, [Path(f) for f in args.files], progress=not args.json), args)
 
 
 def _remove(args, settings: Settings) -> int:
-    from .index import remove_plan
+    from .catalog import remove_plan
 
     result, kept = remove_plan(settings, args.plan_id, progress=not args.json)
     if not args.json:
-        print(f"已移除方案 {args.plan_id}；原文件已移到 {kept}")
+        print(f"已移除方案 {args.plan_id}；原文件和它在 plans.json 中的条目保存在 {kept.path.parent}，可用 rag restore {kept.key} 恢复")
+    return _report(result, args)
+
+
+def _restore(args, settings: Settings) -> int:
+    from .catalog import removed_plans, restore_plan
+
+    if not args.key:
+        removed = removed_plans(settings)
+        for r in removed:
+            print(f"{r.key}\t{r.label()}")
+        print(f"共 {len(removed)} 个已移除的方案。" + ("用 rag restore KEY 恢复其中一个。" if removed else ""), file=sys.stderr)
+        return 0
+    result, record = restore_plan(settings, args.key, progress=not args.json)
+    if not args.json:
+        print(f"已恢复 {record.file}" + ("（连同它在 plans.json 中的条目）" if record.override else ""))
     return _report(result, args)
 
 
@@ -210,51 +200,18 @@ def _report(result, args) -> int:
     if getattr(args, "json", False):
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
+        from .catalog import report_lines
+
         for line in report_lines(result):
             print(line)
     return 1 if getattr(args, "strict", False) and result.skipped else 0
 
 
-STATUS = {"indexed": "收录", "unplaced": "收录（地区未识别）", "skipped": "跳过"}
-
-
-def report_lines(result) -> list[str]:
-    from .places import LEVEL_NAMES
-
-    lines = []
-    for f in result.files:
-        if f.status == "skipped":
-            lines.append(f"[跳过] {f.file}：{f.error}")
-            continue
-        place = f"{f.place}（{LEVEL_NAMES.get(f.level, f.level)}）" if f.place else "地区未知"
-        pages = f"{f.pages} 页" + (f"（OCR {f.ocr_pages} 页）" if f.ocr_pages else "") + " · " if f.pages else ""
-        tables = f"{f.tables} 个表格 · " if f.tables else ""
-        line = (f"[{STATUS[f.status]}] {f.file} → {place}《{f.title}》 文号 {f.doc_number or '—'} · 签发 {f.issued or '—'} · "
-                f"{f.kind} · {pages}{tables}{f.chunks} 段 · {f.targets} 条目标 · 修复乱码 {f.repairs} 处")
-        lines.append(line + (f" · 警告：{'；'.join(f.warnings)}" if f.warnings else ""))
-    m = result.manifest
-    skipped = len(result.skipped)
-    if result.unchanged:
-        lines.append(f"语料未变化，索引已是最新：{m.plans} 个方案，{m.chunks} 个段落，{m.targets} 条目标。")
-    else:
-        lines.append(
-            f"索引已建成：{m.plans} 个方案，{m.chunks} 个段落（新向量化 {result.embedded} 个），{m.targets} 条目标，"
-            f"跳过 {skipped} 个文件，模型 {m.model}（{m.dims} 维），用时 {m.build_seconds} 秒。"
-        )
-    return lines
-
-
 def _plans(args, settings: Settings) -> int:
+    from .catalog import plan_rows
     from .index import load_index
 
-    index = load_index(settings, check_corpus=False)
-    chunks, targets = Counter(c.plan_id for c in index.chunks), Counter(t.plan_id for t in index.targets)
-    rows = [
-        {"file": p.file, "plan_id": p.plan_id, "place": p.place, "level": p.level, "province": p.province,
-         "parent": p.parent, "title": p.title, "doc_number": p.doc_number, "issued": p.issued, "issuer": p.issuer,
-         "kind": p.kind, "chunks": chunks[p.plan_id], "targets": targets[p.plan_id]}
-        for p in index.plans.values()
-    ]
+    rows = plan_rows(load_index(settings, check_corpus=False))
     if args.json:
         print(json.dumps({"plans": rows}, ensure_ascii=False, indent=1))
         return 0
@@ -287,11 +244,11 @@ def _inspect(args, settings: Settings) -> int:
 def _ask(args, settings: Settings) -> int:
     from .answer import ask
     from .index import load_index
-    from .ui import clean_input
+    from .usertext import answer_record, question_text, refusal_record
 
     if (args.question is None) == (args.batch is None):
         raise UserError("请给出一个问题，或用 --batch 指定问题文件（二者选一）。")
-    questions = [clean_input(args.question)] if args.question is not None else _read_batch(args.batch)
+    questions = [question_text(args.question)] if args.question is not None else _read_batch(args.batch)
     index = load_index(settings)
     for question in questions:
         try:
@@ -300,10 +257,10 @@ def _ask(args, settings: Settings) -> int:
             if not args.batch:
                 raise
             message = one_line(str(error))
-            print(json.dumps({"question": question, "error": message}, ensure_ascii=False) if args.json else f"错误：{message}")
+            print(json.dumps(refusal_record(question, message), ensure_ascii=False) if args.json else f"错误：{message}")
             continue
         if args.json:
-            print(json.dumps(result.to_dict(), ensure_ascii=False))
+            print(json.dumps(answer_record(result), ensure_ascii=False))
         else:
             print(format_text(result))
     return 0
@@ -311,7 +268,7 @@ def _ask(args, settings: Settings) -> int:
 
 def _read_batch(path: str) -> list[str]:
     """The questions of a batch file, one a line, with control and bidi characters removed."""
-    from .ui import clean_input
+    from .usertext import question_text
 
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
@@ -321,7 +278,7 @@ def _read_batch(path: str) -> list[str]:
         raise UserError(f"问题文件 {path} 不是 UTF-8 编码。") from None
     except OSError as exc:
         raise UserError(f"无法读取问题文件 {path}（{os_reason(exc)}）。") from None
-    questions = [clean_input(line) for line in lines if clean_input(line)]
+    questions = [question_text(line) for line in lines if question_text(line)]
     if not questions:
         raise UserError(f"问题文件 {path} 中没有问题。")
     return questions
@@ -379,7 +336,8 @@ def _eval(args, settings: Settings) -> int:
 
 def _bench(args, settings: Settings) -> int:
     """Each flag picks one benchmark (several may be combined); none gives the warm-latency run."""
-    from .bench import load_check, normalize_throughput, run_bench, run_scale_bench, run_web_bench
+    from .bench import load_check, normalize_throughput, run_bench, run_scale_bench
+    from .webbench import run_start_bench, run_web_bench
 
     if args.scale is not None and args.scale < 1:
         raise UserError("--scale 应为正整数（语料重复的倍数），例如 --scale 100。")
@@ -387,6 +345,7 @@ def _bench(args, settings: Settings) -> int:
         *(normalize_throughput(settings) if args.normalize else []),
         *(load_check(settings) if args.load else []),
         *([run_web_bench(settings)] if args.web else []),
+        *([run_start_bench(settings, args.rounds)] if args.start else []),
         *([run_scale_bench(settings, args.scale, args.rounds)] if args.scale else []),
     ]
     print("\n".join(chosen) if chosen else run_bench(settings, args.build, args.rounds))

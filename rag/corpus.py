@@ -286,28 +286,30 @@ def read_overrides(corpus_dir: Path) -> dict[str, dict]:
         raise CorpusError(f"无法读取 {path}（{os_reason(exc)}）") from None
     if not isinstance(data, dict):
         raise CorpusError(f"{path} 的顶层应是对象（文件名 → 条目），实际是{_type_name(data)}")
-    entries = {}
-    for name, entry in data.items():
-        if not isinstance(entry, dict):
-            raise CorpusError(f"{path} 中 {name} 的条目应是对象，实际是{_type_name(entry)}")
-        clean = {}
-        for key, value in entry.items():
-            key = LEGACY.get(key, key)
-            if key not in OVERRIDABLE:
-                raise CorpusError(f"{path} 中 {name} 的条目有未知字段 {key}（可用字段：{', '.join(OVERRIDABLE)}）")
-            if not isinstance(value, str):
-                raise CorpusError(f"{path} 中 {name} 的字段 {key} 应是字符串，实际是{_type_name(value)}")
-            clean[key] = value.strip()
-        if clean.get("level") and clean["level"] not in LEVELS:
-            raise CorpusError(f"{path} 中 {name} 的 level 应是 {' / '.join(LEVELS)} 之一")
-        if len(clean.get("kind", "")) > 20:
-            raise CorpusError(f"{path} 中 {name} 的 kind 应是文种名称（如 实施方案、实施意见、规划），不超过 20 字")
-        if clean.get("issued") and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", clean["issued"]):
-            raise CorpusError(f"{path} 中 {name} 的 issued 应是 YYYY-MM-DD 格式的日期")
-        if "plan_id" in clean and not re.fullmatch(r"[\w\u4e00-\u9fff-]{1,80}", clean["plan_id"]):
-            raise CorpusError(f"{path} 中 {name} 的 plan_id 只能包含字母、数字、汉字、- 和 _")
-        entries[str(name)] = clean
-    return entries
+    return {str(name): check_override(name, entry, path) for name, entry in data.items()}
+
+
+def check_override(name: str, entry, path: Path | str = MANIFEST) -> dict[str, str]:
+    """One plans.json entry checked against the schema: its fields, stripped; any problem is a CorpusError."""
+    if not isinstance(entry, dict):
+        raise CorpusError(f"{path} 中 {name} 的条目应是对象，实际是{_type_name(entry)}")
+    clean = {}
+    for key, value in entry.items():
+        key = LEGACY.get(key, key)
+        if key not in OVERRIDABLE:
+            raise CorpusError(f"{path} 中 {name} 的条目有未知字段 {key}（可用字段：{', '.join(OVERRIDABLE)}）")
+        if not isinstance(value, str):
+            raise CorpusError(f"{path} 中 {name} 的字段 {key} 应是字符串，实际是{_type_name(value)}")
+        clean[key] = value.strip()
+    if clean.get("level") and clean["level"] not in LEVELS:
+        raise CorpusError(f"{path} 中 {name} 的 level 应是 {' / '.join(LEVELS)} 之一")
+    if len(clean.get("kind", "")) > 20:
+        raise CorpusError(f"{path} 中 {name} 的 kind 应是文种名称（如 实施方案、实施意见、规划），不超过 20 字")
+    if clean.get("issued") and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", clean["issued"]):
+        raise CorpusError(f"{path} 中 {name} 的 issued 应是 YYYY-MM-DD 格式的日期")
+    if "plan_id" in clean and not re.fullmatch(r"[\w\u4e00-\u9fff-]{1,80}", clean["plan_id"]):
+        raise CorpusError(f"{path} 中 {name} 的 plan_id 只能包含字母、数字、汉字、- 和 _")
+    return clean
 
 
 def _type_name(value) -> str:

@@ -29,6 +29,8 @@ from .places import ZONE_SUFFIX, Place, divisions
 
 # the kinds a page may be besides a document's own genre word
 PAGE_KINDS = ("征求意见稿", "政策解读", "新闻报道")
+# the genres offered when staff set a kind by hand (any genre word up to 20 characters is accepted)
+KINDS = ("实施方案", "工作方案", "行动方案", "实施意见", "规划", "专项规划", "意见", "决定", *PAGE_KINDS)
 
 # document genres (文种) a title ends with, with the modifiers that are part of the genre's name
 GENRE = r"(?:滚动实施|三年行动|专项|实施|工作|行动|总体)?(?:方案|规划|意见|决定|办法|计划|纲要|措施|细则|要点|指南)"

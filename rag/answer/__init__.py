@@ -42,7 +42,7 @@ def ask(index: Index, question: str, city: str | None = None, k: int = 5, previo
         city = None
     if previous is None and is_bare_follow_up(question, index):
         text = NO_CONTEXT.format(example=EXAMPLE_QUESTION)
-        return Answer(question, text, False, [], mode="none", note=text)
+        return Answer(question, text, False, [], mode="help", note=text)
     understood = parse(question, index, previous, index.settings.max_question_chars)
     if city and understood.places != (city,):
         understood = replace(understood, places=(city,), plan_ids=choose_plans(understood.text, (city,), index), missing=())
