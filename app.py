@@ -352,9 +352,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=7860, help="端口（默认 7860）")
     args = parser.parse_args(argv)
 
-    settings = Settings()
     started = time.time()
     try:
+        settings = Settings()  # a bad RAG_… setting is one Chinese line, like any other refusal
         index = load_or_build(settings)
         print("正在加载嵌入模型……", flush=True)
         from rag.answer import ask

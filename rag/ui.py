@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .errors import UserError
+from .corpus import fit_name
+from .errors import UserError, check_length
 from .index import Index
 from .ingest import FORMATS, size_problem
 from .indicators import indicator_mentions
@@ -613,6 +614,7 @@ def chat_turn(index, message: str | None, history: list | None, selected_city: s
     try:
         resolve_city(index, selected_city)  # an unknown city is reported, not silently ignored
         city_filter, notice = choose_city(selected_city, message, names, effective)
+        notice = "；".join(filter(None, (notice, index.stale_notice()))) or None
         if city_filter and names.find(to_simplified(effective)) not in ((), (city_filter,)):
             effective = with_city(effective, city_filter, names)  # the selector beats a city inherited from context
         answer = screen_answer(ask(index, effective, city=city_filter))
@@ -634,7 +636,7 @@ def resolve_city(index, city) -> str | None:
     """None for empty/全部, else the plan city's full name; unknown names raise UserError."""
     from .question import place_names
 
-    name = str(city or "").strip()
+    name = check_length(str(city or "").strip(), index.settings.max_field_chars, "城市名称", "RAG_MAX_FIELD_CHARS")
     if name in ("", ALL, "all"):
         return None
     resolved = place_names(index).resolve(name)
@@ -667,7 +669,9 @@ def ask_dict(index, question, city) -> dict:
 
     try:
         city_name = resolve_city(index, city)
-        return ask(index, "" if question is None else str(question), city=city_name).to_dict()
+        answer = ask(index, "" if question is None else str(question), city=city_name).to_dict()
+        notice = index.stale_notice()
+        return answer | ({"index_notice": notice} if notice else {})
     except UserError as error:
         return {"error": clip(str(error), 200)}
     except Exception:
@@ -684,7 +688,8 @@ def targets_dict(index, city=None, year=None, indicator=None) -> dict:
             index.targets,
             city=resolve_city(index, city),
             year=parse_year(year),
-            indicator=(str(indicator).strip() or None) if indicator is not None else None,
+            indicator=check_length(str(indicator or "").strip(), index.settings.max_field_chars, "指标名称",
+                                   "RAG_MAX_FIELD_CHARS") or None,
         )
     except UserError as error:
         return {"error": clip(str(error), 200)}
@@ -982,7 +987,7 @@ class ServedIndex:
         """Load the index just built and answer from it from now on."""
         from .index import load_index
 
-        fresh = shared_index(load_index(settings, check_corpus=False))
+        fresh = shared_index(load_index(settings))
         fresh._embed_lock = self._index._embed_lock  # one model, one tokenizer lock
         self._index = fresh
 
@@ -1011,7 +1016,7 @@ def safe_name(name: str) -> str:
     if not dot:
         stem, suffix = name, ""
     stem = stem.strip(" .")[:NAME_CHARS] or "方案"
-    return f"{stem}.{suffix.lower()}" if suffix else stem
+    return fit_name(f"{stem}.{suffix.lower()}" if suffix else stem)
 
 
 def upload_problem(path: Path, name: str, max_bytes: int) -> str | None:

@@ -96,9 +96,8 @@ def test_an_upload_with_no_text_is_reported_and_not_kept(served, tmp_path):
     before = _corpus_files(served)
     empty = tmp_path / "扫描件.html"
     empty.write_text("<html><body><img src='scan.png'></body></html>", encoding="utf-8")
-    change = add_uploaded_plans(served, [empty])
-    assert not change.ok and change.message == "未能收录（文件未保留）：扫描件.html（文件没有正文内容）。"
-    assert "[跳过] 扫描件.html：文件没有正文内容" in change.report
+    change = add_uploaded_plans(served, [empty])  # read as a build would, before anything is copied
+    assert not change.ok and change.message == "未添加任何文件。扫描件.html：文件没有正文内容"
     assert _corpus_files(served) == before and len(served.current.plans) == 4
 
 
@@ -127,3 +126,24 @@ def test_answers_keep_coming_while_a_plan_is_added(served):
     assert change.ok, change.message
     assert len(answers) > 1 and all("700万千瓦" in a for a in answers)
     assert remove_served_plan(served, "jinshi").ok
+
+
+def test_files_differing_by_punctuation_or_type_are_told_apart_and_removed_exactly(served, tmp_path):
+    """Plan identity is by file through the web app too (#18): upload, then remove one of two look-alikes."""
+    text = (CORPUS / "jinshi.txt").read_text(encoding="utf-8")
+    long_name = "津市市碳达峰实施方案" * 8 + "（2023年修订稿）.txt"  # ~250 bytes of UTF-8
+    uploads = []
+    for number, name in enumerate(("津市 方案.txt", "津市_方案.txt", long_name)):
+        uploads.append(tmp_path / name)
+        uploads[-1].write_text(text + f"\n附件{number + 1}：重点项目清单\n", encoding="utf-8")  # not one text thrice
+    change = add_uploaded_plans(served, uploads)
+    assert change.ok, change.message
+    by_file = {p.file: p.plan_id for p in served.current.plans.values()}
+    ids = [by_file[safe_name(u.name)] for u in uploads]
+    assert len(set(ids)) == 3 and ids[1] == "津市_方案"
+    for plan_id, upload in zip(ids[1:], uploads[1:]):
+        removed = remove_served_plan(served, plan_id)
+        assert removed.ok, removed.message
+        assert safe_name(upload.name) not in _corpus_files(served)
+    assert "津市 方案.txt" in _corpus_files(served) and by_file["津市 方案.txt"] in served.current.plans
+    assert remove_served_plan(served, ids[0]).ok and len(served.current.plans) == 4

@@ -31,11 +31,14 @@ class UnreadableFile(UserError):
 
 @dataclass(frozen=True)
 class Limits:
-    """What one file may cost before it is refused (see `Settings`)."""
+    """What one file may cost before it is refused (see `Settings`, which reads them from the environment)."""
 
-    max_bytes: int = 20_000_000
-    pdf_pages: int = 1000
-    ocr_pages: int = 200
+    max_bytes: int = 20_000_000  # RAG_MAX_FILE_MB
+    pdf_pages: int = 1000  # RAG_MAX_PDF_PAGES
+    ocr_pages: int = 200  # RAG_MAX_OCR_PAGES
+    unpacked_bytes: int = 100_000_000  # RAG_MAX_UNPACKED_MB
+    zip_members: int = 2000  # RAG_MAX_ZIP_MEMBERS
+    page_seconds: float = 60.0  # RAG_PDF_PAGE_SECONDS
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ def read_document(path: Path, limits: Limits | int, progress=None) -> Document:
     if fmt == "docx":
         from .docx import read_docx
 
-        text, tables = read_docx(path)
+        text, tables = read_docx(path, limits)
         return Document(text, fmt, "", tables=tuple(tables))
     try:
         data = path.read_bytes()
