@@ -19,7 +19,6 @@ API endpoints with stable names:
 """
 from __future__ import annotations
 
-import argparse
 import errno
 import os
 import socket
@@ -336,7 +335,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.monotonic()
-    settings = Settings()
+    try:
+        settings = Settings()  # a bad RAG_… setting is one Chinese line, like any other refusal
+    except UserError as problem:
+        print(f"错误：{problem}", file=sys.stderr)
+        return 2
     if not 1 <= args.port <= 65535:
         print(f"错误：端口应在 1 到 65535 之间，收到 {args.port}。", file=sys.stderr)
         return 2

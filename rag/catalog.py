@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Settings
-from .corpus import LEGACY, MANIFEST, check_override, plan_files, plan_id_for, read_overrides
-from .errors import UserError
+from .corpus import LEGACY, MANIFEST, check_override, file_for_plan, plan_files, plan_ids, read_overrides
+from .errors import UserError, os_reason
 from .index import CURRENT, BuildResult, build_index, check_writable, read_jsonl
 
 STATUS = {"indexed": "收录", "unplaced": "收录（地区未识别）", "skipped": "跳过"}
@@ -70,8 +70,11 @@ def report_lines(result: BuildResult) -> list[str]:
 
 
 def add_plans(settings: Settings, paths: list[Path], progress: bool = True) -> BuildResult:
-    """Copy plan files into the corpus and update the index; on any failure the corpus is left as it was."""
-    from .ingest import read_document
+    """Copy plan files into the corpus and update the index; on any failure the corpus is left as it was.
+
+    Each file is read first, exactly as a build reads it: one that a build would skip is refused
+    here with the same reason, and nothing is added."""
+    from .corpus import read_file
 
     corpus = Path(settings.corpus_dir)
     if not corpus.is_dir():
@@ -81,10 +84,9 @@ def add_plans(settings: Settings, paths: list[Path], progress: bool = True) -> B
         if not path.is_file():
             problems.append(f"{path}：文件不存在")
             continue
-        try:
-            read_document(path, settings.limits)
-        except UserError as problem:
-            problems.append(f"{path.name}：{problem}")
+        report, plan = read_file(path, {}, settings.limits)
+        if plan is None:
+            problems.append(f"{path.name}：{report.error}")
             continue
         target = corpus / path.name
         if target.exists():
@@ -96,18 +98,31 @@ def add_plans(settings: Settings, paths: list[Path], progress: bool = True) -> B
     if problems:
         raise UserError("未添加任何文件。" + "；".join(problems))
     check_writable(Path(settings.index_dir))
+    _remove_stale_copies(corpus)
     added = []
     try:
-        for source, target in copies:
-            tmp = target.with_name(f".{target.name}.adding")
-            shutil.copyfile(source, tmp)
-            os.replace(tmp, target)
+        for number, (source, target) in enumerate(copies):
+            tmp = corpus / f".adding-{os.getpid()}-{number}"  # short: the plan's own name may be near the 255-byte limit
+            try:
+                shutil.copyfile(source, tmp)
+                os.replace(tmp, target)
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)
+                raise UserError(f"无法把 {source.name} 复制到语料目录（{os_reason(exc)}），未添加任何文件") from None
             added.append(target)
         return build_index(settings, progress=progress)
     except BaseException:
         for target in added:
             target.unlink(missing_ok=True)
         raise
+
+
+def _remove_stale_copies(corpus: Path) -> None:
+    """Half-copied files of an `add` that was killed (hidden, so no build ever read them)."""
+    for tmp in corpus.glob(".adding-*-*"):
+        pid = tmp.name.split("-")[1]
+        if not (pid.isdigit() and Path(f"/proc/{pid}").exists()):
+            tmp.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- removing and restoring
@@ -155,19 +170,23 @@ def remove_plan(settings: Settings, plan_id: str, progress: bool = True) -> tupl
     deleted) into a folder of their own under <index>/removed/, so `restore_plan` brings it back as it was."""
     corpus = Path(settings.corpus_dir)
     overrides = read_overrides(corpus) if corpus.is_dir() else {}
-    files = plan_files(corpus) if corpus.is_dir() else []
-    ids = {overrides.get(f.name, {}).get("plan_id") or plan_id_for(f): f for f in files}
-    if plan_id not in ids:
-        known = "、".join(sorted(ids)) or "（无）"
-        raise UserError(f"语料中没有编号为 {plan_id[:80]} 的方案。现有编号：{known}")
-    path = ids[plan_id]
+    path = file_for_plan(corpus, plan_id) if corpus.is_dir() else None
+    if path is None:
+        known = "、".join(sorted(plan_ids(plan_files(corpus), overrides).values())) if corpus.is_dir() else ""
+        raise UserError(f"语料中没有编号为 {plan_id[:80]} 的方案。现有编号：{known or '（无）'}")
     check_writable(Path(settings.index_dir))
     shown = _served_plan(settings, plan_id)
     folder = _new_removed_folder(settings)
     record = RemovedPlan(folder.name, path.name, shown.get("title", ""), shown.get("place", ""),
                          time.strftime("%Y-%m-%d %H:%M"), raw_overrides(corpus).get(path.name, {}), folder / path.name)
     manifest_before = _read_bytes(corpus / MANIFEST)
-    shutil.move(str(path), record.path)
+    try:
+        shutil.move(str(path), record.path)
+    except OSError as exc:
+        if path.exists():
+            record.path.unlink(missing_ok=True)  # copied across file systems but not deleted: the corpus keeps it
+        shutil.rmtree(folder, ignore_errors=True)
+        raise UserError(f"无法把 {path.name} 移出语料目录（{os_reason(exc)}），未移除") from None
     try:
         _write_record(record)
         if path.name in overrides:

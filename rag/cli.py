@@ -12,7 +12,9 @@
     rag eval [--set FILE] [--k 5] [--json] [--baseline evals/baseline.json]
     rag bench [--build] [--web] [--start] [--scale N] [--normalize] [--load] [--corpus DIR --index DIR]
 
-User errors print one sentence to stderr and exit with status 2.
+User and environment errors print one sentence to stderr and exit with status 2; `rag build
+--strict` exits 1 when a file was skipped; an error nobody foresaw prints one sentence and exits 3
+(`RAG_DEBUG=1` shows the traceback).
 """
 from __future__ import annotations
 
@@ -25,23 +27,23 @@ from dataclasses import replace
 from pathlib import Path
 
 from .config import MAX_PASSAGES, Settings
-from .errors import UserError, os_reason
+from .errors import UserError, check_length, os_reason
 from .usertext import ChineseParser, one_line
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    settings = Settings()
-    if getattr(args, "corpus", None):
-        settings = replace(settings, corpus_dir=Path(args.corpus))
-    if getattr(args, "index", None):
-        settings = replace(settings, index_dir=Path(args.index))
-    if getattr(args, "model", None):
-        settings = replace(settings, model=args.model)
     warnings.simplefilter("default")
     warnings.formatwarning = lambda message, *_a, **_k: f"警告：{message}\n"
     try:
+        settings = Settings()
+        if getattr(args, "corpus", None):
+            settings = replace(settings, corpus_dir=Path(args.corpus))
+        if getattr(args, "index", None):
+            settings = replace(settings, index_dir=Path(args.index))
+        if getattr(args, "model", None):
+            settings = replace(settings, model=args.model)
         return args.run(args, settings)
     except UserError as error:
         print(f"错误：{one_line(str(error))}", file=sys.stderr)
@@ -52,6 +54,18 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `rag ask … | head`: the reader has gone, nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # the environment: a path of the wrong kind, no permission, a full disk
+        where = f"：{exc.filename}" if exc.filename else ""
+        print(f"错误：文件操作失败{one_line(str(where), 200)}（{os_reason(exc)}）。请检查路径、权限和磁盘空间", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("错误：内存不足，操作未完成。请关闭其他程序或调小 RAG_MAX_FILE_MB 等上限后重试", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug: one line, not a traceback, unless asked for
+        if os.environ.get("RAG_DEBUG"):
+            raise
+        print(f"错误：程序内部错误（{exc.__class__.__name__}），操作未完成；设置 RAG_DEBUG=1 可查看详细信息", file=sys.stderr)
+        return 3
 
 
 def k_value(text: str) -> int:
@@ -207,11 +221,22 @@ def _report(result, args) -> int:
     return 1 if getattr(args, "strict", False) and result.skipped else 0
 
 
-def _plans(args, settings: Settings) -> int:
-    from .catalog import plan_rows
+def _load(settings: Settings):
+    """The index, and the notice (also printed on stderr) when the corpus changed since it was built."""
     from .index import load_index
 
-    rows = plan_rows(load_index(settings, check_corpus=False))
+    index = load_index(settings)
+    notice = index.stale_notice()
+    if notice:
+        print(f"提示：{notice}", file=sys.stderr)
+    return index, notice
+
+
+def _plans(args, settings: Settings) -> int:
+    from .catalog import plan_rows
+
+    index, _notice = _load(settings)
+    rows = plan_rows(index)
     if args.json:
         print(json.dumps({"plans": rows}, ensure_ascii=False, indent=1))
         return 0
@@ -243,13 +268,13 @@ def _inspect(args, settings: Settings) -> int:
 
 def _ask(args, settings: Settings) -> int:
     from .answer import ask
-    from .index import load_index
     from .usertext import answer_record, question_text, refusal_record
 
     if (args.question is None) == (args.batch is None):
         raise UserError("请给出一个问题，或用 --batch 指定问题文件（二者选一）。")
     questions = [question_text(args.question)] if args.question is not None else _read_batch(args.batch)
-    index = load_index(settings)
+    check_length(args.city or "", settings.max_field_chars, "城市名称", "RAG_MAX_FIELD_CHARS")
+    index, notice = _load(settings)
     for question in questions:
         try:
             result = ask(index, question, city=args.city, k=args.k)
@@ -260,7 +285,7 @@ def _ask(args, settings: Settings) -> int:
             print(json.dumps(refusal_record(question, message), ensure_ascii=False) if args.json else f"错误：{message}")
             continue
         if args.json:
-            print(json.dumps(answer_record(result), ensure_ascii=False))
+            print(json.dumps(answer_record(result) | ({"index_notice": notice} if notice else {}), ensure_ascii=False))
         else:
             print(format_text(result))
     return 0
@@ -295,11 +320,12 @@ def format_text(result) -> str:
 
 
 def _targets(args, settings: Settings) -> int:
-    from .index import load_index
     from .question import place_names
     from .targets import filter_targets, write_csv
 
-    index = load_index(settings)
+    check_length(args.city or "", settings.max_field_chars, "城市名称", "RAG_MAX_FIELD_CHARS")
+    check_length(args.indicator or "", settings.max_field_chars, "指标名称", "RAG_MAX_FIELD_CHARS")
+    index, _notice = _load(settings)
     city = None
     if args.city:
         city = place_names(index).resolve(args.city)

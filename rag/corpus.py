@@ -10,9 +10,11 @@ place cannot be detected is still indexed, under its file name, with a warning.
 from __future__ import annotations
 
 import hashlib
-from bisect import bisect_right
 import json
+import logging
 import re
+import warnings
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from .normalize import normalize
 from .places import LEVELS
 
 MANIFEST = "plans.json"
+log = logging.getLogger(__name__)
 
 
 class CorpusError(UserError):
@@ -121,27 +124,65 @@ class FileReport:
         return asdict(self)
 
 
+# what to do with a file of a type that is not read, said in the build report
+CONVERT_HINTS = {
+    ".doc": "请另存为 .docx", ".wps": "请另存为 .docx", ".rtf": "请另存为 .docx", ".odt": "请另存为 .docx",
+    ".ofd": "请导出为 PDF", ".xps": "请导出为 PDF", ".zip": "请解压后放入", ".rar": "请解压后放入", ".7z": "请解压后放入",
+    ".xls": "表格文件不是方案正文", ".xlsx": "表格文件不是方案正文", ".csv": "表格文件不是方案正文",
+}
+
+
+def _entries(corpus_dir: Path) -> list[Path]:
+    """Every entry of the corpus folder except hidden ones (names starting with ".": system files and
+    copies being written) and plans.json, sorted by name."""
+    try:
+        return sorted(p for p in Path(corpus_dir).iterdir() if not p.name.startswith(".") and p.name != MANIFEST)
+    except OSError as exc:
+        raise CorpusError(f"无法读取语料目录 {corpus_dir}（{os_reason(exc)}）") from None
+
+
 def plan_files(corpus_dir: Path) -> list[Path]:
-    return sorted(p for p in Path(corpus_dir).iterdir() if p.suffix.lower() in FORMATS and p.is_file() and not p.name.startswith("."))
+    """The files of the corpus folder that are read as plans."""
+    return [p for p in _entries(corpus_dir) if p.suffix.lower() in FORMATS and p.is_file() and _utf8_name(p.name)]
+
+
+def _utf8_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:  # bytes that are not UTF-8 (a name from a GBK system's zip), kept as surrogates
+        return False
 
 
 def odd_entries(corpus_dir: Path) -> list[tuple[str, str]]:
-    """Names that look like plans but are no readable file (a folder, a broken or looping link), with why:
-    reported as skipped rather than silently left out."""
+    """Every other entry of the corpus folder, with why it is not read: a file of another type (and
+    what to do), a sub-folder, a broken or looping link, a device or pipe. Each is reported as skipped,
+    never silently left out."""
+    supported = "、".join(FORMATS)
     odd = []
-    for path in sorted(Path(corpus_dir).iterdir()):
-        if path.suffix.lower() not in FORMATS or path.name.startswith(".") or path.is_file():
+    for path in _entries(corpus_dir):
+        if not _utf8_name(path.name):
+            shown = path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            odd.append((shown, "文件名不是 UTF-8 编码（可能来自 GBK 系统的压缩包），无法可靠引用；请改名后重新放入"))
             continue
         try:
             path.stat()
-            odd.append((path.name, "是一个目录，不是文件" if path.is_dir() else "不是普通文件"))
         except OSError as exc:
             odd.append((path.name, f"符号链接无法打开（{os_reason(exc)}）"))
+            continue
+        if path.is_dir():
+            odd.append((path.name, f"是一个子目录，其中的文件不会被读取（方案文件须直接放在语料目录中，支持 {supported}）"))
+        elif not path.is_file():
+            odd.append((path.name, "不是普通文件（设备、管道或套接字）"))
+        elif path.suffix.lower() not in FORMATS:
+            suffix = path.suffix.lower()
+            hint = CONVERT_HINTS.get(suffix, "")
+            odd.append((path.name, f"不支持的文件类型 {suffix or '（无扩展名）'}{'，' + hint if hint else ''}（支持 {supported}）"))
     return odd
 
 
 def load_plans(corpus_dir: Path, limits: Limits | int | None = None, progress=None) -> tuple[list[Plan], list[FileReport]]:
-    """Every readable plan in the folder, and one report per file (skipped ones included)."""
+    """Every readable plan in the folder, and one report per entry (skipped ones and other types included)."""
     from .config import Settings
 
     limits = limits or Settings().limits
@@ -152,27 +193,57 @@ def load_plans(corpus_dir: Path, limits: Limits | int | None = None, progress=No
     files = plan_files(corpus_dir)
     if not files:
         raise CorpusError(f"语料目录 {corpus_dir} 中没有方案文件（支持 {'、'.join(FORMATS)}）")
-    plans: list[Plan] = []
-    reports: list[FileReport] = []
+    ids = plan_ids(files, overrides)
+    read: list[tuple[Path, FileReport, Plan | None]] = []
     for path in files:
-        report = FileReport(path.name, "skipped")
-        reports.append(report)
-        try:
-            plan = load_plan(path, overrides.get(path.name, {}), limits, report)
-        except UnreadableFile as problem:
-            report.error = str(problem)
-        else:
-            plan = _unique_id(plan, {p.plan_id for p in plans}, report)
-            plans.append(plan)
-            report.status = "indexed" if plan.place else "unplaced"
-            report.plan_id = plan.plan_id
+        read.append((path, *read_file(path, overrides.get(path.name, {}), limits)))
         if progress:
             progress(path.name)
+    digest = {path.name: hashlib.sha256(plan.text.encode("utf-8", "surrogatepass")).hexdigest()
+              for path, _report, plan in read if plan is not None}
+    first: dict[str, str] = {}  # a plan text's digest -> the file that keeps it (the shortest name)
+    for name in sorted(digest, key=lambda n: (len(n), n)):
+        first.setdefault(digest[name], name)
+    plans: list[Plan] = []
+    reports: list[FileReport] = []
+    for path, report, plan in read:
+        reports.append(report)
+        if plan is None:
+            continue
+        if first[digest[path.name]] != path.name:  # the same text twice would answer every question twice
+            report.error = f"与 {first[digest[path.name]]} 的正文相同，未重复收录（删除其中一个即可）"
+            continue
+        plan = replace(plan, plan_id=ids[path.name])
+        plans.append(plan)
+        report.status = "indexed" if plan.place else "unplaced"
+        report.plan_id = plan.plan_id
     for name, reason in odd_entries(corpus_dir):
         reports.append(FileReport(name, "skipped", error=reason))
     for name in sorted(set(overrides) - {p.name for p in files}):
         reports.append(FileReport(name, "skipped", error=f"{MANIFEST} 中有 {name} 的条目，但语料目录中没有这个文件"))
     return plans, reports
+
+
+def read_file(path: Path, override: dict, limits: Limits) -> tuple[FileReport, Plan | None]:
+    """One file's report line and its plan — None when it cannot be read, and the report says why.
+
+    Nothing one file does stops the others: whatever any library raises while reading it (a
+    damaged PDF, unusual XML, a page too slow, too little memory) becomes a one-line reason."""
+    report = FileReport(path.name, "skipped")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # libraries' notes about a damaged file: the report says what matters
+            return report, load_plan(path, override, limits, report)
+    except UnreadableFile as problem:
+        report.error = str(problem)
+    except MemoryError:
+        report.error = "读取时内存不足，已跳过"
+    except RecursionError:
+        report.error = "文件结构嵌套过深，无法读取"
+    except Exception as exc:  # any library, any format: this file is skipped, the build goes on
+        log.warning("reading %s failed", path, exc_info=True)
+        report.error = f"读取时出错（{exc.__class__.__name__}），文件可能已损坏；可用 rag inspect 查看"
+    return report, None
 
 
 @dataclass(frozen=True)
@@ -236,34 +307,94 @@ def load_plan(path: Path, override: dict, limits: Limits | int, report: FileRepo
 
 
 def plan_id_for(path: Path) -> str:
-    """A stable id from the file name: letters, digits, CJK, - and _ kept."""
-    return re.sub(r"[^\w\u4e00-\u9fff-]+", "_", path.stem).strip("_") or "plan"
+    """A plan's id, from its file's name alone, different for every name: `jiangmen.txt` -> jiangmen,
+    `x.pdf` -> x.pdf, `x.docx` -> x.docx; a stem with other characters keeps letters, digits, CJK, -
+    and _ and adds a hash of the whole name (`韶关 方案.txt` -> 韶关_方案-1f0c…, apart from 韶关_方案).
+    So an id never moves to another file when files come and go."""
+    path = Path(path)
+    stem, suffix = path.name[: len(path.name) - len(path.suffix)], path.suffix
+    base = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", stem).strip("_") or "plan"
+    if base != stem:
+        base = f"{base}-{_name_hash(path.name)}"
+    return base if suffix == ".txt" else base + suffix
 
 
-def _unique_id(plan: Plan, taken: set[str], report: FileReport) -> Plan:
-    if plan.plan_id not in taken:
-        return plan
-    n = 2
-    while f"{plan.plan_id}-{n}" in taken:
-        n += 1
-    report.warnings.append(f"方案编号 {plan.plan_id} 已被其他文件使用，改用 {plan.plan_id}-{n}")
-    return replace(plan, plan_id=f"{plan.plan_id}-{n}")
+def plan_ids(files: list[Path], overrides: dict[str, dict]) -> dict[str, str]:
+    """File name -> plan id: its plans.json `plan_id`, else `plan_id_for` its name. Two files given
+    one id in plans.json (or one that another file's name gives) are refused, never renamed."""
+    ids = {f.name: overrides.get(f.name, {}).get("plan_id") or plan_id_for(f) for f in files}
+    owners: dict[str, str] = {}
+    for name, plan_id in ids.items():
+        if plan_id in owners:
+            raise CorpusError(f"{MANIFEST} 使 {owners[plan_id]} 和 {name} 的方案编号都是 {plan_id}；请为其中一个设置不同的 plan_id")
+        owners[plan_id] = name
+    return ids
 
 
-def fingerprint(corpus_dir: Path) -> str:
-    """A hash of every file the index is built from, to detect a stale index."""
-    digest = hashlib.sha256()
+def _name_hash(name: str) -> str:
+    return hashlib.sha1(name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+
+
+def fit_name(name: str, max_bytes: int = 255) -> str:
+    """`name` shortened to the file system's limit on a name (255 bytes of UTF-8), cutting the stem on a
+    character boundary and keeping the extension."""
+    if len(name.encode("utf-8", "surrogateescape")) <= max_bytes:
+        return name
+    stem, suffix = name[: len(name) - len(Path(name).suffix)], Path(name).suffix
+    room = max_bytes - len(suffix.encode("utf-8", "surrogateescape"))
+    return stem.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore").rstrip(" .") + suffix
+
+
+def file_for_plan(corpus_dir: Path, plan_id: str) -> Path | None:
+    """The corpus file whose plan has this id (the very file a build gave it), or None."""
+    ids = plan_ids(plan_files(corpus_dir), read_overrides(corpus_dir))
+    name = next((name for name, found in ids.items() if found == plan_id), None)
+    return Path(corpus_dir) / name if name else None
+
+
+def file_digests(corpus_dir: Path) -> dict[str, str]:
+    """A hash of each file an index is built from (the plan files and plans.json), by name.
+
+    Hashes are remembered by (size, mtime, inode), so asking again — the web app does on every
+    question — costs one stat per file."""
     corpus_dir = Path(corpus_dir)
     paths = plan_files(corpus_dir) + ([corpus_dir / MANIFEST] if (corpus_dir / MANIFEST).is_file() else [])
-    for name, reason in odd_entries(corpus_dir):  # so the build report lists them
-        digest.update(f"{name} {reason}".encode())
+    digests = {}
     for path in paths:
-        digest.update(path.name.encode())
         try:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            info = path.stat()
+            key = (str(path), info.st_size, info.st_mtime_ns, info.st_ino)
+            if key not in _DIGESTS:
+                _DIGESTS[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+            digests[path.name] = _DIGESTS[key]
         except OSError as exc:  # an unreadable file is reported by the build, not fatal here
-            digest.update(f"unreadable {exc.errno} {path.stat().st_size} {path.stat().st_mtime_ns}".encode())
+            digests[path.name] = f"unreadable {exc.errno}"
+    return digests
+
+
+_DIGESTS: dict[tuple, str] = {}
+
+
+def fingerprint(corpus_dir: Path, digests: dict[str, str] | None = None) -> str:
+    """One hash of the whole corpus folder: its files' digests and every entry that is not read
+    (so the build report lists those too)."""
+    digest = hashlib.sha256()
+    for name, reason in odd_entries(corpus_dir):
+        digest.update(f"{name} {reason}".encode("utf-8", "surrogateescape"))
+    for name, value in sorted((file_digests(corpus_dir) if digests is None else digests).items()):
+        digest.update(f"{name} {value}".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
+
+
+def not_indexed(indexed: dict[str, str], corpus_dir: Path) -> list[str]:
+    """What the corpus folder holds now that an index built from `indexed` (its file digests) lacks:
+    "name（新增）", "name（已修改）", "name（已从语料中删除，仍在索引中）"."""
+    try:
+        now = file_digests(corpus_dir)
+    except CorpusError:
+        return []
+    changes = [f"{n}（新增）" if n not in indexed else f"{n}（已修改）" for n, d in now.items() if indexed.get(n) != d]
+    return changes + [f"{n}（已从语料中删除，仍在索引中）" for n in indexed if n not in now]
 
 
 # ---------------------------------------------------------------- plans.json

@@ -27,7 +27,7 @@ import sys
 import time
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -36,7 +36,8 @@ from tqdm import tqdm
 
 from .chunk import Chunk, chunk_plans
 from .config import Settings
-from .corpus import FileReport, Plan, fingerprint, load_plans, plan_files
+from .config import SettingError, is_local_model, model_problem
+from .corpus import FileReport, Plan, file_digests, fingerprint, load_plans, not_indexed, plan_files
 from .errors import UserError, os_reason
 
 FORMAT_VERSION = 1
@@ -65,6 +66,7 @@ class Manifest:
     mojibake_repaired: int
     build_seconds: float
     pipeline: str = ""  # hash of the code that turns files into an index (see `pipeline_version`)
+    files: dict = field(default_factory=dict)  # file name -> digest of each file built from (`file_digests`)
 
 
 @dataclass
@@ -82,6 +84,21 @@ class Index:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return embedder(self.settings.model).encode(texts)
+
+    def not_indexed(self) -> list[str]:
+        """Files of the corpus folder that changed since this index was built ("name（新增）", ...): the
+        index still answers, from what it holds, and says so (`stale_notice`)."""
+        if not self.manifest.files:  # a build made before files were recorded one by one
+            return [] if fingerprint(self.settings.corpus_dir) == self.manifest.corpus_fingerprint else ["语料中的文件"]
+        return not_indexed(self.manifest.files, self.settings.corpus_dir)
+
+    def stale_notice(self) -> str:
+        """One sentence for a user when the corpus changed since the build, else ""."""
+        changed = self.not_indexed()
+        if not changed:
+            return ""
+        shown = "、".join(changed[:5]) + (f" 等 {len(changed)} 个" if len(changed) > 5 else "")
+        return f"语料已更改，以下文件尚未反映在索引中：{shown}；回答来自上次建成的索引，运行 rag build 可收录。"
 
     @cached_property
     def plan_rows(self) -> dict[str, np.ndarray]:
@@ -170,8 +187,12 @@ class Embedder:
     @property
     def model(self):
         if self._model is None:
-            if Path(self.model_name).is_dir():
+            problem = model_problem(self.model_name)
+            if problem:  # a local folder was expected: say so at once, never try the hub instead
+                raise SettingError(problem)
+            if is_local_model(self.model_name):
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
@@ -216,12 +237,16 @@ class EmbeddingCache:
 
     def __init__(self, path: Path, model: str):
         self.path, self.model = path, model
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = self._open()
-        except sqlite3.DatabaseError:
-            path.unlink(missing_ok=True)
-            self.db = self._open()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.db = self._open()
+            except sqlite3.DatabaseError:
+                if path.is_file():  # a damaged cache file is discarded, anything else is not ours to delete
+                    path.unlink()
+                self.db = self._open()
+        except (OSError, sqlite3.Error) as exc:
+            raise IndexUnusable(f"嵌入缓存 {path} 无法打开（{_reason(exc)}）。请检查该路径，或删除它后重试") from None
 
     def _open(self):
         db = sqlite3.connect(self.path, timeout=30)
@@ -330,10 +355,11 @@ def _build(settings: Settings, root: Path, progress: bool, force: bool) -> Build
     import bm25s
     import faiss
 
-    from .targets import canonicalise, extract_targets, write_targets
+    from .targets import canonicalise, write_targets
 
     started = time.time()
-    corpus_print = fingerprint(settings.corpus_dir) if Path(settings.corpus_dir).is_dir() else ""
+    digests = file_digests(settings.corpus_dir) if Path(settings.corpus_dir).is_dir() else {}
+    corpus_print = fingerprint(settings.corpus_dir, digests) if Path(settings.corpus_dir).is_dir() else ""
     if not force:
         previous = _current_build(root, settings, corpus_print)
         if previous:
@@ -342,15 +368,13 @@ def _build(settings: Settings, root: Path, progress: bool, force: bool) -> Build
     with tqdm(total=0, desc="读取并清洗语料", unit="个文件", disable=not progress, leave=False) as bar:
         bar.total = len(plan_files(settings.corpus_dir)) if Path(settings.corpus_dir).is_dir() else 0
         plans, files = load_plans(settings.corpus_dir, settings.limits, progress=lambda _name: bar.update())
+    plans, chunks, targets = _extract(plans, files, settings, progress)
     if not plans:
         raise IndexUnusable("没有可以收录的方案文件：" + "；".join(f"{f.file}：{f.error}" for f in files if f.error))
-    chunks = chunk_plans(plans, settings.chunks)
     vectors, embedded = embed_chunks(settings, chunks, progress)
     bm25 = bm25s.BM25()
     tokens = [lexical_tokens(c.search_text()) for c in tqdm(chunks, desc="建立关键词索引", unit="段", disable=not progress, leave=False)]
     bm25.index(tokens, show_progress=False)
-    targets = [t for plan in tqdm(plans, desc="抽取量化目标", unit="个方案", disable=not progress, leave=False)
-               for t in extract_targets(plan)]
     targets = canonicalise(targets, embedder(settings.model).encode, settings.canonical_similarity)
     by_plan = {f.plan_id: f for f in files if f.plan_id}
     for chunk in chunks:
@@ -389,16 +413,54 @@ def _build(settings: Settings, root: Path, progress: bool, force: bool) -> Build
             mojibake_spans=sum(p.mojibake_spans for p in plans),
             mojibake_repaired=sum(p.mojibake_repaired for p in plans),
             build_seconds=round(time.time() - started, 1),
+            files=digests,
         )
         (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=2), encoding="utf-8")
         final = builds / build_id
         os.replace(tmp, final)
         _switch_current(root, final)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, (OSError, sqlite3.Error)) or (isinstance(exc, RuntimeError) and "faiss" in str(exc).lower()):
+            raise IndexUnusable(f"写入新索引时出错（{_reason(exc)}），原索引未改变。请检查 {root} 所在磁盘的空间和权限") from None
         raise
     _remove_old_builds(root)
     return BuildResult(manifest, files, embedded)
+
+
+def _extract(plans: list[Plan], files: list[FileReport], settings: Settings, progress: bool):
+    """Each plan's passages and targets; a plan whose cutting or extraction fails is skipped like a file
+    that cannot be read (its report line says why), and the rest are built."""
+    from .targets import extract_targets
+
+    report = {f.file: f for f in files}
+    kept, chunks, targets = [], [], []
+    for plan in tqdm(plans, desc="分段并抽取量化目标", unit="个方案", disable=not progress, leave=False):
+        try:
+            found = chunk_plans([plan], settings.chunks), extract_targets(plan)
+        except Exception as exc:  # one plan's text must not stop the others
+            line = report[plan.file]
+            line.status, line.plan_id = "skipped", ""
+            line.error = f"分段或抽取目标时出错（{exc.__class__.__name__}），已跳过；可用 rag inspect 查看"
+            continue
+        kept.append(plan)
+        chunks += [replace(c, chunk_id=len(chunks) + i) for i, c in enumerate(found[0])]
+        targets += found[1]
+    return kept, chunks, targets
+
+
+def _reason(exc: BaseException) -> str:
+    """A file system or database error in Chinese where there is one (磁盘空间不足, 没有权限 …)."""
+    if isinstance(exc, OSError) and exc.errno:
+        return os_reason(exc)
+    text = str(exc).lower()
+    if "disk is full" in text or "no space" in text:
+        return "磁盘空间不足"
+    if "readonly" in text or "read-only" in text or "permission" in text:
+        return "没有写入权限"
+    if "unable to open" in text or "is a directory" in text:
+        return "无法打开，可能是一个目录"
+    return exc.__class__.__name__
 
 
 def check_writable(root: Path, needed_bytes: int = 50_000_000) -> None:
@@ -412,6 +474,10 @@ def check_writable(root: Path, needed_bytes: int = 50_000_000) -> None:
         probe.unlink()
     except OSError as exc:
         raise IndexUnusable(f"索引目录 {root} 不可写（{os_reason(exc)}）。请检查权限或用 --index 指定其他目录") from None
+    for path, kind in ((root / "builds", "目录"), (root / "cache", "目录"), (root / "cache" / "embeddings.sqlite", "文件")):
+        wrong = path.is_symlink() and not path.exists() or path.exists() and (path.is_dir() != (kind == "目录"))
+        if wrong:
+            raise IndexUnusable(f"{path} 应是一个{kind}，实际不是。请删除或改名后重试（其中只有可重建的数据）")
     free = shutil.disk_usage(root).free
     if free < needed_bytes:
         raise IndexUnusable(f"索引目录 {root} 所在磁盘剩余空间不足（{free / 1e6:.0f} MB，至少需要 {needed_bytes / 1e6:.0f} MB）")
@@ -447,7 +513,7 @@ def _current_build(root: Path, settings: Settings, corpus_print: str) -> BuildRe
     if not same:
         return None
     try:  # a damaged build is rebuilt, never taken for an up-to-date one
-        load_index(settings, check_corpus=False)
+        load_index(settings)
     except IndexUnusable:
         return None
     return BuildResult(manifest, files, 0, unchanged=True)
@@ -496,10 +562,11 @@ def _write_jsonl(path: Path, rows) -> None:
 # ---------------------------------------------------------------- load
 
 
-def load_index(settings: Settings, check_corpus: bool = True) -> Index:
-    """Load the current index, refusing a missing, corrupt, stale or mismatched one.
+def load_index(settings: Settings) -> Index:
+    """Load the current index, refusing a missing, corrupt or mismatched one.
 
-    Everything is read into memory here, so a loaded index keeps answering after a
+    An index older than its corpus is loaded: it answers from what it holds, and
+    `Index.not_indexed` says which files it lacks. Everything is read into memory here, so a loaded index keeps answering after a
     build replaces or deletes its folder. While reading, a shared lock on the build's
     manifest keeps builds from deleting it; a build deleted just before the lock was
     taken is noticed and the new `current` is loaded instead.
@@ -518,11 +585,11 @@ def load_index(settings: Settings, check_corpus: bool = True) -> Index:
             fcntl.flock(manifest_file, fcntl.LOCK_SH)
             if not (path / "manifest.json").exists():
                 continue  # deleted by a build before our lock: take the new `current`
-            return _read_build(path, manifest_file.read(), settings, check_corpus)
+            return _read_build(path, manifest_file.read(), settings)
     raise IndexUnusable("索引正在被连续重建，暂时无法加载。请稍后重试")
 
 
-def _read_build(path: Path, raw_manifest: bytes, settings: Settings, check_corpus: bool) -> Index:
+def _read_build(path: Path, raw_manifest: bytes, settings: Settings) -> Index:
     """Every file of one build folder, checked against its manifest and the settings."""
     import bm25s
     import faiss
@@ -535,19 +602,14 @@ def _read_build(path: Path, raw_manifest: bytes, settings: Settings, check_corpu
         raise IndexUnusable("索引清单已损坏或格式过旧。请运行 rag build 重建索引") from exc
     if manifest.format_version != FORMAT_VERSION:
         raise IndexUnusable("索引格式版本与当前程序不一致。请运行 rag build 重建索引")
+    if manifest.model != settings.model_id and model_problem(settings.model):
+        raise SettingError(model_problem(settings.model))  # a missing model folder is no reason to rebuild
     if manifest.model != settings.model_id or manifest.chunk_size != settings.chunks.size or manifest.chunk_overlap != settings.chunks.overlap:
         raise IndexUnusable(
             f"索引由模型 {manifest.model}（分块 {manifest.chunk_size}/{manifest.chunk_overlap}）构建，"
             f"与当前配置（模型 {settings.model_id}，分块 {settings.chunks.size}/{settings.chunks.overlap}）不一致。"
             "请运行 rag build 重建索引"
         )
-    if check_corpus:
-        try:
-            current_print = fingerprint(settings.corpus_dir)
-        except OSError:
-            current_print = None
-        if current_print != manifest.corpus_fingerprint:
-            raise IndexUnusable(f"语料（{settings.corpus_dir}）已在建索引后更改，索引已过期。请运行 rag build 重建索引")
     try:
         plans = {row["plan_id"]: Plan(**row) for row in read_jsonl(path / "plans.jsonl")}
         chunks = [Chunk(**row) for row in read_jsonl(path / "chunks.jsonl")]

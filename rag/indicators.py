@@ -8,6 +8,7 @@ Add a line here when a new plan brings a new indicator.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 INDICATORS: dict[str, tuple[str, ...]] = {
     # energy and carbon intensity
@@ -155,14 +156,18 @@ def longest_matches(text: str, words, accept=None) -> list[tuple[int, int, str]]
 
     Shared by indicator and city matching; `accept(start, end, word)` may veto an occurrence.
     """
-    taken: list[tuple[int, int, str]] = []
+    taken: list[tuple[int, int, str]] = []  # kept in text order, never overlapping
+    starts: list[int] = []  # their starts, to find a new match's neighbours by bisection (not by a scan of all)
     for word in sorted(words, key=len, reverse=True):
         for start, end in _occurrences(text, word) if word else ():
             if accept and not accept(start, end, word):
                 continue
-            if not any(s < end and start < e for s, e, _ in taken):
-                taken.append((start, end, word))
-    return sorted(taken)
+            i = bisect_right(starts, start)
+            if (i and taken[i - 1][1] > start) or (i < len(starts) and starts[i] < end):
+                continue
+            starts.insert(i, start)
+            taken.insert(i, (start, end, word))
+    return taken
 
 
 def _occurrences(text: str, word: str):

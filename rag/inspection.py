@@ -10,7 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .config import Settings
-from .corpus import MANIFEST, plan_files, plan_id_for, read_overrides, read_plan
+from .corpus import MANIFEST, file_for_plan, plan_files, read_overrides, read_plan
 from .errors import UserError
 
 
@@ -21,9 +21,9 @@ def resolve_file(name: str, settings: Settings) -> Path:
         return path
     corpus = Path(settings.corpus_dir)
     if corpus.is_dir():
-        for file in plan_files(corpus):
-            if name in (file.name, plan_id_for(file)):
-                return file
+        found = file_for_plan(corpus, name) or (corpus / name if corpus.joinpath(name) in plan_files(corpus) else None)
+        if found:
+            return found
     raise UserError(f"找不到文件 {name}（既不是文件路径，也不是语料中的方案编号或文件名）")
 
 

@@ -19,7 +19,7 @@ CONCURRENT_ANSWERS = 16
 
 
 def load_or_build(settings):
-    """Load the index; when it is missing or stale, build it first (with progress), then load."""
+    """Load the index; when it is missing or unusable, build it first (with progress), then load."""
     from .index import build_index, load_index
 
     try:
@@ -165,7 +165,7 @@ class ServedIndex:
         """Load the index just built, warm it, and answer from it from now on."""
         from .index import load_index
 
-        fresh = shared_index(load_index(self.settings, check_corpus=False))
+        fresh = shared_index(load_index(self.settings))
         if self._index is not None:
             fresh._embed_lock = self._index._embed_lock  # one model, one tokenizer lock
         self.warm(fresh)

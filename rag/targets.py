@@ -122,7 +122,7 @@ def extract_targets(plan: Plan) -> list[Target]:
     found: list[Target] = []
     # "到2025年，……。……。" : a bare deadline clause in a paragraph's first sentence governs the paragraph
     paragraph_year: int | None = None
-    opens_line = None  # the sentence that began the current line, when it is a heading ("(二)主要目标。")
+    opens_line, opens_end = None, 0  # the sentence that began the current line, when it is a heading ("(二)主要目标。")
     for sentence in SENTENCE.finditer(plan.text):
         starts = sentence.start() == 0 or plan.text[sentence.start() - 1] == "\n"
         # a paragraph's first sentence, or the first after the heading that opens its line

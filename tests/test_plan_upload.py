@@ -107,9 +107,8 @@ def test_an_upload_with_no_text_is_reported_and_not_kept(served, desk, tmp_path)
     before = _corpus_files(served)
     empty = tmp_path / "扫描件.html"
     empty.write_text("<html><body><img src='scan.png'></body></html>", encoding="utf-8")
-    change = desk.add([empty], signed_in=False)
-    assert not change.ok and change.message == "未能收录（文件未保留）：扫描件.html（文件没有正文内容）。"
-    assert "[跳过] 扫描件.html：文件没有正文内容" in change.report
+    change = desk.add([empty], signed_in=False)  # read as a build would, before anything is copied
+    assert not change.ok and change.message == "未添加任何文件。扫描件.html：文件没有正文内容"
     assert _corpus_files(served) == before and len(served.current.plans) == 4
 
 
@@ -223,3 +222,24 @@ def test_messages_name_folders_never_server_paths(settings):
     message = f"索引目录 {settings.index_dir} 不可写（没有权限）；{settings.corpus_dir}/plans.json 不是有效的 JSON；/srv/x/a.txt：文件不存在"
     clean = without_paths(message, settings)
     assert "/" not in clean and clean == "索引目录 不可写（没有权限）；plans.json 不是有效的 JSON；a.txt：文件不存在"
+
+
+def test_files_differing_by_punctuation_or_type_are_told_apart_and_removed_exactly(served, desk, tmp_path):
+    """Plan identity is by file through the web app too (#18): upload, then remove one of two look-alikes."""
+    text = (CORPUS / "jinshi.txt").read_text(encoding="utf-8")
+    long_name = "津市市碳达峰实施方案" * 8 + "（2023年修订稿）.txt"  # ~250 bytes of UTF-8
+    uploads = []
+    for number, name in enumerate(("津市 方案.txt", "津市_方案.txt", long_name)):
+        uploads.append(tmp_path / name)
+        uploads[-1].write_text(text + f"\n附件{number + 1}：重点项目清单\n", encoding="utf-8")  # not one text thrice
+    change = desk.add(uploads, signed_in=False)
+    assert change.ok, change.message
+    by_file = {p.file: p.plan_id for p in served.current.plans.values()}
+    ids = [by_file[safe_name(u.name)] for u in uploads]
+    assert len(set(ids)) == 3 and ids[1] == "津市_方案"
+    for plan_id, upload in zip(ids[1:], uploads[1:]):
+        removed = desk.remove(plan_id, signed_in=False)
+        assert removed.ok, removed.message
+        assert safe_name(upload.name) not in _corpus_files(served)
+    assert "津市 方案.txt" in _corpus_files(served) and by_file["津市 方案.txt"] in served.current.plans
+    assert desk.remove(ids[0], signed_in=False).ok and len(served.current.plans) == 4

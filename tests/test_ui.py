@@ -17,7 +17,7 @@ from rag.answer import ask
 from rag.chunk import Chunk
 from rag.errors import UserError
 from rag.indicators import INDICATORS
-from rag.question import place_names
+from rag.question import is_bare_follow_up, place_names
 from rag.retrieve import Passage
 from rag.targets import filter_targets
 from rag.serving import ServedIndex, shared_index
@@ -276,14 +276,14 @@ def test_follow_up_chain_carries_place_year_and_indicator(index, served):
 
 def test_follow_up_with_nothing_to_follow_says_so(index, served):
     for message in ("那2030年呢？", "光伏呢？", "津市呢？", "那呢？"):
-        assert is_follow_up(message, place_names(index))
+        assert is_bare_follow_up(message, index)
         turn = chat_turn(served, message, [], ALL, None)
-        assert turn.context is None and turn.answer is None
+        assert turn.context is None and not (turn.answer or {}).get("passages")
         assert "还没有可以接着问的问题" in _text(turn.history[-1]["content"])
         assert turn.picker.choices == []
     # a short question without 呢/那 is a question of its own, even in a fresh chat
-    assert not is_follow_up("光伏装机目标是多少？", place_names(index))
-    assert not is_follow_up(JIANGMEN_Q, place_names(index))
+    assert not is_bare_follow_up("光伏装机目标是多少？", index)
+    assert not is_bare_follow_up(JIANGMEN_Q, index)
 
 
 def test_empty_input_gets_a_hint_and_changes_nothing(index, served):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from ..index import Index
 from ..targets import Target
 from ..units import amount, in_base
-from .citing import passages_for, split_sentences
+from .citing import passages_for
 from .honesty import narrowing_words, not_stated, sentence_states_value, states_in_words
 from .result import Answer
 

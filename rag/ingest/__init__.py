@@ -13,42 +13,13 @@ stage works on `str` and never touches a file.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import UserError, os_reason
+from ..errors import os_reason
 from ..tables import Table
+from .document import PAGE_BREAK, Document, Limits, UnreadableFile
 
 FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
-# Marks a page break inside the text until `split_pages` removes it: a Unicode noncharacter,
-# which no document contains and no cleaning step touches.
-PAGE_BREAK = "\ufdd0"
-
-
-class UnreadableFile(UserError):
-    """This one file cannot be read; the message says why, in Chinese."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one file may cost before it is refused (see `Settings`)."""
-
-    max_bytes: int = 20_000_000
-    pdf_pages: int = 1000
-    ocr_pages: int = 200
-
-
-@dataclass(frozen=True)
-class Document:
-    text: str  # the file's text as read, before cleaning (PAGE_BREAK between pages)
-    format: str  # txt / md / html / pdf / docx
-    encoding: str  # detected text encoding ("" for pdf and docx)
-    pages: int = 0  # pages of a paged source (0: not paged)
-    ocr_pages: tuple[int, ...] = ()  # pages read by OCR
-    tables: tuple[Table, ...] = ()
-    warnings: tuple[str, ...] = field(default_factory=tuple)
-
-
 def size_problem(size: int, max_bytes: int) -> str | None:
     """Why a file of `size` bytes is refused before reading it (empty, or over the limit), or None."""
     if size == 0:
@@ -56,7 +27,6 @@ def size_problem(size: int, max_bytes: int) -> str | None:
     if size > max_bytes:
         return f"文件过大（{size / 1e6:.1f} MB），上限为 {max_bytes / 1e6:.0f} MB（可用 RAG_MAX_FILE_MB 调整）"
     return None
-
 
 def read_document(path: Path, limits: Limits | int, progress=None) -> Document:
     """The text of one file; `UnreadableFile` (one Chinese sentence) when it cannot be read.
@@ -81,7 +51,7 @@ def read_document(path: Path, limits: Limits | int, progress=None) -> Document:
     if fmt == "docx":
         from .docx import read_docx
 
-        text, tables = read_docx(path)
+        text, tables = read_docx(path, limits)
         return Document(text, fmt, "", tables=tuple(tables))
     try:
         data = path.read_bytes()
@@ -97,7 +67,6 @@ def read_document(path: Path, limits: Limits | int, progress=None) -> Document:
         text = re.sub(r"^\s{0,3}#{1,6}\s*|^\s*[-*]\s+|[*_`]{1,3}", "", text, flags=re.M)
     return Document(text.replace(PAGE_BREAK, ""), fmt, encoding, tables=tuple(tables))
 
-
 def decode(data: bytes) -> tuple[str, str]:
     """Text and encoding name of a byte string, as charset-normalizer detects it."""
     from charset_normalizer import from_bytes
@@ -110,12 +79,10 @@ def decode(data: bytes) -> tuple[str, str]:
         raise UnreadableFile("文件含有二进制内容，不是文本文件")
     return text.lstrip("\ufeff"), best.encoding
 
-
 def _looks_binary(text: str) -> bool:
     sample = text[:20000]
     controls = sum(1 for c in sample if ord(c) < 32 and c not in "\n\r\t\f")
     return controls > max(8, len(sample) // 100)
-
 
 def split_pages(text: str) -> tuple[str, tuple[int, ...]]:
     """The text without page marks, and the offset where each page after the first starts."""

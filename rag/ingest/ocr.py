@@ -13,9 +13,12 @@ from functools import lru_cache
 
 from ..sections import heading_of
 from ..tables import Table, is_value, make_table, table_lines
-from .pdf import Line
+from .document import Line
 
 SCALE = 2.0  # render at 144 dpi: small print stays legible, a page takes ~10 s on one core
+# at most this many pixels a page (an A3 page at 144 dpi is 4 million): a page declared poster-sized is
+# rendered smaller rather than into gigabytes
+MAX_PIXELS = 8_000_000
 
 
 @dataclass
@@ -44,10 +47,12 @@ def _engine():
 
 def ocr_page(page, number: int) -> tuple[list[Line], list[Table]]:
     """The page's lines (in points, like a text layer's) and the tables among them."""
-    image = page.render(scale=SCALE).to_numpy()
+    width, height = page.get_size()
+    scale = min(SCALE, (MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
+    image = page.render(scale=scale).to_numpy()
     found, _ = _engine()(image)
-    boxes = [Box(text.strip(), min(p[0] for p in quad) / SCALE, max(p[0] for p in quad) / SCALE,
-                 min(p[1] for p in quad) / SCALE, max(p[1] for p in quad) / SCALE)
+    boxes = [Box(text.strip(), min(p[0] for p in quad) / scale, max(p[0] for p in quad) / scale,
+                 min(p[1] for p in quad) / scale, max(p[1] for p in quad) / scale)
              for quad, text, _score in (found or []) if text.strip()]
     return boxes_to_lines(boxes, number)
 

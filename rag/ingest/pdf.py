@@ -12,6 +12,9 @@ wrapped lines re-joined, tables read as tables, pages without a text layer read 
 - Ruled tables (pages whose drawing has table rules) are read by pdfplumber as cells, and stand in
   the text, where the table stood, as row lines (`rag.tables`).
 - A page with no text layer is rendered and read by OCR (`rag.ingest.ocr`).
+- Limits before work (`Limits`): what the file's compressed streams unpack to is counted with zlib,
+  never more than the limit, before pdfium opens it (a 1 MB stream can unpack to 1 GB, which pdfium
+  would hold twice over); then the page count; each page must be read within `page_seconds`.
 
 Page breaks are kept in the text as `PAGE_BREAK` so later stages know every character's page.
 """
@@ -20,34 +23,17 @@ from __future__ import annotations
 import logging
 import re
 import statistics
+import time
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..tables import Table, make_table, table_lines
-from . import PAGE_BREAK, Limits, UnreadableFile
+from .document import PAGE_BREAK, Limits, Line, UnreadableFile
 
 SENTENCE_END = "。！？；：!?;:”）)》"
 # page marks: "— 2 —", "- 3 -", "第 3 页", "第3页 共10页", "3/10", "·3·", a bare number
 PAGE_MARK = re.compile(r"^\s*(?:[—－\-–·•]+\s*(\d{1,4})\s*[—－\-–·•]+|第\s*(\d{1,4})\s*页(?:\s*[/，,]?\s*共\s*\d{1,4}\s*页)?|(\d{1,4})\s*/\s*\d{1,4}|(\d{1,4}))\s*$")
-
-
-@dataclass
-class Line:
-    """One line of a page as laid out; coordinates in points from the page's top-left corner."""
-
-    text: str
-    left: float
-    right: float
-    top: float
-    bottom: float
-    size: float  # character height
-    page: int  # 1-based
-    table: bool = False  # a row line of a table: never joined to its neighbours
-    sized: bool = True  # `size` measured on ideographs (a line of digits only has a smaller box)
-
-    @property
-    def middle(self) -> float:
-        return (self.top + self.bottom) / 2
 
 
 @dataclass
@@ -62,6 +48,7 @@ class PdfText:
 def read_pdf(path: Path, limits: Limits, progress=None) -> PdfText:
     import pypdfium2 as pdfium
 
+    check_streams(path, limits)
     try:
         document = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
@@ -77,9 +64,15 @@ def read_pdf(path: Path, limits: Limits, progress=None) -> PdfText:
         tables = _TableReader(path)
         try:
             for number in range(1, count + 1):
-                page = document[number - 1]
+                clock = PageClock(number, limits.page_seconds)
                 try:
-                    lines = _text_lines(page, number)
+                    page = document[number - 1]
+                except pdfium.PdfiumError:  # one damaged page: the others are still read
+                    result.warnings.append(f"第 {number} 页已损坏，无法读取，已略过")
+                    pages.append([])
+                    continue
+                try:
+                    lines = _text_lines(page, number, clock)
                     if _needs_ocr(page, lines):
                         if len(result.ocr_pages) >= limits.ocr_pages:
                             result.warnings.append(f"第 {number} 页没有文字层；OCR 页数已达上限 {limits.ocr_pages}（RAG_MAX_OCR_PAGES），未识别")
@@ -89,9 +82,10 @@ def read_pdf(path: Path, limits: Limits, progress=None) -> PdfText:
                             lines, found = ocr_page(page, number)
                             result.ocr_pages.append(number)
                             result.tables += found
-                    elif _has_rules(page):
+                    elif _has_rules(page, clock):
                         lines, found = tables.replace_tables(number, lines)
                         result.tables += found
+                    clock.check()
                     pages.append(lines)
                 finally:
                     page.close()
@@ -103,8 +97,66 @@ def read_pdf(path: Path, limits: Limits, progress=None) -> PdfText:
         document.close()
     result.text = join_pages(pages)
     if not result.text.replace(PAGE_BREAK, "").strip():
+        if len(result.ocr_pages) >= limits.ocr_pages and result.warnings:
+            raise UnreadableFile(f"PDF 没有文字层，需要 OCR 的页数超过上限 {limits.ocr_pages} 页（可用 RAG_MAX_OCR_PAGES 调整）")
         raise UnreadableFile("PDF 没有可读的文字（没有文字层，OCR 也未识别出文字）")
     return result
+
+
+class PageClock:
+    """The time one page may take (`Limits.page_seconds`); `check` stops the file once it is spent."""
+
+    def __init__(self, number: int, seconds: float):
+        self.number, self.seconds = number, seconds
+        self.until = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.until:
+            raise UnreadableFile(f"PDF 第 {self.number} 页读取超过 {self.seconds:g} 秒（每页上限，可用 RAG_PDF_PAGE_SECONDS 调整）")
+
+
+STREAM = re.compile(rb"(?<!end)stream\r?\n")
+INFLATE_STEP = 1 << 20  # bytes of output per zlib call while counting
+
+
+def check_streams(path: Path, limits: Limits) -> None:
+    """Refuse a PDF whose compressed streams unpack to more than `limits.unpacked_bytes`.
+
+    Every FlateDecode stream is inflated into nothing, in steps, and counted; counting stops at the
+    limit, so a bomb costs a few megabytes and well under a second. Page text, fonts and object
+    streams count together; an image counts alone (a scan's pages are rendered one at a time)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        from ..errors import os_reason
+
+        raise UnreadableFile(f"无法读取文件（{os_reason(exc)}）") from None
+    total = 0
+    for match in STREAM.finditer(data):
+        head = data[max(0, match.start() - 2000) : match.start()]
+        image = re.search(rb"/Subtype\s*/Image", head[head.rfind(b"obj") + 1 :]) is not None
+        budget = limits.unpacked_bytes - (0 if image else total)
+        size = _inflated_size(data, match.end(), budget)
+        if size > budget:
+            what = "其中一幅图像" if image else "各数据流"
+            raise UnreadableFile(f"PDF {what}解压后超过 {limits.unpacked_bytes / 1e6:.0f} MB 上限（可用 RAG_MAX_UNPACKED_MB 调整）")
+        if not image:
+            total += size
+
+
+def _inflated_size(data: bytes, start: int, budget: int) -> int:
+    """What the deflate stream at `start` unpacks to, counted up to just over `budget` (0: not deflate)."""
+    inflater = zlib.decompressobj()
+    size, position = 0, start
+    try:
+        while position < len(data) and not inflater.eof and size <= budget:
+            size += len(inflater.decompress(data[position : position + 65536], INFLATE_STEP))
+            position += 65536
+            while inflater.unconsumed_tail and not inflater.eof and size <= budget:
+                size += len(inflater.decompress(inflater.unconsumed_tail, INFLATE_STEP))
+    except zlib.error:
+        pass  # not (or no longer) deflate data: what was unpacked so far counts
+    return size
 
 
 def _reason(exc: Exception) -> str:
@@ -114,7 +166,7 @@ def _reason(exc: Exception) -> str:
 # ---------------------------------------------------------------- lines from the text layer
 
 
-def _text_lines(page, number: int) -> list[Line]:
+def _text_lines(page, number: int, clock: PageClock | None = None) -> list[Line]:
     """The page's lines, each with the box around its characters. pdfium's own line breaks are
     kept, and a piece is split further where its characters leave the baseline or jump back to
     the left (a boxed note and a heading beside it that pdfium read as one line)."""
@@ -125,6 +177,8 @@ def _text_lines(page, number: int) -> list[Line]:
         pieces: list[list[tuple[str, tuple]]] = []
         current: list[tuple[str, tuple]] = []
         for index, char in enumerate(text):
+            if clock and not index % 1000:
+                clock.check()
             if char in "\r\n":
                 if current:
                     pieces.append(current)
@@ -191,13 +245,15 @@ def _needs_ocr(page, lines: list[Line]) -> bool:
     return any(True for _ in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2))
 
 
-def _has_rules(page) -> bool:
+def _has_rules(page, clock: PageClock | None = None) -> bool:
     """Whether the page's drawing holds table rules: several thin horizontal and vertical strokes,
     or several boxes the size of cells."""
     import pypdfium2.raw as raw
 
     across = down = boxes = 0
-    for item in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=3):
+    for seen, item in enumerate(page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=3)):
+        if clock and not seen % 1000:
+            clock.check()
         left, bottom, right, top = item.get_bounds()
         width, height = right - left, top - bottom
         if height <= 3 and width >= 20:
@@ -252,7 +308,10 @@ class _TableReader:
 
     def close(self) -> None:
         if self.pdf is not None:
-            self.pdf.close()
+            try:
+                self.pdf.close()
+            except Exception:  # pdfplumber reads every page's box to close: a damaged one is no reason to fail
+                pass
 
 
 def _caption_above(lines: list[Line], top: float) -> str:

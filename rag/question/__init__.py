@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import UserError
+from ..errors import UserError, check_length
 from ..indicators import char_pairs, indicator_mentions
 from ..normalize import to_simplified
 from ..places import divisions, short_name
@@ -289,8 +289,7 @@ def parse(question: str, index, previous: Question | None = None, max_chars: int
     ("那2030年呢？", "江阴呢？") inherits what it does not say from it."""
     if not question or not question.strip():
         raise UserError("问题为空，请输入要查询的问题。")
-    if len(question) > max_chars:
-        raise UserError(f"问题过长（{len(question)} 字），请精简到 {max_chars} 字以内。")
+    check_length(question, max_chars, "问题", "RAG_MAX_QUESTION_CHARS")
     asked = to_simplified(question.strip())
     if not re.search(r"[0-9A-Za-z\u3400-\u9fff]", asked):
         raise UserError("问题中没有可检索的文字（只有标点或符号），请换个问法。")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from ..errors import UserError
+from ..errors import UserError, check_length
 from ..usertext import INTERNAL_ERROR, answer_record, clip, question_text, refusal_record
 from .choices import parse_year, resolve_city
 
@@ -20,7 +20,9 @@ def ask_dict(served, question, city) -> dict:
     asked = question_text("" if question is None else str(question))
     try:
         index = served.current
-        return answer_record(ask(index, asked, city=resolve_city(index, city)))
+        record = answer_record(ask(index, asked, city=resolve_city(index, city)))
+        notice = index.stale_notice()
+        return record | ({"index_notice": notice} if notice else {})
     except UserError as error:
         return refusal_record(asked, clip(str(error), 200))
     except Exception:
@@ -38,7 +40,8 @@ def targets_dict(served, city=None, year=None, indicator=None) -> dict:
             index.targets,
             city=resolve_city(index, city),
             year=parse_year(year),
-            indicator=(str(indicator).strip() or None) if indicator is not None else None,
+            indicator=check_length(str(indicator or "").strip(), index.settings.max_field_chars, "指标名称",
+                                   "RAG_MAX_FIELD_CHARS") or None,
         )
     except UserError as error:
         return {"error": clip(str(error), 200)}

@@ -95,6 +95,7 @@ def chat_turn(served, message: str | None, history: list | None, selected_city: 
         previous = parse(context, index) if context else None
         understood = parse(message, index, previous, index.settings.max_question_chars)
         city_filter, notice = choose_city(selected_city, message, place_names(index), understood)
+        notice = "；".join(filter(None, (notice, index.stale_notice()))) or None
         answer = screen_answer(ask(index, message, city=city_filter, previous=previous))
         reply = format_answer(answer, understood_as=answer.understood or None, notice=notice)
         context = (answer.understood or message) if answer.mode != "help" else context

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import UserError
+from ..errors import UserError, check_length
 from ..usertext import clip
 
 ALL = "全部"
@@ -19,7 +19,7 @@ def resolve_city(index, city) -> str | None:
     """None for empty/全部, else the plan city's full name; unknown names raise UserError."""
     from ..question import place_names
 
-    name = str(city or "").strip()
+    name = check_length(str(city or "").strip(), index.settings.max_field_chars, "城市名称", "RAG_MAX_FIELD_CHARS")
     if name in ("", ALL, "all"):
         return None
     resolved = place_names(index).resolve(name)

@@ -4,7 +4,6 @@ the sign-in when a password is set. Each change runs through rag.catalog and end
 answering from the new index; its report names files, never server paths."""
 from __future__ import annotations
 
-import dataclasses
 import hmac
 import logging
 import re
@@ -149,7 +148,6 @@ class PlanDesk:
         called). Every file is checked before any is added; on any problem nothing is added.
         """
         from ..catalog import add_plans, report_lines
-        from ..index import build_index
 
         if not self._allowed(signed_in):
             return PlanChange(False, SIGN_IN_FIRST)
@@ -163,32 +161,20 @@ class PlanDesk:
             problems.append("有两个文件同名，请改名后再上传")
         if problems:
             return PlanChange(False, "未添加任何文件。" + "；".join(problems))
-        corpus = Path(settings.corpus_dir)
         with self.served.changing, tempfile.TemporaryDirectory(prefix="rag-upload-") as staging:
-            new = [name for name in names if not (corpus / name).exists()]
             staged = []
             for source, name in zip(files, names):
                 staged.append(Path(staging) / name)
                 shutil.copyfile(source, staged[-1])
-            refused = []
-            try:
+            try:  # add_plans reads each file as a build would and refuses them all if one has no plan in it
                 result = add_plans(settings, staged, progress=False)
-                refused = [f for f in result.files if f.file in new and f.status == "skipped"]
-                if refused:  # readable, yet no plan in it (no text layer): it does not stay in the corpus
-                    for report in refused:
-                        (corpus / report.file).unlink(missing_ok=True)
-                    rebuilt = build_index(settings, progress=False)
-                    result = dataclasses.replace(rebuilt, files=rebuilt.files + refused)
                 self.served.swap()
             except Exception as problem:
                 return self._failed(problem, f"adding plans {names}")
         if result.unchanged:
             return PlanChange(True, "这些文件已在语料中，内容相同，索引无需更新。", report_lines(result))
         added = [f.file for f in result.files if f.file in names and f.status != "skipped"]
-        message = f"已添加 {len(added)} 个方案：{'、'.join(added)}，现在可以提问。" if added else ""
-        if refused:
-            message = f"未能收录（文件未保留）：{'；'.join(f'{f.file}（{f.error}）' for f in refused)}。{message}"
-        return PlanChange(not refused, message, report_lines(result))
+        return PlanChange(True, f"已添加 {len(added)} 个方案：{'、'.join(added)}，现在可以提问。", report_lines(result))
 
     def edit(self, plan_id: str | None, values: dict[str, str], signed_in: bool) -> PlanChange:
         """Correct a plan's metadata: the fields that differ from what the index holds are written to its
