@@ -38,7 +38,7 @@ def run_bench(settings: Settings, build: bool, rounds: int) -> str:
     from .answer import ask
     from .index import load_index
 
-    lines = build_ratios(settings) if build else []
+    lines = build_ratios(settings) + ingestion_speed() if build else []
     started = time.perf_counter()
     index = load_index(settings)
     ask(index, QUESTIONS[0])  # loads the model and the targets table
@@ -97,6 +97,34 @@ def build_ratios(settings: Settings) -> list[str]:
         f"add one plan ({added.manifest.plans} plans, {added.embedded} chunks embedded): {timings['add']:.2f} s = "
         f"{100 * timings['add'] / timings['cold']:.1f} % of cold (goal <= 15 %)",
     ]
+
+
+def ingestion_speed(ocr_pages: int = 3) -> list[str]:
+    """Pages/s of reading the real PDFs of ../shared/realpdfs (text layer, layout, tables), and seconds per
+    page of OCR on the first pages of a few of them, rendered and read as if they were scans."""
+    import pypdfium2 as pdfium
+
+    from .config import PROJECT_ROOT
+    from .ingest import Limits, read_document
+    from .ingest.ocr import ocr_page
+
+    pdfs = sorted((PROJECT_ROOT.parent / "shared" / "realpdfs").glob("*.pdf"))
+    if not pdfs:
+        return ["PDF reading: ../shared/realpdfs not found, not measured"]
+    started, pages = time.perf_counter(), 0
+    for pdf in pdfs:
+        pages += read_document(pdf, Limits()).pages
+    seconds = time.perf_counter() - started
+    ocr_times = []
+    for pdf in pdfs[:ocr_pages]:
+        document = pdfium.PdfDocument(pdf)
+        started = time.perf_counter()
+        ocr_page(document[0], 1)
+        ocr_times.append(time.perf_counter() - started)
+        document.close()
+    return [f"PDF text layer: {len(pdfs)} files, {pages} pages in {seconds:.1f} s = {pages / seconds:.1f} pages/s",
+            f"OCR: median {statistics.median(ocr_times):.1f} s/page over {len(ocr_times)} pages "
+            f"(the first run includes loading the OCR models)"]
 
 
 def percentile(values: list[float], share: float) -> float:

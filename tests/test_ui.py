@@ -475,6 +475,11 @@ def test_chart_draws_one_year_and_says_which(index):
     assert "只画一个年份" in caption
     empty, caption = chart_frame(targets, "非化石能源消费比重", "2027")
     assert empty.empty and "没有" in caption
+    # 1400兆瓦 and 42万千瓦 drawn in one unit, each hover text in the plan's own words
+    solar, caption = chart_frame(targets, "光伏装机容量", "2030")
+    bars = dict(zip(solar["城市"], zip(solar["数值"], solar["目标"])))
+    assert bars["江阴市"][0] == 140 and "1400兆瓦" in bars["江阴市"][1] and bars["津市市"][0] == 42
+    assert "万千瓦" in caption and "单位不同" not in caption
 
 
 def test_downloads_reuse_one_folder_removed_at_exit(index):

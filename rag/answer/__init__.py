@@ -40,10 +40,10 @@ def ask(index: Index, question: str, city: str | None = None, k: int = 5, previo
         city = resolved
     else:
         city = None
+    understood = parse(question, index, previous, index.settings.max_question_chars)  # refuses bad input first
     if previous is None and is_bare_follow_up(question, index):
         text = NO_CONTEXT.format(example=EXAMPLE_QUESTION)
         return Answer(question, text, False, [], mode="help", note=text)
-    understood = parse(question, index, previous, index.settings.max_question_chars)
     if city and understood.places != (city,):
         understood = replace(understood, places=(city,), plan_ids=choose_plans(understood.text, (city,), index), missing=())
     return answer(index, understood, k)
