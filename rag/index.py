@@ -334,6 +334,8 @@ def build_index(settings: Settings, progress: bool = True, force: bool = False) 
     check_writable(root)
     if Path(settings.corpus_dir).is_dir():
         read_overrides(settings.corpus_dir)  # an invalid plans.json is refused before any work
+    if model_problem(settings.model):  # so is a missing model folder: not after every file was read
+        raise SettingError(model_problem(settings.model))
     with _build_lock(root, progress):
         return _build(settings, root, progress, force)
 

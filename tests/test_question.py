@@ -43,7 +43,7 @@ def test_a_place_without_a_plan_in_any_script_is_refused_in_the_answer(index):
                         ("changsha 2025年非化石能源比重是多少", "长沙市"),
                         ("深圳2030年光伏装机目标是多少？", "深圳市")):
         answer = ask(index, text)
-        assert not answer.found and answer.answer.startswith(f"语料中没有{place}的方案") and not answer.passages, text
+        assert not answer.found and f"语料中没有{place}的方案" in answer.answer and not answer.passages, text
         assert "%" not in answer.answer  # never another place's values
 
 
