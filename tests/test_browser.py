@@ -87,8 +87,8 @@ def test_follow_up_chain_and_every_clear_control_resets_it(page):
     expect(ask(page, "那2030年呢？")).to_contain_text(NO_CONTEXT)
 
     expect(ask(page, JIANGMEN_Q).locator(".rag-answer")).to_contain_text("700万千瓦")
-    expect(ask(page, "南昌呢？").locator(".rag-understood")).to_contain_text("南昌2030年可再生能源装机目标是多少？")
-    expect(ask(page, "那2025年呢？").locator(".rag-understood")).to_contain_text("南昌2025年可再生能源装机目标是多少？")
+    expect(ask(page, "南昌呢？").locator(".rag-understood")).to_contain_text("南昌2030年可再生能源发电装机容量目标是多少？")
+    expect(ask(page, "那2025年呢？").locator(".rag-understood")).to_contain_text("南昌2025年可再生能源发电装机容量目标是多少？")
     solar = ask(page, "光伏呢？")
     expect(solar.locator(".rag-understood")).to_contain_text("按上下文理解为：南昌2025年光伏装机容量目标是多少？")
     expect(solar.locator(".rag-answer")).to_contain_text("300万千瓦")
@@ -261,4 +261,4 @@ def test_a_question_over_the_limit_is_counted_as_typed(page):
     page.locator("#question textarea").fill(typed)
     expect(page.locator("#question-count")).to_contain_text("问题共 731 字，超过 500 字的上限")
     page.locator("#send").click()
-    expect(page.locator("#chat .rag-reply").last).to_contain_text("问题过长（731 字），请精简到 500 字以内", timeout=120_000)
+    expect(page.locator("#chat .rag-reply").last).to_contain_text("问题过长（731 字），上限为 500 字", timeout=120_000)
