@@ -172,6 +172,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--load", action="store_true", help="只做负载检查：4 个进程 200 次提问，同时 3 次强制重建")
     p.add_argument("--web", action="store_true", help="网页并发：启动 app.py，16 个 gradio_client 用户各问 5 个问题（p50/p95/错误数）")
     p.add_argument("--scale", type=int, metavar="N", help="规模：把语料重复 N 倍（合成），测问答 p50/p95 与内存，并与 1 倍对比")
+    p.add_argument("--json", action="store_true", help="--scale 的结果以 JSON 输出（每个规模一个对象）")
     p.set_defaults(run=_bench)
     return parser
 
@@ -209,6 +210,8 @@ def _report(result, args) -> int:
 
 
 STATUS = {"indexed": "收录", "unplaced": "收录（地区未识别）", "skipped": "跳过"}
+STAGE_NAMES = {"parse": "读取解析", "embed": "向量化", "lexical": "关键词索引", "targets": "目标归一", "vectors": "向量索引",
+               "write": "写入"}
 
 
 def report_lines(result) -> list[str]:
@@ -230,8 +233,11 @@ def report_lines(result) -> list[str]:
     else:
         lines.append(
             f"索引已建成：{m.plans} 个方案，{m.chunks} 个段落（新向量化 {result.embedded} 个），{m.targets} 条目标，"
-            f"跳过 {skipped} 个文件，模型 {m.model}（{m.dims} 维），用时 {m.build_seconds} 秒。"
+            f"跳过 {skipped} 个文件，模型 {m.model}（{m.dims} 维，后端 {m.embed_backend}），"
+            f"向量索引 {m.vector_index}（recall@5 {m.recall_at_5:.4f}），用时 {m.build_seconds} 秒。"
         )
+        stages = "，".join(f"{STAGE_NAMES.get(name, name)} {seconds} 秒" for name, seconds in result.stages.items())
+        lines.append(f"各阶段：{stages}；{result.reused_files} 个文件的解析取自缓存。")
     return lines
 
 
@@ -357,7 +363,7 @@ def _bench(args, settings: Settings) -> int:
         *(normalize_throughput(settings) if args.normalize else []),
         *(load_check(settings) if args.load else []),
         *([run_web_bench(settings)] if args.web else []),
-        *([run_scale_bench(settings, args.scale, args.rounds)] if args.scale else []),
+        *([run_scale_bench(settings, args.scale, args.rounds, args.json)] if args.scale else []),
     ]
     print("\n".join(chosen) if chosen else run_bench(settings, args.build, args.rounds))
     return 0

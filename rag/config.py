@@ -1,7 +1,7 @@
 """Every tunable setting in one place, overridable from the environment.
 
-`RAG_MODEL`, `RAG_CORPUS` and `RAG_INDEX` are read once, when `Settings`
-is created; command-line flags override them.
+`RAG_MODEL`, `RAG_CORPUS`, `RAG_INDEX`, `RAG_EMBED_BACKEND`, `RAG_MODEL_CACHE` and
+`RAG_BUILD_WORKERS` are read once, when `Settings` is created; command-line flags override them.
 """
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_MODEL_DIR = PROJECT_ROOT.parent / "shared" / "models" / "m3e-small"
 HUB_MODEL_ID = "moka-ai/m3e-small"
 MAX_PASSAGES = 50  # the largest k an answer may cite (`rag ask --k`, /ask)
+# torch | onnx | onnx-int8 (rag.embed). onnx-int8: measured on the shipped corpus + 16 real PDFs, see
+# README "Embedding backends" (faster than torch at the same hit@5)
+DEFAULT_EMBED_BACKEND = "onnx-int8"
 
 
 def resolve_model(explicit: str | None = None) -> str:
@@ -53,6 +56,24 @@ class Settings:
     question_similarity: float = 0.88
     # a quoted-sentence answer must contain this share of the question's IDF-weighted words
     min_coverage: float = 0.3
+    embed_backend: str = field(default_factory=lambda: os.environ.get("RAG_EMBED_BACKEND", DEFAULT_EMBED_BACKEND))
+    # where ONNX exports of the model are kept (never in git); empty: <index>/cache/models
+    model_cache: str = field(default_factory=lambda: os.environ.get("RAG_MODEL_CACHE", ""))
+    # processes reading and parsing corpus files in a build; 0: one per core
+    build_workers: int = field(default_factory=lambda: int(os.environ.get("RAG_BUILD_WORKERS", "0")))
+    # passages embedded and committed to the embedding cache at a time (a killed build loses at most one step)
+    embed_step: int = 256
+    # from this many passages on, the vector index is approximate (rag.vectors) instead of exact
+    approximate_from: int = 50_000
+    # an approximate index searches enough lists (nprobe) for this recall@5 against exact search
+    ann_recall: float = 0.99
+    # on an approximate index, a question naming no place ranks the passages this many nearest by
+    # meaning and this many best by words propose (the rest cannot reach its top k)
+    search_depth: int = 100
+
+    @property
+    def models_cache(self) -> Path:
+        return Path(self.model_cache) if self.model_cache else Path(self.index_dir) / "cache" / "models"
 
     @property
     def model_id(self) -> str:

@@ -83,6 +83,7 @@ class FileReport:
     chunks: int = 0
     targets: int = 0
     repairs: int = 0
+    pages: int = 0  # PDF pages read (1 for a file without pages)
     warnings: list[str] = field(default_factory=list)
     error: str = ""
 
@@ -109,8 +110,22 @@ def odd_entries(corpus_dir: Path) -> list[tuple[str, str]]:
     return odd
 
 
-def load_plans(corpus_dir: Path, max_bytes: int | None = None, progress=None) -> tuple[list[Plan], list[FileReport]]:
-    """Every readable plan in the folder, and one report per file (skipped ones included)."""
+@dataclass(frozen=True)
+class FileJob:
+    """One corpus file to read, with its plans.json entry and the size limit."""
+
+    path: Path
+    override: dict
+    max_bytes: int
+
+
+def load_plans(corpus_dir: Path, max_bytes: int | None = None, progress=None, read_all=None) -> tuple[list[Plan], list[FileReport]]:
+    """Every readable plan in the folder, and one report per file (skipped ones included).
+
+    `read_all(jobs)` reads the files and yields `read_file`'s (report, plan or None) for each job, in
+    order: by default one after another here; a build passes one that reads in parallel, with a cache
+    (`rag.parsing`).
+    """
     from .config import Settings
 
     max_bytes = max_bytes or Settings().max_file_bytes
@@ -121,27 +136,39 @@ def load_plans(corpus_dir: Path, max_bytes: int | None = None, progress=None) ->
     files = plan_files(corpus_dir)
     if not files:
         raise CorpusError(f"语料目录 {corpus_dir} 中没有方案文件（支持 {'、'.join(FORMATS)}）")
+    jobs = [FileJob(path, overrides.get(path.name, {}), max_bytes) for path in files]
     plans: list[Plan] = []
     reports: list[FileReport] = []
-    for path in files:
-        report = FileReport(path.name, "skipped")
+    taken: set[str] = set()
+    for job, (report, plan) in zip(jobs, (read_all or _read_each)(jobs)):
         reports.append(report)
-        try:
-            plan = load_plan(path, overrides.get(path.name, {}), max_bytes, report)
-        except UnreadableFile as problem:
-            report.error = str(problem)
-        else:
-            plan = _unique_id(plan, {p.plan_id for p in plans}, report)
+        if plan is not None:
+            plan = _unique_id(plan, taken, report)
+            taken.add(plan.plan_id)
             plans.append(plan)
             report.status = "indexed" if plan.place else "unplaced"
             report.plan_id = plan.plan_id
         if progress:
-            progress(path.name)
+            progress(job.path.name)
     for name, reason in odd_entries(corpus_dir):
         reports.append(FileReport(name, "skipped", error=reason))
     for name in sorted(set(overrides) - {p.name for p in files}):
         reports.append(FileReport(name, "skipped", error=f"{MANIFEST} 中有 {name} 的条目，但语料目录中没有这个文件"))
     return plans, reports
+
+
+def read_file(job: FileJob) -> tuple[FileReport, Plan | None]:
+    """One file's report and plan (None when it cannot be read: the report says why)."""
+    report = FileReport(job.path.name, "skipped")
+    try:
+        return report, load_plan(job.path, job.override, job.max_bytes, report)
+    except UnreadableFile as problem:
+        report.error = str(problem)
+        return report, None
+
+
+def _read_each(jobs: list[FileJob]):
+    return map(read_file, jobs)
 
 
 def load_plan(path: Path, override: dict, max_bytes: int, report: FileReport | None = None) -> Plan:

@@ -225,9 +225,9 @@ def _langchain_baseline(index, settings: Settings, k: int):
 
 
 def _embed(index, texts: list[str]) -> np.ndarray:
-    from .index import embedder
+    from .embed import embedder_for
 
-    return embedder(index.settings.model).encode(texts, progress=False)
+    return embedder_for(index.settings).encode(texts)
 
 
 def score(questions: list[dict], results: list[Result]) -> dict:

@@ -193,24 +193,22 @@ def _plans_naming(place: str, index: Index, cities: tuple[str, ...]) -> list[str
 
 
 def plan_ids_for(index: Index, cities: tuple[str, ...]) -> set[str]:
-    return {p.plan_id for p in index.plans.values() if p.label in cities}
+    return {plan_id for city in cities for plan_id in index.plan_ids_by_label.get(city, ())}
 
 
 def retrieve(index: Index, query: Query, k: int = 5, city: str | None = None) -> list[Passage]:
     """Top-k passages for the query, restricted to the named (or given) places."""
     cities = (city,) if city else query.cities
     allowed = plan_ids_for(index, cities) if cities else set(query.local_plans)
-    mask = np.zeros(len(index.chunks), dtype=bool) if allowed else np.ones(len(index.chunks), dtype=bool)
-    for plan_id in allowed:
-        mask[index.plan_rows.get(plan_id, [])] = True
     search = query.topic if allowed else query.text
-    dense = index.dense_scores(search)
-    tokens = lexical_tokens(search)
-    lexical = np.asarray(index.bm25.get_scores(tokens), dtype="float32") if tokens else np.zeros(len(index.chunks), dtype="float32")
-    fused = fuse(dense, lexical, mask, index.settings.lexical_weight)
+    # only the named plans' passages are scored (never the whole corpus for a question naming a place)
+    rows, dense, lexical = index.search_scores(search, lexical_tokens(search), index.rows_of(allowed) if allowed else None)
+    if not len(rows):
+        return []
+    fused = fuse(dense, lexical, np.ones(len(rows), dtype=bool), index.settings.lexical_weight)
     top = np.argpartition(-fused, min(k, len(fused) - 1))[: k + 1] if len(fused) > k + 1 else np.arange(len(fused))
-    order = [i for i in sorted(top, key=lambda i: (-fused[i], i)) if mask[i] and fused[i] > 0][:k]
-    return [Passage(r + 1, index.chunks[i], float(fused[i]), float(dense[i]), float(lexical[i])) for r, i in enumerate(order)]
+    order = [i for i in sorted(top, key=lambda i: (-fused[i], i)) if fused[i] > 0][:k]
+    return [Passage(r + 1, index.chunks[rows[i]], float(fused[i]), float(dense[i]), float(lexical[i])) for r, i in enumerate(order)]
 
 
 def fuse(dense: np.ndarray, lexical: np.ndarray, mask: np.ndarray, lexical_weight: float) -> np.ndarray:

@@ -709,13 +709,14 @@ class SharedIndex(Index):
 def shared_index(index: Index) -> SharedIndex:
     """`index` for a server answering many requests at once.
 
-    Each request is one short question, so torch and faiss get one thread each: their own
-    thread pools would only spin against the other concurrent requests for the same cores.
+    Each request is one short question, so the embedding runtime and faiss get one thread each: their
+    own thread pools would only spin against the other concurrent requests for the same cores.
     """
     import faiss
-    import torch
 
-    torch.set_num_threads(1)
+    from .embed import limit_threads
+
+    limit_threads(1)
     faiss.omp_set_num_threads(1)
     shared = SharedIndex.__new__(SharedIndex)
     shared.__dict__.update(index.__dict__)  # the same loaded data, cached properties included
