@@ -101,7 +101,7 @@ def indicators_asked(index: Index, query: Query, cities: tuple[str, ...]) -> lis
     rest = query.topic.lower()
     for start, end in [m.span() for m in QUESTION_YEAR.finditer(rest)] + [m[:2] for m in indicator_mentions(rest)]:
         rest = rest[:start] + " " * (end - start) + rest[end:]
-    wordings = set().union(*(pairs for city, pairs in index.wordings.items() if not cities or city in cities))
+    wordings = set().union(*(index.wordings.get(city, ()) for city in cities)) if cities else index.all_wordings
     for phrase, canonical in sorted(wordings):
         common = SequenceMatcher(None, rest, phrase, autojunk=False).find_longest_match(0, len(rest), 0, len(phrase))
         # the words just before the shared stretch must not narrow it to something else:
@@ -173,7 +173,7 @@ def notice_fact(index: Index, query: Query, cities: tuple[str, ...], k: int) -> 
         wanted = ["deadline"]
     if not wanted or not cities:
         return None
-    plans = [p for p in index.plans.values() if p.label in cities]
+    plans = index.plans_of(cities)
     lines, spans = [], []
     for plan in plans:
         parts = []
@@ -213,7 +213,7 @@ def structure_answer(index: Index, query: Query, cities: tuple[str, ...], k: int
     if not asked or len(cities) != 1:
         return None
     word = asked.group(1) or asked.group(2)
-    (plan,) = [p for p in index.plans.values() if p.label == cities[0]]
+    (plan,) = index.plans_of(cities[:1])
     sections = [s for s in split_sections(plan.text) if s.start != s.heading_end]
     parent_of = lambda s: s.path.rsplit(SEPARATOR, 1)[0] if SEPARATOR in s.path else ""
     groups: dict[str, list] = {}
@@ -319,10 +319,9 @@ def describe(target: Target, title: str) -> str:
 
 
 def _target_answer(index, query: Query, cities, indicators, comparing, k) -> Answer:
-    targets = index.targets
-    titles = {p.plan_id: p.title for p in index.plans.values()}
+    titles = index.titles
     modifiers = _modifiers(query, index)
-    wanted = [t for t in targets if t.canonical in indicators and all(m in t.sentence for m in modifiers)]
+    wanted = [t for t in index.targets_of(indicators, cities) if all(m in t.sentence for m in modifiers)]
     years = set(query.years)
     if comparing:
         return _compare_targets(index, query, cities, indicators, wanted, years, titles, k)
@@ -376,10 +375,11 @@ def _states_value_of(answer: Answer, index: Index, query: Query) -> bool:
 
 def _compare_targets(index, query, cities, indicators, wanted, years, titles, k) -> Answer:
     cities = cities or tuple(p.label for p in index.plans.values())
+    within = set(cities)  # membership in a set: a tuple of every place made this quadratic
     if not years:
-        present = sorted({t.year for t in wanted if t.city in cities})
+        present = sorted({t.year for t in wanted if t.city in within})
         years = {present[0]} if len(present) == 1 else set(present)
-    rows = [t for t in wanted if t.city in cities and t.year in years]
+    rows = [t for t in wanted if t.city in within and t.year in years]
     numeric = sorted((t for t in rows if not t.qualitative), key=lambda t: -(t.value or 0))
     if LOWEST.search(query.text):
         numeric.reverse()
@@ -416,7 +416,7 @@ def _modifiers(query: Query, index: Index) -> list[str]:
     word = lexical_tokens(before[-1])[-1:] if before else []
     # a narrowing word is one plans use ("海上"); chat filler ("以后") is not
     return [w for w in word if len(w) >= 2 and w not in GENERIC and re.fullmatch(r"[\u4e00-\u9fff]+", w)
-            and any(w in plan.text for plan in index.plans.values())]
+            and index.has_word(w)]
 
 
 def _spans(rows: list[Target]) -> list[tuple[str, int, int]]:
@@ -439,13 +439,7 @@ def _passages_for(index, rows: list[Target], query: Query, cities, k: int) -> li
 
 
 def chunk_at(index: Index, plan_id: str, position: int) -> Chunk | None:
-    best = None
-    for row in index.plan_rows.get(plan_id, ()):  # that plan's chunks, not the whole corpus
-        chunk = index.chunks[row]
-        if chunk.char_start <= position < chunk.char_end:
-            if best is None or chunk.char_start > best.char_start:
-                best = chunk
-    return best
+    return index.chunk_at(plan_id, position)
 
 
 # ---------------------------------------------------------------- mentions ("哪些城市提到了氢能")
@@ -461,7 +455,7 @@ def _mention_answer(index: Index, query: Query, k: int) -> Answer | None:
     hits: list[tuple[str, int, int]] = []
     cities: list[str] = []
     for plan in index.plans.values():
-        lowered = plan.text.lower()
+        lowered = index.lowered_text(plan.plan_id)
         at = lowered.find(topic[0])
         while at >= 0:  # the first sentence around an occurrence of the main word that has every word
             start, end = sentence_at(plan.text, at)
@@ -478,7 +472,8 @@ def _mention_answer(index: Index, query: Query, k: int) -> Answer | None:
         chunk = chunk_at(index, plan_id, start)
         if chunk:
             passages.append(Passage(len(passages) + 1, chunk, 1.0, 0.0, 0.0))
-    absent = [p.label for p in index.plans.values() if p.label not in cities]
+    named = set(cities)
+    absent = [p.label for p in index.plans.values() if p.label not in named]
     quotes = [f"{city}（“{_excerpt(index.plans[plan_id].text[start:end], topic[0])}”）" for city, (plan_id, start, end) in zip(cities, hits)]
     answer = f"提到{topic_text}的城市：{'；'.join(quotes)}。" + (f"未提到的：{'、'.join(absent)}。" if absent else "")
     return Answer(query.original, answer, True, passages[: max(k, len(passages))], [], "mention", hits)
@@ -506,11 +501,28 @@ ANSWER_TYPES = (
 QUANTITY = re.compile(r"多少|(?<!哪)几[个项家座处万]?|数值|how much|how many", re.I)
 
 
+SENTENCE_MARK = re.compile(r"[。！？!?\n]")
+
+
 def sentence_at(text: str, position: int) -> tuple[int, int]:
-    """The span of the sentence holding `position` (。！？ or a line end close it), found locally."""
-    start = max(text.rfind(mark, 0, position) for mark in "。！？!?\n") + 1
-    ends = [at for at in (text.find(mark, position) for mark in "。！？!?\n") if at >= 0]
-    return start, (min(ends) + 1 if ends else len(text))
+    """The span of the sentence holding `position` (。！？ or a line end close it), found locally: in
+    windows growing from the position, so a mark the text lacks (an ASCII "!") does not send the
+    search to both ends of a long plan (a question naming no place looks at every plan)."""
+    width, start = 256, None
+    while start is None:
+        low = max(0, position - width)
+        marks = [m.start() for m in SENTENCE_MARK.finditer(text, low, position)]
+        if marks or low == 0:
+            start = marks[-1] + 1 if marks else 0
+        width *= 4
+    width, end = 256, None
+    while end is None:
+        high = min(len(text), position + width)
+        mark = SENTENCE_MARK.search(text, position, high)
+        if mark or high == len(text):
+            end = mark.start() + 1 if mark else len(text)
+        width *= 4
+    return start, end
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:

@@ -9,7 +9,7 @@
     rag targets --city 南昌 --year 2025 --indicator 非化石能源 --csv
     rag eval-targets [--json]
     rag eval [--set FILE] [--k 5] [--json] [--baseline evals/baseline.json]
-    rag bench [--build] [--web] [--scale N] [--normalize] [--load]
+    rag bench [--build] [--web] [--scale N] [--backends] [--normalize] [--load] [--json]
 
 User errors print one sentence to stderr and exit with status 2.
 """
@@ -172,7 +172,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--load", action="store_true", help="只做负载检查：4 个进程 200 次提问，同时 3 次强制重建")
     p.add_argument("--web", action="store_true", help="网页并发：启动 app.py，16 个 gradio_client 用户各问 5 个问题（p50/p95/错误数）")
     p.add_argument("--scale", type=int, metavar="N", help="规模：把语料重复 N 倍（合成），测问答 p50/p95 与内存，并与 1 倍对比")
-    p.add_argument("--json", action="store_true", help="--scale 的结果以 JSON 输出（每个规模一个对象）")
+    p.add_argument("--backends", action="store_true",
+                   help="每个嵌入后端：冷构建内置方案 + ../shared/realpdfs 的用时与每秒段落数，及三个问题集的 hit@5")
+    p.add_argument("--json", action="store_true", help="--scale / --backends 的结果以 JSON 输出")
     p.set_defaults(run=_bench)
     return parser
 
@@ -355,7 +357,7 @@ def _eval(args, settings: Settings) -> int:
 
 def _bench(args, settings: Settings) -> int:
     """Each flag picks one benchmark (several may be combined); none gives the warm-latency run."""
-    from .bench import load_check, normalize_throughput, run_bench, run_scale_bench, run_web_bench
+    from .bench import backend_builds, load_check, normalize_throughput, run_bench, run_scale_bench, run_web_bench
 
     if args.scale is not None and args.scale < 1:
         raise UserError("--scale 应为正整数（语料重复的倍数），例如 --scale 100。")
@@ -364,6 +366,7 @@ def _bench(args, settings: Settings) -> int:
         *(load_check(settings) if args.load else []),
         *([run_web_bench(settings)] if args.web else []),
         *([run_scale_bench(settings, args.scale, args.rounds, args.json)] if args.scale else []),
+        *(backend_builds(settings, args.json) if args.backends else []),
     ]
     print("\n".join(chosen) if chosen else run_bench(settings, args.build, args.rounds))
     return 0

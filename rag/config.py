@@ -1,7 +1,7 @@
 """Every tunable setting in one place, overridable from the environment.
 
-`RAG_MODEL`, `RAG_CORPUS`, `RAG_INDEX`, `RAG_EMBED_BACKEND`, `RAG_MODEL_CACHE` and
-`RAG_BUILD_WORKERS` are read once, when `Settings` is created; command-line flags override them.
+`RAG_MODEL`, `RAG_CORPUS`, `RAG_INDEX`, `RAG_EMBED_BACKEND`, `RAG_MODEL_CACHE`,
+`RAG_BUILD_WORKERS` and `RAG_APPROXIMATE_FROM` are read once, when `Settings` is created; command-line flags override them.
 """
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ class Settings:
     # passages embedded and committed to the embedding cache at a time (a killed build loses at most one step)
     embed_step: int = 256
     # from this many passages on, the vector index is approximate (rag.vectors) instead of exact
-    approximate_from: int = 50_000
+    approximate_from: int = field(default_factory=lambda: int(os.environ.get("RAG_APPROXIMATE_FROM", "50000")))
     # an approximate index searches enough lists (nprobe) for this recall@5 against exact search
     ann_recall: float = 0.99
     # on an approximate index, a question naming no place ranks the passages this many nearest by

@@ -25,7 +25,7 @@ from .normalize import normalize, to_simplified
 
 EVALS = PROJECT_ROOT / "evals"
 REPORTS = EVALS / "reports"
-KINDS = ("target", "fact", "compare", "unanswerable")
+KINDS = ("target", "fact", "open", "compare", "unanswerable")  # open: ../shared/realpdfs asks for passages
 FIELDS = ("id", "question", "city", "kind", "answer", "answer_keys", "evidence", "source", "note")
 
 
@@ -184,12 +184,29 @@ def run_eval(settings: Settings, args) -> bool:
     return gate_ok
 
 
-def _systems(index, settings: Settings, k: int) -> dict:
+def full_system(index, k: int):
+    """This system, through exactly the code path of `rag ask`: question -> (passages, answer, found)."""
     from .answer import ask
 
     def full(question):
         a = ask(index, question, k=k)
         return [p.chunk.text for p in a.passages], a.answer, a.found
+
+    return full
+
+
+def evaluate_full(index, questions: list[dict], k: int = 5) -> dict:
+    """`score` of this system alone on `questions` (benchmarks compare it across embedding backends)."""
+    answer = full_system(index, k)
+    results = []
+    for q in questions:
+        started = time.perf_counter()
+        results.append(Result(*answer(q["question"]), time.perf_counter() - started))
+    return score(questions, results)
+
+
+def _systems(index, settings: Settings, k: int) -> dict:
+    full = full_system(index, k)
 
     def bm25(question):
         from .index import lexical_tokens

@@ -20,6 +20,7 @@ killed build's successor neither reads nor embeds again what it finished.
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import json
 import math
@@ -27,6 +28,7 @@ import os
 import shutil
 import sys
 import time
+from bisect import bisect_right
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -115,6 +117,19 @@ class Index:
             found.setdefault(plan.label, []).append(plan.plan_id)
         return {label: tuple(ids) for label, ids in found.items()}
 
+    def plans_of(self, labels) -> list[Plan]:
+        """The plans of these places, in corpus order."""
+        ids = {plan_id for label in labels for plan_id in self.plan_ids_by_label.get(label, ())}
+        return [self.plans[plan_id] for plan_id in sorted(ids, key=self._plan_order.__getitem__)]
+
+    @cached_property
+    def _plan_order(self) -> dict[str, int]:
+        return {plan_id: n for n, plan_id in enumerate(self.plans)}
+
+    @cached_property
+    def titles(self) -> dict[str, str]:
+        return {plan.plan_id: plan.title for plan in self.plans.values()}
+
     @cached_property
     def wordings(self) -> dict[str, frozenset[tuple[str, str]]]:
         """Each place's target indicators as (wording in lower case, canonical), for matching questions."""
@@ -122,6 +137,65 @@ class Index:
         for target in self.targets:
             found.setdefault(target.city, set()).add((target.indicator.lower(), target.canonical))
         return {city: frozenset(pairs) for city, pairs in found.items()}
+
+    @cached_property
+    def all_wordings(self) -> frozenset[tuple[str, str]]:
+        """`wordings` of every place together (a question naming no place)."""
+        return frozenset().union(*self.wordings.values())
+
+    @cached_property
+    def _target_rows(self) -> dict[tuple[str, str | None], list[int]]:
+        """Row numbers of the targets of each (place, canonical indicator), and of each (canonical, None)."""
+        rows: dict[tuple[str, str | None], list[int]] = {}
+        for row, target in enumerate(self.targets):
+            rows.setdefault((target.canonical, target.city), []).append(row)
+            rows.setdefault((target.canonical, None), []).append(row)
+        return rows
+
+    def targets_of(self, canonicals, cities=None) -> list:
+        """The target rows of these canonical indicators (of these places only, when given), in table order."""
+        keys = [(c, city) for c in canonicals for city in (cities or (None,))]
+        return [self.targets[row] for row in sorted({row for key in keys for row in self._target_rows.get(key, ())})]
+
+    def chunk_at(self, plan_id: str, position: int) -> Chunk | None:
+        """The chunk of the plan holding character `position` (the latest starting one when chunks overlap),
+        by binary search over the plan's chunk starts."""
+        rows = self.plan_rows.get(plan_id)
+        if rows is None:
+            return None
+        starts = self._chunk_starts[plan_id]
+        at = bisect_right(starts, position) - 1
+        while at >= 0 and self.chunks[rows[at]].char_end <= position:
+            at -= 1
+        while at > 0 and starts[at - 1] == starts[at] and self.chunks[rows[at - 1]].char_end > position:
+            at -= 1  # equal starts: the first of them, as a scan in row order would keep
+        return self.chunks[rows[at]] if at >= 0 else None
+
+    @cached_property
+    def _chunk_starts(self) -> dict[str, np.ndarray]:
+        return {plan_id: [self.chunks[r].char_start for r in rows] for plan_id, rows in self.plan_rows.items()}
+
+    def lowered_text(self, plan_id: str) -> str:
+        """The plan's text in lower case, made once per loaded index (a question naming no place reads them all)."""
+        texts = self.__dict__.setdefault("_lowered", {})
+        if plan_id not in texts:
+            texts[plan_id] = self.plans[plan_id].text.lower()
+        return texts[plan_id]
+
+    def plans_naming(self, name: str, labels=(), times: int = 2) -> list[Plan]:
+        """The plans (of these places, or of all) whose text names `name` at least `times` times, in
+        corpus order. Over all plans the answer is kept per name: the first question naming a place
+        without a plan reads every text once (~30 us a plan), later ones look it up."""
+        if labels:
+            return [plan for plan in self.plans_of(labels) if plan.text.count(name) >= times]
+        found = self.__dict__.setdefault("_naming", {})
+        if (name, times) not in found:
+            found[name, times] = [plan.plan_id for plan in self.plans.values() if plan.text.count(name) >= times]
+        return [self.plans[plan_id] for plan_id in found[name, times]]
+
+    def has_word(self, word: str) -> bool:
+        """Whether some passage has `word` as a lexical token (the corpus's vocabulary: no text is scanned)."""
+        return word in self.bm25.vocab_dict
 
     def memo(self, name: str, make):
         """A structure another module derives from this index (place names, ...), made once per loaded
@@ -133,20 +207,31 @@ class Index:
 
     def search_scores(self, text: str, tokens: list[str], rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(rows, cosine, BM25 score) of the passages a search for `text` must rank: the given rows (the
-        plans a question names), else every passage; on an approximate index, instead of every passage,
-        those the vector index and BM25 each rank in their top `Settings.search_depth`, plus a fixed
-        spread of rows that keeps the scale of the scores (`retrieve.fuse` scales by min and max)."""
+        plans a question names, in row order), else every passage.
+
+        On an approximate index, when that is every passage or more than `Settings.approximate_from` of
+        them, only those the vector index and BM25 each rank in their top `Settings.search_depth` (the
+        vector index proposing proportionally more when some rows are left out), plus a fixed spread
+        of rows that keeps the scale of the scores (`retrieve.fuse` scales by min and max)."""
         vector = self.embed([text])[0]
-        if rows is None and self.approximate is None:
-            return np.arange(len(self.chunks)), self.matrix @ vector, self.lexical_scores(tokens)
-        if rows is None:
-            depth = self.settings.search_depth
-            lexical = self.lexical_scores(tokens)
-            best_words = np.argpartition(-lexical, depth)[:depth] if len(lexical) > depth else np.arange(len(lexical))
-            proposals = dense.nearest(self.approximate, self.matrix, vector, depth)
-            rows = np.unique(np.concatenate([proposals, best_words[lexical[best_words] > 0], self._scale_rows]))
-            return rows, self.matrix[rows] @ vector, lexical[rows]
-        return rows, self.matrix[rows] @ vector, self.lexical_scores(tokens, rows)
+        if self.approximate is None or (rows is not None and len(rows) < self.settings.approximate_from):
+            if rows is None:
+                return np.arange(len(self.chunks)), self.matrix @ vector, self.lexical_scores(tokens)
+            return rows, self.matrix[rows] @ vector, self.lexical_scores(tokens, rows)
+        total, depth = len(self.chunks), self.settings.search_depth
+        lexical = self.lexical_scores(tokens)
+        allowed = None
+        if rows is not None and len(rows) < total:
+            allowed = np.zeros(total, dtype=bool)
+            allowed[rows] = True
+        share = 1.0 if allowed is None else len(rows) / total
+        proposals = dense.nearest(self.approximate, self.matrix, vector, min(total, int(np.ceil(depth / share))))
+        words = lexical if allowed is None else np.where(allowed, lexical, 0)
+        best_words = np.argpartition(-words, depth)[:depth] if total > depth else np.arange(total)
+        found = np.unique(np.concatenate([proposals, best_words[words[best_words] > 0], self._scale_rows]))
+        if allowed is not None:
+            found = found[allowed[found]]
+        return found, self.matrix[found] @ vector, lexical[found]
 
     @cached_property
     def _scale_rows(self) -> np.ndarray:
@@ -557,7 +642,11 @@ def _read_build(path: Path, raw_manifest: bytes, settings: Settings, check_corpu
     if (matrix.shape != (len(chunks), manifest.dims) or (approximate is not None and approximate.ntotal != len(chunks))
             or len(chunks) != manifest.chunks or len(targets) != manifest.targets or len(plans) != manifest.plans):
         raise IndexUnusable("索引文件彼此不一致（段落、目标或向量数与清单不符）。请运行 rag build 重建索引")
-    return Index(manifest, plans, chunks, matrix, approximate, bm25, targets, path, settings)
+    index = Index(manifest, plans, chunks, matrix, approximate, bm25, targets, path, settings)
+    # millions of long-lived objects at the scale of every plan in China: the garbage collector need not
+    # scan them again and again (full collections took ~0.5 s of some questions at 320,000 passages)
+    gc.freeze()
+    return index
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -136,13 +136,41 @@ def longest_matches(text: str, words, accept=None) -> list[tuple[int, int, str]]
     Shared by indicator and city matching; `accept(start, end, word)` may veto an occurrence.
     """
     taken: list[tuple[int, int, str]] = []
-    for word in sorted(words, key=len, reverse=True):
-        for start, end in _occurrences(text, word) if word else ():
+    for word in _longest_first(text, words):
+        for start, end in _occurrences(text, word):
             if accept and not accept(start, end, word):
                 continue
             if not any(s < end and start < e for s, e, _ in taken):
                 taken.append((start, end, word))
     return sorted(taken)
+
+
+_BY_LENGTH: dict[int, tuple[object, int, dict[int, dict[str, int]]]] = {}
+
+
+def _longest_first(text: str, words) -> list[str]:
+    """The non-empty `words`, longest first (equal lengths in `words`' order); for a short text and many
+    words (a question and the place aliases of every plan in China) only those the text contains, found
+    by looking its substrings up, so the cost follows the text instead of the number of words."""
+    entry = _BY_LENGTH.get(id(words))
+    if entry is None or entry[0] is not words or entry[1] != len(words):
+        groups: dict[int, dict[str, int]] = {}
+        for order, word in enumerate(words):
+            if word:
+                groups.setdefault(len(word), {}).setdefault(word, order)
+        if len(_BY_LENGTH) >= 32:
+            _BY_LENGTH.clear()
+        entry = _BY_LENGTH[id(words)] = (words, len(words), groups)  # holds `words`, so its id stays its own
+    groups = entry[2]
+    found: list[str] = []
+    for length in sorted(groups, reverse=True):
+        group = groups[length]
+        if len(text) * len(groups) <= 2 * len(words):
+            present = {text[i : i + length] for i in range(len(text) - length + 1)}.intersection(group)
+        else:
+            present = group
+        found += sorted(present, key=group.__getitem__)
+    return found
 
 
 def _occurrences(text: str, word: str):

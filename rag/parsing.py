@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
@@ -146,7 +147,8 @@ class CorpusReader:
             yield from ((key, parse_file(job, self.settings.chunks)) for job, key in todo)
             return
         # spawn, not fork: a build may run inside the web app, whose threads fork would copy mid-flight
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(parse_file, job, self.settings.chunks): key for job, key in todo}
             try:
                 for future in as_completed(futures):
@@ -154,6 +156,19 @@ class CorpusReader:
             finally:
                 for future in futures:
                     future.cancel()
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this worker end when the build that started it ends: a killed build's workers would
+    otherwise finish their file and then wait forever for the next (Linux prctl PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the worker ends when its pipe closes
+        return
+    if os.getppid() != parent:  # the build was killed before the line above took effect
+        os._exit(1)
 
 
 def _size(path: Path) -> int:

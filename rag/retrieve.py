@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
@@ -153,12 +152,8 @@ def parse_question(question: str, index: Index, max_chars: int = 500) -> Query:
 
 
 def place_names(index: Index) -> PlaceNames:
-    return _place_names(tuple(index.plans.values()))
-
-
-@lru_cache(maxsize=8)
-def _place_names(plans: tuple[Plan, ...]) -> PlaceNames:
-    return PlaceNames.of(list(plans))
+    """Made once per loaded index (hashing every plan per question grew with the corpus)."""
+    return index.memo("place_names", lambda: PlaceNames.of(list(index.plans.values())))
 
 
 def _places(text: str, known: list[tuple[int, int, str]]) -> list[str]:
@@ -187,9 +182,8 @@ def _plans_naming(place: str, index: Index, cities: tuple[str, ...]) -> list[str
     that plan's topic: it would need a plan of its own."""
     name = short_name(place) if len(short_name(place)) >= 2 else place
     divisions_named = divisions().named(place)
-    return [plan.plan_id for plan in index.plans.values()
-            if (not cities or plan.label in cities) and plan.text.count(name) >= 2
-            and (not divisions_named or any(plan.place in (d.province, d.parent) for d in divisions_named))]
+    return [plan.plan_id for plan in index.plans_naming(name, cities)
+            if not divisions_named or any(plan.place in (d.province, d.parent) for d in divisions_named)]
 
 
 def plan_ids_for(index: Index, cities: tuple[str, ...]) -> set[str]:
@@ -207,7 +201,8 @@ def retrieve(index: Index, query: Query, k: int = 5, city: str | None = None) ->
         return []
     fused = fuse(dense, lexical, np.ones(len(rows), dtype=bool), index.settings.lexical_weight)
     top = np.argpartition(-fused, min(k, len(fused) - 1))[: k + 1] if len(fused) > k + 1 else np.arange(len(fused))
-    order = [i for i in sorted(top, key=lambda i: (-fused[i], i)) if fused[i] > 0][:k]
+    top = top[np.lexsort((top, -fused[top]))]  # best first, ties by row
+    order = top[fused[top] > 0][:k].tolist()
     return [Passage(r + 1, index.chunks[rows[i]], float(fused[i]), float(dense[i]), float(lexical[i])) for r, i in enumerate(order)]
 
 
