@@ -100,14 +100,16 @@ def build_ratios(settings: Settings) -> list[str]:
     ]
 
 
-def backend_throughput(settings: Settings, rounds: int = 2) -> list[str]:
-    """Passages/s of each embedding backend on the index's passages, nothing cached, in one process with
+def backend_throughput(settings: Settings, rounds: int = 2, passages: int = 160) -> list[str]:
+    """Passages/s of each embedding backend on `passages` of the index's passages (spread over all its
+    plans), nothing cached, in one process with
     the backends taking turns (the machine is shared: read the runs side by side). CPU passages/s
     count the seconds of every thread, so they hold steadier than wall time when others load the cores."""
     from .embed import BACKENDS, embedder
     from .index import load_index
 
-    texts = [c.search_text() for c in load_index(settings, check_corpus=False).chunks]
+    chunks = load_index(settings, check_corpus=False).chunks
+    texts = [chunks[i].search_text() for i in np.linspace(0, len(chunks) - 1, num=min(passages, len(chunks)), dtype=int)]
     models = {b: embedder(settings.model, b, str(settings.models_cache)) for b in BACKENDS}
     for model in models.values():
         model.encode(texts[:8])  # load (and export) outside the clock

@@ -206,7 +206,7 @@ def find_indicators_tolerant(text: str) -> list[str]:
             continue
         for start in range(len(text) - n + 1):
             window = text[start : start + n]
-            if sum(a != b for a, b in zip(window, synonym)) == 1 and window[0] == synonym[0]:
+            if window[0] == synonym[0] and sum(a != b for a, b in zip(window, synonym)) == 1:  # cheap test first
                 fits.add(canonical)
     return list(fits) if len(fits) == 1 else []
 

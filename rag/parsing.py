@@ -49,7 +49,7 @@ class Parsed:
 
 def parse_file(job: FileJob, chunk_settings: ChunkSettings) -> Parsed:
     """Read one file and cut, extract and tokenise it (runs in a worker process)."""
-    from .index import lexical_tokens
+    from .lexical import lexical_tokens
     from .targets import extract_targets
 
     report, plan = read_file(job)
