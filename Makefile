@@ -22,21 +22,29 @@ browser:
 index: setup
 	$(VENV)/bin/rag build
 
+# make run PORT=8000 HOST=0.0.0.0 (set RAG_ADMIN_PASSWORD before opening the app to other computers)
 run: index
-	$(PY) app.py
+	$(PY) app.py $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
 
-# The new-plans regression gate: the shipped plans plus ../shared/newplans, built in a temporary
-# folder (the development set is read in place, never copied into the repository).
+# Regression gates on the development sets, each built in a temporary folder and read in place
+# (never copied into the repository): the shipped plans plus ../shared/newplans (short web pages),
+# and the shipped plans plus the 16 real government PDFs of ../shared/realpdfs.
 NEWPLANS := ../shared/newplans
+REALPDFS := ../shared/realpdfs
 WIDE := $(or $(TMPDIR),/tmp)/rag-newplans-$(shell id -u)
+REAL := $(or $(TMPDIR),/tmp)/rag-realpdfs-$(shell id -u)
 
 test: setup browser index
 	$(PY) -m pytest -q
 	$(VENV)/bin/rag eval-targets
 	$(VENV)/bin/rag eval --baseline evals/baseline.json
+	$(VENV)/bin/rag eval --set evals/questions_types.jsonl --systems full --holdout evals/holdout_types.json --baseline evals/baseline_types.json
 	rm -rf $(WIDE)/corpus && mkdir -p $(WIDE)/corpus && cp corpus/* $(NEWPLANS)/*.txt $(WIDE)/corpus/
 	$(VENV)/bin/rag build --corpus $(WIDE)/corpus --index $(WIDE)/index --json > /dev/null
 	$(VENV)/bin/rag eval --corpus $(WIDE)/corpus --index $(WIDE)/index --set $(NEWPLANS)/questions.jsonl --systems full --baseline evals/baseline_newplans.json
+	rm -rf $(REAL)/corpus && mkdir -p $(REAL)/corpus && cp corpus/* $(REAL)/corpus/ && ln -s $(abspath $(REALPDFS))/*.pdf $(REAL)/corpus/
+	$(VENV)/bin/rag build --corpus $(REAL)/corpus --index $(REAL)/index --json > /dev/null
+	$(VENV)/bin/rag eval --corpus $(REAL)/corpus --index $(REAL)/index --set $(REALPDFS)/questions.jsonl --systems full --holdout evals/holdout_realpdfs.json --baseline evals/baseline_realpdfs.json
 
 eval: index
 	$(VENV)/bin/rag eval

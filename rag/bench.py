@@ -4,7 +4,8 @@ throughput and a load check (asks during rebuilds).
     rag bench            # warm latency over 20 questions, 3 rounds, medians
     rag bench --build    # also a cold build into a temporary index folder, and passages/s per embedding backend
     rag bench --backends # per backend: cold build of the shipped plans + ../shared/realpdfs, hit@5 on three sets
-    rag bench --web      # 16 concurrent users of the running web app's /ask, and in-process ask, in one run
+    rag bench --web      # (rag/webbench.py) 16 concurrent users of the running web app's /ask
+    rag bench --start    # (rag/webbench.py) seconds from starting the app to its first page and first answer
     rag bench --scale N  # ask latency and memory on the real index and on a synthetic one N times its size
     rag bench --normalize  # MB/s of decode + normalize on 1, 4, 16 MB, and the 16/1 time ratio
     rag bench --load     # 200 asks from 4 processes while 3 forced rebuilds replace the index
@@ -13,7 +14,6 @@ The machine is noisy: read medians, not single runs.
 """
 from __future__ import annotations
 
-import contextlib
 import gc
 import shutil
 import statistics
@@ -69,7 +69,8 @@ def build_ratios(settings: Settings) -> list[str]:
     shipped plans under other names), assembled in a temporary folder; the 20th plan is the one added.
     """
     from .config import PROJECT_ROOT
-    from .index import add_plans, build_index
+    from .catalog import add_plans
+    from .index import build_index
 
     with tempfile.TemporaryDirectory() as tmp:
         corpus, extra = Path(tmp) / "corpus", Path(tmp) / "extra"
@@ -108,7 +109,7 @@ def backend_throughput(settings: Settings, rounds: int = 2, passages: int = 160)
     from .embed import BACKENDS, embedder
     from .index import load_index
 
-    chunks = load_index(settings, check_corpus=False).chunks
+    chunks = load_index(settings).chunks
     texts = [chunks[i].search_text() for i in np.linspace(0, len(chunks) - 1, num=min(passages, len(chunks)), dtype=int)]
     models = {b: embedder(settings.model, b, str(settings.models_cache)) for b in BACKENDS}
     for model in models.values():
@@ -183,132 +184,6 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def run_web_bench(settings: Settings, users: int = 16, questions_per_user: int = 5, startup_timeout: float = 240) -> str:
-    """`users` concurrent gradio_client users each asking `questions_per_user` questions through /ask of
-    app.py (started on a free localhost port, stopped afterwards), and the in-process `ask` p50 of the
-    same run for comparison: the difference is what the web layer and the concurrency cost.
-
-    Clients connect before the clock starts; a failed request is counted, not fatal. gradio_client
-    builds a certificate-verifying TLS context (loading the CA bundle, ~80 ms of CPU) for every request
-    unless ssl_verify=False; the app is plain HTTP on 127.0.0.1, so no TLS is involved either way, and
-    on 2 shared cores that context would measure the client rather than the app.
-    """
-    import os
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    from gradio_client import Client
-
-    from .answer import ask
-    from .index import load_index
-    from .ui import shared_index
-
-    index = shared_index(load_index(settings))  # in-process first, set up like the app, before it competes for the cores
-    ask(index, QUESTIONS[0])
-    local = []
-    for question in QUESTIONS * 3:
-        started = time.perf_counter()
-        ask(index, question)
-        local.append(time.perf_counter() - started)
-    del index
-
-    env = dict(RAG_INDEX=str(settings.index_dir), RAG_CORPUS=str(settings.corpus_dir), RAG_MODEL=settings.model)
-    timings: list[float] = []
-    errors: list[str] = []
-    with running_app(startup_timeout, **env) as (url, server):
-        clients = [Client(url, verbose=False, ssl_verify=False) for _ in range(users)]  # handshakes not timed
-        start = threading.Barrier(users)
-        record = threading.Lock()
-
-        def user(number: int) -> None:
-            start.wait(timeout=120)
-            for turn in range(questions_per_user):
-                question = QUESTIONS[(number * questions_per_user + turn) % len(QUESTIONS)]
-                began = time.perf_counter()
-                try:
-                    result = clients[number].predict(question, "", api_name="/ask")
-                    problem = result.get("error") if isinstance(result, dict) else f"unexpected reply {result!r:.80}"
-                except Exception as exc:  # a failed request is counted, not fatal
-                    problem = f"{exc.__class__.__name__}: {exc}"
-                with record:
-                    timings.append(time.perf_counter() - began)
-                    if problem:
-                        errors.append(f"{question}: {problem}")
-
-        wall, server_cpu, client_cpu = time.perf_counter(), _cpu_seconds(server.pid), time.process_time()
-        with ThreadPoolExecutor(max_workers=users) as pool:
-            list(pool.map(user, range(users)))
-        wall = time.perf_counter() - wall
-        server_cpu, client_cpu = _cpu_seconds(server.pid) - server_cpu, time.process_time() - client_cpu
-    total = users * questions_per_user
-    lines = [
-        f"web /ask: {users} concurrent gradio_client users x {questions_per_user} questions = {total} requests in "
-        f"{wall:.1f} s ({total / wall:.1f} req/s)",
-        f"  latency p50 {percentile(timings, 0.5) * 1000:.0f} ms, p95 {percentile(timings, 0.95) * 1000:.0f} ms, "
-        f"max {max(timings) * 1000:.0f} ms (goal p95 <= 1500 ms); errors {len(errors)}/{total}",
-        f"  CPU per request: app {server_cpu / total * 1000:.0f} ms, clients {client_cpu / total * 1000:.0f} ms "
-        f"(both on this machine's {os.cpu_count()} cores)",
-        f"in-process ask, same run ({len(local)} calls): p50 {percentile(local, 0.5) * 1000:.1f} ms, "
-        f"p95 {percentile(local, 0.95) * 1000:.1f} ms",
-    ]
-    return "\n".join(lines + [f"  error: {e[:200]}" for e in errors[:5]])
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far (Linux /proc)."""
-    import os
-
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-@contextlib.contextmanager
-def running_app(timeout: float = 240, **env_vars: str):
-    """Yield (url, process) of `python app.py` started on a free localhost port; always stop it.
-
-    `env_vars` (RAG_CORPUS=..., RAG_INDEX=...) point the app at its own corpus and index. The
-    benchmarks and the browser tests start the app through this one function.
-    """
-    import os
-    import socket
-    import subprocess
-    import sys
-    import urllib.error
-    import urllib.request
-
-    from .config import PROJECT_ROOT
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/"
-    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1", **env_vars)
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port)],
-                                   cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    with urllib.request.urlopen(url, timeout=2):
-                        break
-                except (urllib.error.URLError, OSError):
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        log.seek(0)
-                        tail = log.read().decode("utf-8", errors="replace")[-3000:]
-                        raise RuntimeError(f"app.py did not start on {url}:\n{tail}") from None
-                    time.sleep(0.5)
-            yield url, process
-        finally:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=15)
-
-
 def run_scale_bench(settings: Settings, copies: int, rounds: int = 3, as_json: bool = False) -> str:
     """`ask` latency and resident memory on the real index, then on a corpus `copies` times its size, in one run.
 
@@ -320,7 +195,7 @@ def run_scale_bench(settings: Settings, copies: int, rounds: int = 3, as_json: b
     import json
 
     from .index import load_index
-    from .ui import shared_index
+    from .serving import shared_index
 
     base = shared_index(load_index(settings))  # one embedding thread, as in the app
     rows = [_scale_row(base, 1, rounds)]
@@ -349,7 +224,8 @@ def run_scale_bench(settings: Settings, copies: int, rounds: int = 3, as_json: b
 def _scale_row(index, copies: int, rounds: int) -> dict:
     """Latencies of `ask`, `parse_question`, `retrieve` and the bare query embedding over QUESTIONS."""
     from .answer import ask
-    from .retrieve import parse_question, retrieve
+    from .question import parse as parse_question
+    from .retrieve import retrieve
 
     for question in QUESTIONS:  # model, per-index caches, and a warm CPU before the clock starts
         ask(index, question)
@@ -357,7 +233,7 @@ def _scale_row(index, copies: int, rounds: int) -> dict:
     named = set()
     for question in QUESTIONS:
         query = parse_question(question, index)
-        if query.cities or query.unknown_places:
+        if query.places or query.missing:
             named.add(question)
     for _ in range(rounds):
         for question in QUESTIONS:

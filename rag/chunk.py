@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from .config import ChunkSettings
-from .corpus import Plan
+from .corpus import Plan, page_label
 from .sections import Section, split_sections
 
 
@@ -25,6 +25,13 @@ class Chunk:
     text: str
     char_start: int
     char_end: int
+    page_start: int | None = None  # 1-based pages of a paged source (PDF); None otherwise
+    page_end: int | None = None
+
+    @property
+    def pages(self) -> str:
+        """"第 3 页" / "第 3–4 页", or "" for a source without pages."""
+        return page_label(self.page_start, self.page_end)
 
     def search_text(self) -> str:
         """What the retrievers see: the section path is searchable too."""
@@ -47,9 +54,9 @@ def chunk_plans(plans: list[Plan], settings: ChunkSettings) -> list[Chunk]:
     for plan in plans:
         for section in split_sections(plan.text):
             for text, start in _split_section(plan.text, section, splitter):
-                chunks.append(
-                    Chunk(len(chunks), plan.plan_id, plan.label, plan.title, section.path, text, start, start + len(text))
-                )
+                end = start + len(text)
+                chunks.append(Chunk(len(chunks), plan.plan_id, plan.label, plan.title, section.path, text, start, end,
+                                    *plan.pages_of(start, end)))
     return chunks
 
 

@@ -3,45 +3,47 @@
     rag build [--corpus DIR] [--index DIR] [--strict] [--json]
     rag add FILE... [--corpus DIR] [--index DIR]
     rag remove PLAN_ID
+    rag restore [KEY]
     rag plans [--json]
     rag ask "江门2030年可再生能源装机目标是多少？" [--city 江门] [--k 5] [--json]
     rag ask --batch questions.txt --json
     rag targets --city 南昌 --year 2025 --indicator 非化石能源 --csv
     rag eval-targets [--json]
     rag eval [--set FILE] [--k 5] [--json] [--baseline evals/baseline.json]
-    rag bench [--build] [--web] [--scale N] [--backends] [--normalize] [--load] [--json]
+    rag bench [--build] [--web] [--start] [--scale N] [--backends] [--normalize] [--load] [--corpus DIR --index DIR] [--json]
 
-User errors print one sentence to stderr and exit with status 2.
+User and environment errors print one sentence to stderr and exit with status 2; `rag build
+--strict` exits 1 when a file was skipped; an error nobody foresaw prints one sentence and exits 3
+(`RAG_DEBUG=1` shows the traceback).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import re
 import sys
 import warnings
-from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
 from .config import MAX_PASSAGES, Settings
-from .errors import UserError, os_reason
+from .errors import UserError, check_length, os_reason
+from .usertext import ChineseParser, one_line
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    settings = Settings()
-    if getattr(args, "corpus", None):
-        settings = replace(settings, corpus_dir=Path(args.corpus))
-    if getattr(args, "index", None):
-        settings = replace(settings, index_dir=Path(args.index))
-    if getattr(args, "model", None):
-        settings = replace(settings, model=args.model)
     warnings.simplefilter("default")
     warnings.formatwarning = lambda message, *_a, **_k: f"警告：{message}\n"
     try:
+        settings = Settings()
+        if getattr(args, "corpus", None):
+            settings = replace(settings, corpus_dir=Path(args.corpus))
+        if getattr(args, "index", None):
+            settings = replace(settings, index_dir=Path(args.index))
+        if getattr(args, "model", None):
+            settings = replace(settings, model=args.model)
         return args.run(args, settings)
     except UserError as error:
         print(f"错误：{one_line(str(error))}", file=sys.stderr)
@@ -52,38 +54,18 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `rag ask … | head`: the reader has gone, nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    """A message as one line of bounded length: it may repeat what the user typed."""
-    from .ui import clip
-
-    return clip(re.sub(r"\s+", " ", text).strip(), limit)
-
-
-# argparse's own messages, in Chinese; anything else is quoted inside a Chinese sentence
-ARGPARSE_MESSAGES = (
-    (r"argument (\S+): invalid int value: (.*)", r"参数 \1 应是整数，收到 \2"),
-    (r"argument (\S+): invalid choice: (\S+) .*", r"没有这个命令或取值：\2（\1）"),
-    (r"argument (\S+): expected one argument", r"参数 \1 缺少取值"),
-    (r"argument (\S+): not allowed with argument (\S+)", r"参数 \1 不能与 \2 同时使用"),
-    (r"argument (\S+): (.*)", r"参数 \1：\2"),
-    (r"the following arguments are required: (.*)", r"缺少参数：\1"),
-    (r"unrecognized arguments: (.*)", r"不认识的参数：\1"),
-)
-
-
-class ChineseParser(argparse.ArgumentParser):
-    """Usage errors as one Chinese line on stderr and exit status 2, like every other user error."""
-
-    def error(self, message: str):
-        for pattern, chinese in ARGPARSE_MESSAGES:
-            if re.fullmatch(pattern, message, flags=re.S):
-                message = re.sub(pattern, chinese, message, flags=re.S)
-                break
-        else:
-            message = f"命令行参数有误（{message}）"
-        self.exit(2, f"错误：{one_line(message)}。用法见 {self.prog} --help\n")
+    except OSError as exc:  # the environment: a path of the wrong kind, no permission, a full disk
+        where = f"：{exc.filename}" if exc.filename else ""
+        print(f"错误：文件操作失败{one_line(str(where), 200)}（{os_reason(exc)}）。请检查路径、权限和磁盘空间", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("错误：内存不足，操作未完成。请关闭其他程序或调小 RAG_MAX_FILE_MB 等上限后重试", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug: one line, not a traceback, unless asked for
+        if os.environ.get("RAG_DEBUG"):
+            raise
+        print(f"错误：程序内部错误（{exc.__class__.__name__}），操作未完成；设置 RAG_DEBUG=1 可查看详细信息", file=sys.stderr)
+        return 3
 
 
 def k_value(text: str) -> int:
@@ -119,16 +101,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="以 JSON 输出构建报告")
     p.set_defaults(run=_add)
 
-    p = sub.add_parser("remove", help="从语料和索引中移除一个方案（文件移到 索引目录/removed/）")
+    p = sub.add_parser("remove", help="从语料和索引中移除一个方案（文件和它在 plans.json 中的条目移到 索引目录/removed/，可用 rag restore 恢复）")
     common(p)
     p.add_argument("plan_id", help="方案编号（见 rag plans）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出构建报告")
     p.set_defaults(run=_remove)
 
+    p = sub.add_parser("restore", help="把移除的方案连同它在 plans.json 中的条目放回语料并更新索引；不给 KEY 时列出可恢复的方案")
+    common(p)
+    p.add_argument("key", nargs="?", metavar="KEY", help="已移除方案的编号（见 rag restore）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出构建报告")
+    p.set_defaults(run=_restore)
+
     p = sub.add_parser("plans", help="列出已收录的方案及其元数据")
     common(p)
     p.add_argument("--json", action="store_true", help='输出 {"plans": [...]}')
     p.set_defaults(run=_plans)
+
+    p = sub.add_parser("inspect", help="查看产品从一个文件读到了什么：元数据及来源、分页文本、表格、目标、OCR 页、警告")
+    common(p)
+    p.add_argument("file", metavar="FILE", help="文件路径，或语料中的方案编号/文件名")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出（metadata, pages, text, tables, targets, warnings）")
+    p.set_defaults(run=_inspect)
 
     p = sub.add_parser("ask", help="提问，返回答案与引用")
     common(p)
@@ -162,6 +156,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--baseline", help="验收指标文件；任一指标下降超过容差时退出码非零")
     p.add_argument("--systems", default="langchain,bm25,full", help="要评测的系统，逗号分隔")
+    p.add_argument("--holdout", help='留出文件列表（{"held_out": [...]}）：开发文件与留出文件的指标分开报告')
     p.set_defaults(run=_eval)
 
     p = sub.add_parser("bench", help="性能基准：冷构建时间与热问答延迟（中位数）")
@@ -171,6 +166,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--normalize", action="store_true", help="只测清洗速度：1/4/16 MB 输入的 MB/s 与时间比")
     p.add_argument("--load", action="store_true", help="只做负载检查：4 个进程 200 次提问，同时 3 次强制重建")
     p.add_argument("--web", action="store_true", help="网页并发：启动 app.py，16 个 gradio_client 用户各问 5 个问题（p50/p95/错误数）")
+    p.add_argument("--start", action="store_true", help="网页启动：从启动 app.py 到首页可访问、到第一个回答的秒数（--rounds 次）")
     p.add_argument("--scale", type=int, metavar="N", help="规模：把语料重复 N 倍（合成），测问答 p50/p95 与内存，并与 1 倍对比")
     p.add_argument("--backends", action="store_true",
                    help="每个嵌入后端：冷构建内置方案 + ../shared/realpdfs 的用时与每秒段落数，及三个问题集的 hit@5")
@@ -187,17 +183,32 @@ def _build(args, settings: Settings) -> int:
 
 
 def _add(args, settings: Settings) -> int:
-    from .index import add_plans
+    from .catalog import add_plans
 
     return _report(add_plans(settings, [Path(f) for f in args.files], progress=not args.json), args)
 
 
 def _remove(args, settings: Settings) -> int:
-    from .index import remove_plan
+    from .catalog import remove_plan
 
     result, kept = remove_plan(settings, args.plan_id, progress=not args.json)
     if not args.json:
-        print(f"已移除方案 {args.plan_id}；原文件已移到 {kept}")
+        print(f"已移除方案 {args.plan_id}；原文件和它在 plans.json 中的条目保存在 {kept.path.parent}，可用 rag restore {kept.key} 恢复")
+    return _report(result, args)
+
+
+def _restore(args, settings: Settings) -> int:
+    from .catalog import removed_plans, restore_plan
+
+    if not args.key:
+        removed = removed_plans(settings)
+        for r in removed:
+            print(f"{r.key}\t{r.label()}")
+        print(f"共 {len(removed)} 个已移除的方案。" + ("用 rag restore KEY 恢复其中一个。" if removed else ""), file=sys.stderr)
+        return 0
+    result, record = restore_plan(settings, args.key, progress=not args.json)
+    if not args.json:
+        print(f"已恢复 {record.file}" + ("（连同它在 plans.json 中的条目）" if record.override else ""))
     return _report(result, args)
 
 
@@ -206,54 +217,29 @@ def _report(result, args) -> int:
     if getattr(args, "json", False):
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
+        from .catalog import report_lines
+
         for line in report_lines(result):
             print(line)
     return 1 if getattr(args, "strict", False) and result.skipped else 0
 
 
-STATUS = {"indexed": "收录", "unplaced": "收录（地区未识别）", "skipped": "跳过"}
-STAGE_NAMES = {"parse": "读取解析", "embed": "向量化", "lexical": "关键词索引", "targets": "目标归一", "vectors": "向量索引",
-               "write": "写入"}
+def _load(settings: Settings):
+    """The index, and the notice (also printed on stderr) when the corpus changed since it was built."""
+    from .index import load_index
 
-
-def report_lines(result) -> list[str]:
-    from .places import LEVEL_NAMES
-
-    lines = []
-    for f in result.files:
-        if f.status == "skipped":
-            lines.append(f"[跳过] {f.file}：{f.error}")
-            continue
-        place = f"{f.place}（{LEVEL_NAMES.get(f.level, f.level)}）" if f.place else "地区未知"
-        line = (f"[{STATUS[f.status]}] {f.file} → {place}《{f.title}》 文号 {f.doc_number or '—'} · 签发 {f.issued or '—'} · "
-                f"{f.kind} · {f.chunks} 段 · {f.targets} 条目标 · 修复乱码 {f.repairs} 处")
-        lines.append(line + (f" · 警告：{'；'.join(f.warnings)}" if f.warnings else ""))
-    m = result.manifest
-    skipped = len(result.skipped)
-    if result.unchanged:
-        lines.append(f"语料未变化，索引已是最新：{m.plans} 个方案，{m.chunks} 个段落，{m.targets} 条目标。")
-    else:
-        lines.append(
-            f"索引已建成：{m.plans} 个方案，{m.chunks} 个段落（新向量化 {result.embedded} 个），{m.targets} 条目标，"
-            f"跳过 {skipped} 个文件，模型 {m.model}（{m.dims} 维，后端 {m.embed_backend}），"
-            f"向量索引 {m.vector_index}（recall@5 {m.recall_at_5:.4f}），用时 {m.build_seconds} 秒。"
-        )
-        stages = "，".join(f"{STAGE_NAMES.get(name, name)} {seconds} 秒" for name, seconds in result.stages.items())
-        lines.append(f"各阶段：{stages}；{result.reused_files} 个文件的解析取自缓存。")
-    return lines
+    index = load_index(settings)
+    notice = index.stale_notice()
+    if notice:
+        print(f"提示：{notice}", file=sys.stderr)
+    return index, notice
 
 
 def _plans(args, settings: Settings) -> int:
-    from .index import load_index
+    from .catalog import plan_rows
 
-    index = load_index(settings, check_corpus=False)
-    chunks, targets = Counter(c.plan_id for c in index.chunks), Counter(t.plan_id for t in index.targets)
-    rows = [
-        {"file": p.file, "plan_id": p.plan_id, "place": p.place, "level": p.level, "province": p.province,
-         "parent": p.parent, "title": p.title, "doc_number": p.doc_number, "issued": p.issued, "issuer": p.issuer,
-         "kind": p.kind, "chunks": chunks[p.plan_id], "targets": targets[p.plan_id]}
-        for p in index.plans.values()
-    ]
+    index, _notice = _load(settings)
+    rows = plan_rows(index)
     if args.json:
         print(json.dumps({"plans": rows}, ensure_ascii=False, indent=1))
         return 0
@@ -261,18 +247,37 @@ def _plans(args, settings: Settings) -> int:
         print(f"{r['plan_id']}\t{r['place'] or '—'}\t{r['level'] or '—'}\t《{r['title']}》\t{r['doc_number'] or '—'}\t"
               f"{r['issued'] or '—'}\t{r['kind']}\t{r['chunks']} 段\t{r['targets']} 条目标\t{r['file']}")
     print(f"共 {len(rows)} 个方案。", file=sys.stderr)
+    unplaced = [r["file"] for r in rows if not r["place"]]
+    if unplaced:
+        print(f"未识别地区的方案：{'、'.join(unplaced)}。请在语料目录的 plans.json 中为这些文件设置 place"
+              "（例如 {\"文件名.pdf\": {\"place\": \"成都市\"}}），然后运行 rag build。", file=sys.stderr)
+    return 0
+
+
+def _inspect(args, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from .inspection import inspect_file, inspection_text, resolve_file
+
+    path = resolve_file(args.file, settings)
+    with tqdm(total=0, desc=f"读取 {path.name}", unit="页", disable=args.json, leave=False, file=sys.stderr) as bar:
+        def progress(page, pages, _ocr):
+            bar.total = pages
+            bar.update(page - bar.n)
+        found = inspect_file(path, settings, progress)
+    print(json.dumps(found, ensure_ascii=False, indent=1) if args.json else inspection_text(found))
     return 0
 
 
 def _ask(args, settings: Settings) -> int:
     from .answer import ask
-    from .index import load_index
-    from .ui import clean_input
+    from .usertext import answer_record, question_text, refusal_record
 
     if (args.question is None) == (args.batch is None):
         raise UserError("请给出一个问题，或用 --batch 指定问题文件（二者选一）。")
-    questions = [clean_input(args.question)] if args.question is not None else _read_batch(args.batch)
-    index = load_index(settings)
+    questions = [question_text(args.question)] if args.question is not None else _read_batch(args.batch)
+    check_length(args.city or "", settings.max_field_chars, "城市名称", "RAG_MAX_FIELD_CHARS")
+    index, notice = _load(settings)
     for question in questions:
         try:
             result = ask(index, question, city=args.city, k=args.k)
@@ -280,10 +285,10 @@ def _ask(args, settings: Settings) -> int:
             if not args.batch:
                 raise
             message = one_line(str(error))
-            print(json.dumps({"question": question, "error": message}, ensure_ascii=False) if args.json else f"错误：{message}")
+            print(json.dumps(refusal_record(question, message), ensure_ascii=False) if args.json else f"错误：{message}")
             continue
         if args.json:
-            print(json.dumps(result.to_dict(), ensure_ascii=False))
+            print(json.dumps(answer_record(result) | ({"index_notice": notice} if notice else {}), ensure_ascii=False))
         else:
             print(format_text(result))
     return 0
@@ -291,7 +296,7 @@ def _ask(args, settings: Settings) -> int:
 
 def _read_batch(path: str) -> list[str]:
     """The questions of a batch file, one a line, with control and bidi characters removed."""
-    from .ui import clean_input
+    from .usertext import question_text
 
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
@@ -301,7 +306,7 @@ def _read_batch(path: str) -> list[str]:
         raise UserError(f"问题文件 {path} 不是 UTF-8 编码。") from None
     except OSError as exc:
         raise UserError(f"无法读取问题文件 {path}（{os_reason(exc)}）。") from None
-    questions = [clean_input(line) for line in lines if clean_input(line)]
+    questions = [question_text(line) for line in lines if question_text(line)]
     if not questions:
         raise UserError(f"问题文件 {path} 中没有问题。")
     return questions
@@ -312,17 +317,18 @@ def format_text(result) -> str:
     lines.append(f"答：{result.answer}" if result.found else f"答：未找到。{result.answer or result.note}")
     for p in result.passages:
         c = p.chunk
-        lines.append(f"[{p.rank}] 《{c.title}》{c.section}（{c.city}，第 {c.char_start}–{c.char_end} 字）")
+        lines.append(f"[{p.rank}] 《{c.title}》{c.section}（{c.city}，{c.pages or f'第 {c.char_start}–{c.char_end} 字'}）")
         lines.append("    " + c.text.replace("\n", "\n    "))
     return "\n".join(lines) + "\n"
 
 
 def _targets(args, settings: Settings) -> int:
-    from .index import load_index
-    from .retrieve import place_names
+    from .question import place_names
     from .targets import filter_targets, write_csv
 
-    index = load_index(settings)
+    check_length(args.city or "", settings.max_field_chars, "城市名称", "RAG_MAX_FIELD_CHARS")
+    check_length(args.indicator or "", settings.max_field_chars, "指标名称", "RAG_MAX_FIELD_CHARS")
+    index, _notice = _load(settings)
     city = None
     if args.city:
         city = place_names(index).resolve(args.city)
@@ -335,7 +341,9 @@ def _targets(args, settings: Settings) -> int:
         write_csv(sys.stdout, rows)
     else:
         for t in rows:
-            print(f"{t.city}\t{t.year}\t{t.canonical}\t{t.indicator}\t{t.value_text()}")
+            source = ("表格" if t.from_table else "正文") + (f"第{t.page_start}页" if t.page_start else "")
+            kind = {"actual": "\t现状值", "projection": "\t预计值"}.get(t.kind, "")
+            print(f"{t.city}\t{t.year}\t{t.canonical}\t{t.indicator}\t{t.value_text()}\t{source}{kind}")
         print(f"共 {len(rows)} 条。", file=sys.stderr)
     return 0
 
@@ -357,7 +365,8 @@ def _eval(args, settings: Settings) -> int:
 
 def _bench(args, settings: Settings) -> int:
     """Each flag picks one benchmark (several may be combined); none gives the warm-latency run."""
-    from .bench import backend_builds, load_check, normalize_throughput, run_bench, run_scale_bench, run_web_bench
+    from .bench import backend_builds, load_check, normalize_throughput, run_bench, run_scale_bench
+    from .webbench import run_start_bench, run_web_bench
 
     if args.scale is not None and args.scale < 1:
         raise UserError("--scale 应为正整数（语料重复的倍数），例如 --scale 100。")
@@ -365,6 +374,7 @@ def _bench(args, settings: Settings) -> int:
         *(normalize_throughput(settings) if args.normalize else []),
         *(load_check(settings) if args.load else []),
         *([run_web_bench(settings)] if args.web else []),
+        *([run_start_bench(settings, args.rounds)] if args.start else []),
         *([run_scale_bench(settings, args.scale, args.rounds, args.json)] if args.scale else []),
         *(backend_builds(settings, args.json) if args.backends else []),
     ]

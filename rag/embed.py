@@ -28,13 +28,31 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UserError
+from .errors import UserError, os_reason
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
 BATCH = 32  # texts per forward pass (length-sorted, so little padding)
 EXPORT_VERSION = "1"  # bump when the export or quantisation recipe changes: the cache key changes with it
 
 _threads: int | None = None  # None: the runtime's default (all cores)
+
+
+class CacheUnusable(UserError):
+    """The embedding cache cannot be opened (`rag.index` reports it as `IndexUnusable`)."""
+
+
+def cache_reason(exc: BaseException) -> str:
+    """A file system or database error in Chinese where there is one (磁盘空间不足, 没有权限 …)."""
+    if isinstance(exc, OSError) and exc.errno:
+        return os_reason(exc)
+    text = str(exc).lower()
+    if "disk is full" in text or "no space" in text:
+        return "磁盘空间不足"
+    if "readonly" in text or "read-only" in text or "permission" in text:
+        return "没有写入权限"
+    if "unable to open" in text or "is a directory" in text:
+        return "无法打开，可能是一个目录"
+    return exc.__class__.__name__
 
 
 class ModelUnavailable(UserError):
@@ -331,9 +349,9 @@ def _quantize(source: Path, path: Path) -> None:
 
 def _model_folder(model: str) -> Path:
     """The local folder of `model`: itself, or its copy in the Hugging Face cache (never a download)."""
-    if Path(model).is_dir():
-        return Path(model)
     _quiet_hub(model)
+    if Path(model).expanduser().is_dir():
+        return Path(model).expanduser()
     try:
         from huggingface_hub import snapshot_download
 
@@ -343,8 +361,15 @@ def _model_folder(model: str) -> Path:
 
 
 def _quiet_hub(model: str) -> None:
-    if Path(model).is_dir():
+    """Refuse a local model folder that is missing (never try the hub instead); keep a local model offline."""
+    from .config import SettingError, is_local_model, model_problem
+
+    problem = model_problem(model)
+    if problem:
+        raise SettingError(problem)
+    if is_local_model(model):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
         from transformers.utils import logging as hf_logging
@@ -377,12 +402,16 @@ class EmbeddingCache:
 
     def __init__(self, path: Path, model: str, backend: str):
         self.path, self.model, self.backend = path, model, backend
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = self._open()
-        except sqlite3.DatabaseError:
-            path.unlink(missing_ok=True)
-            self.db = self._open()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.db = self._open()
+            except sqlite3.DatabaseError:
+                if path.is_file():  # a damaged cache file is discarded, anything else is not ours to delete
+                    path.unlink()
+                self.db = self._open()
+        except (OSError, sqlite3.Error) as exc:
+            raise CacheUnusable(f"嵌入缓存 {path} 无法打开（{cache_reason(exc)}）。请检查该路径，或删除它后重试") from None
 
     def _open(self):
         db = sqlite3.connect(self.path, timeout=30)

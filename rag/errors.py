@@ -15,3 +15,10 @@ def os_reason(exc: OSError) -> str:
         errno.ENOSPC: "磁盘空间不足", errno.EIO: "读写出错", errno.ENAMETOOLONG: "文件名过长",
     }
     return reasons.get(exc.errno, f"系统错误 {errno.errorcode.get(exc.errno, exc.errno)}")
+
+
+def check_length(text: str, limit: int, what: str, setting: str) -> str:
+    """`text` when it is at most `limit` characters; otherwise a refusal naming the limit and its setting."""
+    if len(text) > limit:
+        raise UserError(f"{what}过长（{len(text)} 字），上限为 {limit} 字（可用 {setting} 调整）")
+    return text

@@ -132,6 +132,7 @@ class Result:
     answer: str
     found: bool
     seconds: float
+    type: str = ""  # the answer type the system read the question as
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -152,6 +153,7 @@ def run_eval(settings: Settings, args) -> bool:
 
     path = Path(args.question_set) if args.question_set else EVALS / "questions.jsonl"
     questions = load_questions(path)
+    held_out = _held_out(Path(args.holdout)) if getattr(args, "holdout", None) else None
     index = load_index(settings)
     systems = {name: fn for name, fn in _systems(index, settings, args.k).items() if name in args.systems.split(",")}
     if not systems:
@@ -161,12 +163,12 @@ def run_eval(settings: Settings, args) -> bool:
         results[name] = []
         for q in tqdm(questions, desc=f"评测 {name}", unit="题", disable=args.json):
             started = time.perf_counter()
-            passages, answer, found = answer_fn(q["question"])
-            results[name].append(Result(passages, answer, found, time.perf_counter() - started))
+            passages, answer, found, kind = answer_fn(q["question"], q.get("context", ""))
+            results[name].append(Result(passages, answer, found, time.perf_counter() - started, kind))
     report = {
         "set": str(path), "questions": len(questions), "k": args.k,
         "model": index.manifest.model, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "systems": {name: score(questions, rs) for name, rs in results.items()},
+        "systems": {name: score(questions, rs, held_out) for name, rs in results.items()},
     }
     if "full" in results:
         report["misses"] = misses(questions, results["full"])
@@ -185,12 +187,15 @@ def run_eval(settings: Settings, args) -> bool:
 
 
 def full_system(index, k: int):
-    """This system, through exactly the code path of `rag ask`: question -> (passages, answer, found)."""
+    """This system, through exactly the code path of `rag ask`: (question, context) -> (passages, answer, found, type)."""
     from .answer import ask
 
-    def full(question):
-        a = ask(index, question, k=k)
-        return [p.chunk.text for p in a.passages], a.answer, a.found
+    def full(question, context=""):
+        from .question import parse
+
+        previous = parse(context, index) if context else None
+        a = ask(index, question, k=k, previous=previous)
+        return [p.chunk.text for p in a.passages], a.answer, a.found, a.type
 
     return full
 
@@ -201,20 +206,21 @@ def evaluate_full(index, questions: list[dict], k: int = 5) -> dict:
     results = []
     for q in questions:
         started = time.perf_counter()
-        results.append(Result(*answer(q["question"]), time.perf_counter() - started))
+        passages, text, found, kind = answer(q["question"], q.get("context", ""))
+        results.append(Result(passages, text, found, time.perf_counter() - started, kind))
     return score(questions, results)
 
 
 def _systems(index, settings: Settings, k: int) -> dict:
     full = full_system(index, k)
 
-    def bm25(question):
+    def bm25(question, context=""):
         from .index import lexical_tokens
 
         scores = np.asarray(index.bm25.get_scores(lexical_tokens(to_simplified(question))))
         top = [i for i in np.argsort(-scores, kind="stable")[:k] if scores[i] > 0]
         texts = [index.chunks[i].text for i in top]
-        return texts, texts[0] if texts else "", True
+        return texts, texts[0] if texts else "", True, ""
 
     return {"langchain": _langchain_baseline(index, settings, k), "bm25": bm25, "full": full}
 
@@ -233,10 +239,10 @@ def _langchain_baseline(index, settings: Settings, k: int):
     store = faiss.IndexFlatIP(vectors.shape[1])
     store.add(vectors)
 
-    def answer(question):
+    def answer(question, context=""):
         _, ids = store.search(index.embed([question]), k)
         found = [texts[i] for i in ids[0] if i >= 0]
-        return found, found[0] if found else "", True
+        return found, found[0] if found else "", True, ""
 
     return answer
 
@@ -247,8 +253,22 @@ def _embed(index, texts: list[str]) -> np.ndarray:
     return embedder_for(index.settings).encode(texts)
 
 
-def score(questions: list[dict], results: list[Result]) -> dict:
-    """Headline metrics plus breakdowns by kind and by city."""
+def _held_out(path: Path) -> set[str]:
+    """The source files or question ids set aside from development (`{"held_out": [...]}`): measured apart."""
+    try:
+        return set(json.loads(path.read_text(encoding="utf-8"))["held_out"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UserError(f"无法读取留出文件列表 {path}（{exc.__class__.__name__}）") from None
+
+
+def is_table_question(q: dict) -> bool:
+    """A question whose answer is a table cell: sets mark them with a note starting "TABLE"."""
+    return q.get("note", "").startswith("TABLE")
+
+
+def score(questions: list[dict], results: list[Result], held_out: set[str] | None = None) -> dict:
+    """Headline metrics plus breakdowns by kind, by city, for table questions and, when some
+    source files were held out of development, for developed and held-out files apart."""
 
     def metrics(pairs) -> dict:
         pairs = list(pairs)
@@ -278,6 +298,18 @@ def score(questions: list[dict], results: list[Result]) -> dict:
                            if any(q["kind"] == kind for q in questions)}
     cities = sorted({q["city"] or "（多城市/未指明）" for q in questions})
     headline["by_city"] = {c: metrics((q, r) for q, r in pairs if (q["city"] or "（多城市/未指明）") == c) for c in cities}
+    types = sorted({r.type for r in results if r.type})
+    if types:  # as the system read each question
+        headline["by_type"] = {t: metrics((q, r) for q, r in pairs if r.type == t) for t in types}
+    expected = sorted({q["type"] for q in questions if q.get("type")})
+    if expected:  # as the question set says each question asks
+        headline["by_expected_type"] = {t: metrics((q, r) for q, r in pairs if q.get("type") == t) for t in expected}
+    if any(is_table_question(q) for q in questions):
+        headline["table"] = metrics((q, r) for q, r in pairs if is_table_question(q))
+    if held_out is not None:
+        def group(q):  # held out by source file, or by question id
+            return "held_out" if (set(q.get("source", "").split("|")) | {q["id"]}) & held_out else "developed"
+        headline["by_split"] = {g: metrics((q, r) for q, r in pairs if group(q) == g) for g in ("developed", "held_out")}
     return headline
 
 
@@ -328,13 +360,20 @@ def to_markdown(report: dict) -> str:
              "| 指标 | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for metric in HEADLINE:
         lines.append(f"| {metric} | " + " | ".join(str(systems[n].get(metric, "")) for n in names) + " |")
-    for group in ("by_kind", "by_city"):
-        lines += ["", f"## {'按题型' if group == 'by_kind' else '按城市'}（answer_accuracy / hit@5 / correct_refusals）", "",
+    titles = {"by_kind": "按题型", "by_expected_type": "按答案类型（问题集标注）", "by_type": "按答案类型（系统判断）",
+              "by_split": "开发文件 / 留出文件", "by_city": "按城市"}
+    for group in ("by_kind", "by_expected_type", "by_type", "by_split", "by_city"):
+        if group not in systems[names[0]]:
+            continue
+        lines += ["", f"## {titles[group]}（answer_accuracy / hit@5 / correct_refusals）", "",
                   "| 分组 | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
-        for key in systems[names[0]][group]:
+        rows = dict(systems[names[0]][group])
+        if group == "by_kind" and "table" in systems[names[0]]:
+            rows["（表格题）"] = None
+        for key in rows:
             cells = []
             for n in names:
-                m = systems[n][group].get(key, {})
+                m = systems[n].get("table", {}) if key == "（表格题）" else systems[n].get(group, {}).get(key, {})
                 cells.append(f"{m.get('answer_accuracy', '-')} / {m.get('hit@5', '-')} / {m.get('correct_refusals', '-')}")
             lines.append(f"| {key} | " + " | ".join(cells) + " |")
     if report.get("misses") is not None:

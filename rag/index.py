@@ -26,12 +26,12 @@ import json
 import math
 import os
 import shutil
+import sqlite3
 import sys
 import time
-from bisect import bisect_right
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -41,8 +41,9 @@ from tqdm import tqdm
 from . import vectors as dense
 from .chunk import Chunk
 from .config import Settings
-from .corpus import FileReport, Plan, fingerprint, load_plans, plan_files
-from .embed import check_backend, embed_texts, embedder_for
+from .config import SettingError, Settings, model_problem
+from .corpus import FileReport, Plan, file_digests, fingerprint, load_plans, not_indexed, plan_files
+from .embed import CacheUnusable, cache_reason as _reason, check_backend, embed_texts, embedder_for
 from .errors import UserError, os_reason
 from .lexical import _jieba, lexical_tokens  # noqa: F401 (retrieve and answer import them from here)
 
@@ -75,6 +76,7 @@ class Manifest:
     embed_backend: str = "torch"  # rag.embed backend of every vector (builds before backends: torch)
     vector_index: str = "flat"  # rag.vectors.Search.kind
     recall_at_5: float = 1.0  # of the vector index against exact search, measured at build time
+    files: dict = field(default_factory=dict)  # file name -> digest of each file built from (`file_digests`)
 
 
 @dataclass
@@ -93,6 +95,21 @@ class Index:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return embedder_for(self.settings).encode(texts)
+
+    def not_indexed(self) -> list[str]:
+        """Files of the corpus folder that changed since this index was built ("name（新增）", ...): the
+        index still answers, from what it holds, and says so (`stale_notice`)."""
+        if not self.manifest.files:  # a build made before files were recorded one by one
+            return [] if fingerprint(self.settings.corpus_dir) == self.manifest.corpus_fingerprint else ["语料中的文件"]
+        return not_indexed(self.manifest.files, self.settings.corpus_dir)
+
+    def stale_notice(self) -> str:
+        """One sentence for a user when the corpus changed since the build, else ""."""
+        changed = self.not_indexed()
+        if not changed:
+            return ""
+        shown = "、".join(changed[:5]) + (f" 等 {len(changed)} 个" if len(changed) > 5 else "")
+        return f"语料已更改，以下文件尚未反映在索引中：{shown}；回答来自上次建成的索引，运行 rag build 可收录。"
 
     @cached_property
     def plan_rows(self) -> dict[str, np.ndarray]:
@@ -127,60 +144,22 @@ class Index:
         return {plan_id: n for n, plan_id in enumerate(self.plans)}
 
     @cached_property
-    def titles(self) -> dict[str, str]:
-        return {plan.plan_id: plan.title for plan in self.plans.values()}
-
-    @cached_property
     def wordings(self) -> dict[str, frozenset[tuple[str, str]]]:
-        """Each place's target indicators as (wording in lower case, canonical), for matching questions."""
+        """Each plan's target indicators as (wording in lower case, canonical), for matching questions."""
         found: dict[str, set[tuple[str, str]]] = {}
         for target in self.targets:
-            found.setdefault(target.city, set()).add((target.indicator.lower(), target.canonical))
-        return {city: frozenset(pairs) for city, pairs in found.items()}
+            found.setdefault(target.plan_id, set()).add((target.indicator.lower(), target.canonical))
+        return {plan_id: frozenset(pairs) for plan_id, pairs in found.items()}
 
     @cached_property
     def all_wordings(self) -> frozenset[tuple[str, str]]:
-        """`wordings` of every place together (a question naming no place)."""
         return frozenset().union(*self.wordings.values())
 
-    @cached_property
-    def _target_rows(self) -> dict[tuple[str, str | None], list[int]]:
-        """Row numbers of the targets of each (place, canonical indicator), and of each (canonical, None)."""
-        rows: dict[tuple[str, str | None], list[int]] = {}
-        for row, target in enumerate(self.targets):
-            rows.setdefault((target.canonical, target.city), []).append(row)
-            rows.setdefault((target.canonical, None), []).append(row)
-        return rows
-
-    def targets_of(self, canonicals, cities=None) -> list:
-        """The target rows of these canonical indicators (of these places only, when given), in table order."""
-        keys = [(c, city) for c in canonicals for city in (cities or (None,))]
-        return [self.targets[row] for row in sorted({row for key in keys for row in self._target_rows.get(key, ())})]
-
-    def chunk_at(self, plan_id: str, position: int) -> Chunk | None:
-        """The chunk of the plan holding character `position` (the latest starting one when chunks overlap),
-        by binary search over the plan's chunk starts."""
-        rows = self.plan_rows.get(plan_id)
-        if rows is None:
-            return None
-        starts = self._chunk_starts[plan_id]
-        at = bisect_right(starts, position) - 1
-        while at >= 0 and self.chunks[rows[at]].char_end <= position:
-            at -= 1
-        while at > 0 and starts[at - 1] == starts[at] and self.chunks[rows[at - 1]].char_end > position:
-            at -= 1  # equal starts: the first of them, as a scan in row order would keep
-        return self.chunks[rows[at]] if at >= 0 else None
-
-    @cached_property
-    def _chunk_starts(self) -> dict[str, np.ndarray]:
-        return {plan_id: [self.chunks[r].char_start for r in rows] for plan_id, rows in self.plan_rows.items()}
-
-    def lowered_text(self, plan_id: str) -> str:
-        """The plan's text in lower case, made once per loaded index (a question naming no place reads them all)."""
-        texts = self.__dict__.setdefault("_lowered", {})
-        if plan_id not in texts:
-            texts[plan_id] = self.plans[plan_id].text.lower()
-        return texts[plan_id]
+    def wordings_of(self, plan_ids) -> frozenset[tuple[str, str]]:
+        """The target wordings of these plans (of every plan when none are given)."""
+        if not plan_ids:
+            return self.all_wordings
+        return frozenset().union(*(self.wordings.get(p, frozenset()) for p in plan_ids))
 
     def plans_naming(self, name: str, labels=(), times: int = 2) -> list[Plan]:
         """The plans (of these places, or of all) whose text names `name` at least `times` times, in
@@ -192,10 +171,6 @@ class Index:
         if (name, times) not in found:
             found[name, times] = [plan.plan_id for plan in self.plans.values() if plan.text.count(name) >= times]
         return [self.plans[plan_id] for plan_id in found[name, times]]
-
-    def has_word(self, word: str) -> bool:
-        """Whether some passage has `word` as a lexical token (the corpus's vocabulary: no text is scanned)."""
-        return word in self.bm25.vocab_dict
 
     def memo(self, name: str, make):
         """A structure another module derives from this index (place names, ...), made once per loaded
@@ -340,7 +315,8 @@ def _build(settings: Settings, root: Path, progress: bool, force: bool) -> Build
 
     started = time.time()
     check_backend(settings.embed_backend)
-    corpus_print = fingerprint(settings.corpus_dir) if Path(settings.corpus_dir).is_dir() else ""
+    digests = file_digests(settings.corpus_dir) if Path(settings.corpus_dir).is_dir() else {}
+    corpus_print = fingerprint(settings.corpus_dir, digests) if Path(settings.corpus_dir).is_dir() else ""
     if not force:
         previous = _current_build(root, settings, corpus_print)
         if previous:
@@ -409,13 +385,16 @@ def _build(settings: Settings, root: Path, progress: bool, force: bool) -> Build
             mojibake_spans=sum(p.mojibake_spans for p in plans),
             mojibake_repaired=sum(p.mojibake_repaired for p in plans),
             build_seconds=round(time.time() - started, 1),
+            files=digests,
         )
         (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=2), encoding="utf-8")
         final = builds / build_id
         os.replace(tmp, final)
         _switch_current(root, final)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, (OSError, sqlite3.Error)) or (isinstance(exc, RuntimeError) and "faiss" in str(exc).lower()):
+            raise IndexUnusable(f"写入新索引时出错（{_reason(exc)}），原索引未改变。请检查 {root} 所在磁盘的空间和权限") from None
         raise
     stages.done("write")
     _remove_old_builds(root)
@@ -438,7 +417,7 @@ def _parse_corpus(settings: Settings, progress: bool):
             bar.update()
 
         reader = CorpusReader(settings, parse_pipeline_version(), arrived)
-        plans, files = load_plans(corpus, settings.max_file_bytes, read_all=reader)
+        plans, files = load_plans(corpus, settings.limits, read_all=reader)
     return plans, files, reader.parsed, reader.reused
 
 
@@ -450,7 +429,10 @@ def _embed_chunks(settings: Settings, chunks: list[Chunk], progress: bool) -> tu
                 bar.reset(total=total)
             bar.update(done)
 
-        return embed_texts(settings, [c.search_text() for c in chunks], settings.embed_step, step)
+        try:
+            return embed_texts(settings, [c.search_text() for c in chunks], settings.embed_step, step)
+        except CacheUnusable as problem:
+            raise IndexUnusable(str(problem)) from None
 
 
 def recall_queries(settings: Settings, chunks: list[Chunk], targets: list, count: int = 200) -> np.ndarray:
@@ -474,6 +456,10 @@ def check_writable(root: Path, needed_bytes: int = 50_000_000) -> None:
         probe.unlink()
     except OSError as exc:
         raise IndexUnusable(f"索引目录 {root} 不可写（{os_reason(exc)}）。请检查权限或用 --index 指定其他目录") from None
+    for path, kind in ((root / "builds", "目录"), (root / "cache", "目录"), (root / "cache" / "embeddings.sqlite", "文件")):
+        wrong = path.is_symlink() and not path.exists() or path.exists() and (path.is_dir() != (kind == "目录"))
+        if wrong:
+            raise IndexUnusable(f"{path} 应是一个{kind}，实际不是。请删除或改名后重试（其中只有可重建的数据）")
     free = shutil.disk_usage(root).free
     if free < needed_bytes:
         raise IndexUnusable(f"索引目录 {root} 所在磁盘剩余空间不足（{free / 1e6:.0f} MB，至少需要 {needed_bytes / 1e6:.0f} MB）")
@@ -482,8 +468,8 @@ def check_writable(root: Path, needed_bytes: int = 50_000_000) -> None:
 # The modules (and data) whose code decides what a file parses into (rag.parsing caches by it), and
 # those that decide what a build contains: a build made by other code is rebuilt, never reused because
 # the corpus alone is unchanged. A name may be a package folder (every file in it counts).
-PARSE_PIPELINE = ("ingest.py", "normalize.py", "metadata.py", "places.py", "divisions.tsv", "corpus.py", "sections.py",
-                  "chunk.py", "targets.py", "indicators.py", "lexical.py", "parsing.py")
+PARSE_PIPELINE = ("ingest", "tables.py", "units.py", "normalize.py", "metadata.py", "places.py", "divisions.tsv", "corpus.py",
+                  "sections.py", "chunk.py", "targets.py", "indicators.py", "lexical.py", "parsing.py")
 PIPELINE = PARSE_PIPELINE + ("index.py", "embed.py", "vectors.py")
 
 
@@ -526,7 +512,7 @@ def _current_build(root: Path, settings: Settings, corpus_print: str) -> BuildRe
     if not same:
         return None
     try:  # a damaged build is rebuilt, never taken for an up-to-date one
-        load_index(settings, check_corpus=False)
+        load_index(settings)
     except IndexUnusable:
         return None
     return BuildResult(manifest, files, 0, unchanged=True)
@@ -575,10 +561,11 @@ def _write_jsonl(path: Path, rows) -> None:
 # ---------------------------------------------------------------- load
 
 
-def load_index(settings: Settings, check_corpus: bool = True) -> Index:
-    """Load the current index, refusing a missing, corrupt, stale or mismatched one.
+def load_index(settings: Settings) -> Index:
+    """Load the current index, refusing a missing, corrupt or mismatched one.
 
-    Everything is read into memory here, so a loaded index keeps answering after a
+    An index older than its corpus is loaded: it answers from what it holds, and
+    `Index.not_indexed` says which files it lacks. Everything is read into memory here, so a loaded index keeps answering after a
     build replaces or deletes its folder. While reading, a shared lock on the build's
     manifest keeps builds from deleting it; a build deleted just before the lock was
     taken is noticed and the new `current` is loaded instead.
@@ -597,11 +584,11 @@ def load_index(settings: Settings, check_corpus: bool = True) -> Index:
             fcntl.flock(manifest_file, fcntl.LOCK_SH)
             if not (path / "manifest.json").exists():
                 continue  # deleted by a build before our lock: take the new `current`
-            return _read_build(path, manifest_file.read(), settings, check_corpus)
+            return _read_build(path, manifest_file.read(), settings)
     raise IndexUnusable("索引正在被连续重建，暂时无法加载。请稍后重试")
 
 
-def _read_build(path: Path, raw_manifest: bytes, settings: Settings, check_corpus: bool) -> Index:
+def _read_build(path: Path, raw_manifest: bytes, settings: Settings) -> Index:
     """Every file of one build folder, checked against its manifest and the settings."""
     import bm25s
 
@@ -613,6 +600,8 @@ def _read_build(path: Path, raw_manifest: bytes, settings: Settings, check_corpu
         raise IndexUnusable("索引清单已损坏或格式过旧。请运行 rag build 重建索引") from exc
     if manifest.format_version != FORMAT_VERSION:
         raise IndexUnusable("索引格式版本与当前程序不一致。请运行 rag build 重建索引")
+    if manifest.model != settings.model_id and model_problem(settings.model):
+        raise SettingError(model_problem(settings.model))  # a missing model folder is no reason to rebuild
     if manifest.model != settings.model_id or manifest.chunk_size != settings.chunks.size or manifest.chunk_overlap != settings.chunks.overlap:
         raise IndexUnusable(
             f"索引由模型 {manifest.model}（分块 {manifest.chunk_size}/{manifest.chunk_overlap}）构建，"
@@ -624,13 +613,6 @@ def _read_build(path: Path, raw_manifest: bytes, settings: Settings, check_corpu
             f"索引是用嵌入后端 {manifest.embed_backend} 构建的，与当前设置 RAG_EMBED_BACKEND={settings.embed_backend} 不一致，"
             f"请运行 rag build 重建索引，或设置 RAG_EMBED_BACKEND={manifest.embed_backend}"
         )
-    if check_corpus:
-        try:
-            current_print = fingerprint(settings.corpus_dir)
-        except OSError:
-            current_print = None
-        if current_print != manifest.corpus_fingerprint:
-            raise IndexUnusable(f"语料（{settings.corpus_dir}）已在建索引后更改，索引已过期。请运行 rag build 重建索引")
     try:
         plans = {row["plan_id"]: Plan(**row) for row in read_jsonl(path / "plans.jsonl")}
         chunks = [Chunk(**row) for row in read_jsonl(path / "chunks.jsonl")]
@@ -652,82 +634,3 @@ def _read_build(path: Path, raw_manifest: bytes, settings: Settings, check_corpu
 def read_jsonl(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as rows:
         return [json.loads(line) for line in rows if line.strip()]
-
-
-# ---------------------------------------------------------------- growing and shrinking the corpus
-
-
-def add_plans(settings: Settings, paths: list[Path], progress: bool = True) -> BuildResult:
-    """Copy plan files into the corpus and update the index; on any failure the corpus is left as it was."""
-    from .ingest import read_document
-
-    corpus = Path(settings.corpus_dir)
-    if not corpus.is_dir():
-        raise UserError(f"语料目录不存在：{corpus}")
-    problems, copies = [], []
-    for path in map(Path, paths):
-        if not path.is_file():
-            problems.append(f"{path}：文件不存在")
-            continue
-        try:
-            read_document(path, settings.max_file_bytes)
-        except UserError as problem:
-            problems.append(f"{path.name}：{problem}")
-            continue
-        target = corpus / path.name
-        if target.exists():
-            if target.read_bytes() == path.read_bytes():
-                continue  # already there, unchanged
-            problems.append(f"{path.name}：语料中已有同名但内容不同的文件，请先 rag remove 或改名后再添加")
-            continue
-        copies.append((path, target))
-    if problems:
-        raise UserError("未添加任何文件。" + "；".join(problems))
-    check_writable(Path(settings.index_dir))
-    added = []
-    try:
-        for source, target in copies:
-            tmp = target.with_name(f".{target.name}.adding")
-            shutil.copyfile(source, tmp)
-            os.replace(tmp, target)
-            added.append(target)
-        return build_index(settings, progress=progress)
-    except BaseException:
-        for target in added:
-            target.unlink(missing_ok=True)
-        raise
-
-
-def remove_plan(settings: Settings, plan_id: str, progress: bool = True) -> tuple[BuildResult, Path]:
-    """Take one plan out of the corpus and the index. Its file is moved (not deleted) to
-    <index>/removed/, so a mistaken removal loses nothing; returns where it went."""
-    from .corpus import MANIFEST, plan_id_for, read_overrides
-
-    corpus = Path(settings.corpus_dir)
-    overrides = read_overrides(corpus) if corpus.is_dir() else {}
-    files = plan_files(corpus) if corpus.is_dir() else []
-    ids = {overrides.get(f.name, {}).get("plan_id") or plan_id_for(f): f for f in files}
-    if plan_id not in ids:
-        known = "、".join(sorted(ids)) or "（无）"
-        raise UserError(f"语料中没有编号为 {plan_id[:80]} 的方案。现有编号：{known}")
-    path = ids[plan_id]
-    check_writable(Path(settings.index_dir))
-    removed = Path(settings.index_dir) / "removed"
-    removed.mkdir(parents=True, exist_ok=True)
-    kept = removed / f"{time.strftime('%Y%m%d-%H%M%S')}-{path.name}"
-    manifest_path = corpus / MANIFEST
-    manifest_before = manifest_path.read_bytes() if manifest_path.is_file() else None
-    shutil.move(str(path), kept)
-    try:
-        if path.name in overrides:
-            rest = json.loads(manifest_before.decode("utf-8-sig"))
-            rest.pop(path.name, None)
-            tmp = manifest_path.with_name(f".{MANIFEST}.tmp")
-            tmp.write_text(json.dumps(rest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-            os.replace(tmp, manifest_path)
-        return build_index(settings, progress=progress), kept
-    except BaseException:
-        shutil.move(str(kept), path)
-        if manifest_before is not None:
-            manifest_path.write_bytes(manifest_before)
-        raise

@@ -7,6 +7,9 @@ Add a line here when a new plan brings a new indicator.
 """
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
+
 INDICATORS: dict[str, tuple[str, ...]] = {
     # energy and carbon intensity
     "单位GDP能耗": ("单位地区生产总值能耗", "单位地区生产总值能源消耗", "单位GDP能源消费量", "单位GDP能源消耗", "单位GDP能耗", "能耗强度", "能源消耗强度", "万元GDP能耗"),
@@ -37,7 +40,8 @@ INDICATORS: dict[str, tuple[str, ...]] = {
     "施工现场建筑材料损耗率": ("施工现场建筑材料损耗率", "建筑材料损耗率"),
     "建筑废弃物资源化利用率": ("建筑废弃物资源化利用率", "建筑垃圾资源化利用率"),
     # transport
-    "新能源汽车占比": ("新能源汽车占比", "新能源汽车比例", "新能源汽车应用比例", "新能源城市公交车占比", "新能源公交车占比", "新能源车占比", "新能源汽车"),
+    "新能源汽车占比": ("新能源汽车占比", "新能源汽车比例", "新能源汽车应用比例", "新能源城市公交车占比", "新能源公交车占比", "新能源车占比"),
+    "新能源汽车保有量": ("新能源汽车保有量", "新能源车保有量", "新能源汽车数量"),
     "机动车电动化率": ("机动车电动化率", "电动化率"),
     "新增交通工具新能源清洁能源比例": ("新增交通工具中新能源、清洁能源动力的比例", "新能源、清洁能源动力的比例"),
     "电动乘用车销售占比": ("电动乘用车销售量", "电动乘用车销量占比"),
@@ -106,6 +110,23 @@ ENGLISH: dict[str, tuple[str, ...]] = {
     "新能源汽车占比": ("new energy vehicle", "electric vehicle share"),
 }
 
+# Words that say how an indicator is measured, not what: shared by different indicators, so two
+# wordings are of one indicator only when they agree on their other words.
+MEASURE_WORDS = frozenset(
+    "装机 装机容量 容量 规模 比重 占比 比例 总量 数量 目标 消费 发电 能力 水平 率 利用率 覆盖率 面积 总规模 新增 累计 "
+    "达到 提高 提升 下降 降低 控制 全市 全省 全县 全区 到 年 多少 是 的".split())
+
+# Interchangeable words for how a measure is counted: a statement is about an indicator only if
+# it counts it the same way (非化石能源消费比重 needs 比重/占比/比例: "50%以上由非化石能源满足" is not one).
+MEASURE_FAMILIES = (("比重", "占比", "比例"), ("装机", "容量", "规模"), ("覆盖率",), ("利用率",), ("蓄积量",), ("保有量",),
+                    ("强度",), ("能耗", "能源消耗", "能源消费量"), ("排放",), ("面积",), ("数量", "个数"))
+
+
+def measure_families(name: str) -> list[tuple[str, ...]]:
+    """The measure families an indicator name counts by."""
+    return [family for family in MEASURE_FAMILIES if any(word in name for word in family)]
+
+
 _SYNONYMS = sorted(
     ((s.lower(), c) for c, syns in INDICATORS.items() for s in (c, *syns, *ENGLISH.get(c, ()))),
     key=lambda sc: -len(sc[0]),
@@ -135,14 +156,18 @@ def longest_matches(text: str, words, accept=None) -> list[tuple[int, int, str]]
 
     Shared by indicator and city matching; `accept(start, end, word)` may veto an occurrence.
     """
-    taken: list[tuple[int, int, str]] = []
+    taken: list[tuple[int, int, str]] = []  # kept in text order, never overlapping
+    starts: list[int] = []  # their starts, to find a new match's neighbours by bisection (not by a scan of all)
     for word in _longest_first(text, words):
         for start, end in _occurrences(text, word):
             if accept and not accept(start, end, word):
                 continue
-            if not any(s < end and start < e for s, e, _ in taken):
-                taken.append((start, end, word))
-    return sorted(taken)
+            i = bisect_right(starts, start)
+            if (i and taken[i - 1][1] > start) or (i < len(starts) and starts[i] < end):
+                continue
+            starts.insert(i, start)
+            taken.insert(i, (start, end, word))
+    return taken
 
 
 _BY_LENGTH: dict[int, tuple[object, int, dict[int, dict[str, int]]]] = {}
@@ -214,8 +239,10 @@ def find_indicators_tolerant(text: str) -> list[str]:
 def canonical_by_meaning(phrases: list[str], encode, threshold: float) -> dict[str, str]:
     """Open-vocabulary phrases that clearly name a known indicator, mapped to it.
 
-    Clearly means both: the phrase is a synonym with words left out (单位生产总值能源消耗 in
-    单位地区生产总值能源消耗), and the embeddings agree (cosine >= `threshold`). Neither alone is
+    Clearly means one of two things. The phrase is a synonym once words that do not change what
+    is measured are dropped from both (`core`: 风光发电装机量 and 风光装机; 风电、太阳能发电总装机容量
+    and 风电、太阳能发电装机容量). Or the phrase is a synonym with words left out (单位生产总值能源消耗
+    in 单位地区生产总值能源消耗) and the embeddings agree (cosine >= `threshold`) — neither alone is
     enough: 森林面积 is 森林抚育面积 with words left out (cosine 0.935, a different measure), and
     可再生能源新增装机 is close to 可再生能源装机 (0.949) but counts only what is added.
     `encode(texts)` returns unit vectors.
@@ -224,14 +251,29 @@ def canonical_by_meaning(phrases: list[str], encode, threshold: float) -> dict[s
     if not unknown:
         return {}
     names = [(canonical, synonym) for canonical, synonyms in INDICATORS.items() for synonym in (canonical, *synonyms)]
-    similarity = encode(unknown) @ encode([synonym for _, synonym in names]).T
-    mapped = {}
-    for phrase, row in zip(unknown, similarity):
+    by_core = {}
+    for canonical, synonym in names:
+        by_core.setdefault(core(synonym), canonical)
+    mapped = {p: by_core[core(p)] for p in unknown if core(p) in by_core}
+    rest = [p for p in unknown if p not in mapped]
+    if not rest:
+        return mapped
+    similarity = encode(rest) @ encode([synonym for _, synonym in names]).T
+    for phrase, row in zip(rest, similarity):
         fits = [(score, canonical) for score, (canonical, synonym) in zip(row, names)
                 if score >= threshold and _leaves_out_words(phrase, synonym)]
         if fits:
             mapped[phrase] = max(fits)[1]
     return mapped
+
+
+# Words that do not change what a phrase measures: 风光发电装机量 counts what 风光装机 counts.
+NEUTRAL = re.compile(r"发电|总|量|的|容量|规模")
+
+
+def core(name: str) -> str:
+    """A name with its neutral words dropped, for comparing wordings of one measure."""
+    return NEUTRAL.sub("", name.lower())
 
 
 def _leaves_out_words(short: str, long: str) -> bool:

@@ -1,18 +1,24 @@
-"""Detect a plan's metadata from its own text: place, level, title, 文号, signing date, issuer, kind.
+"""Detect a document's metadata from its own text: place, level, title, 文号, signing date, issuer, kind.
 
-A plan page is usually a notice ("X人民政府关于印发《X碳达峰实施方案》的通知",
-文号, addressees, issuer, signing date) followed by the plan, often behind a
-news lead that also cites higher-level plans. Each fact is found by the shape
-of the line that carries it, scored so that the plan's own notice beats
-a citation of another plan:
+A policy document is a notice ("X人民政府关于印发《Y》的通知", 文号, addressees, issuer, date)
+followed by the plan, or the plan's own title on its first page ("中共X委 X人民政府关于……的实施
+意见", "X“十四五”应对气候变化规划"), often behind a news lead that also cites higher-level
+plans. Each fact is found by the shape of the line that carries it, scored so that the document's
+own words beat a citation of another document:
 
-- title: "…碳达峰…方案" standing on its own line or right after 印发/发布, not
-  a plan cited after 根据/落实 or followed by its own 文号 in brackets;
-- place: the chain of division names that opens the title (广州市天河区 ->
-  天河区), resolved against the division table, with a zone suffix (经开区);
+- title: a line near the top that ends in a document genre (方案、规划、意见、决定、办法……, with
+  "（试行）" or "（征求意见稿）"), the object of a notice's 印发, or a carbon-peak plan named
+  after 印发/发布 — never one cited after 根据/落实 or followed by its own 文号 in brackets;
+- place: the division names that open the title (中共成都市委 -> 成都市, 广州市天河区 -> 天河区,
+  "试点（某市）" too), resolved against the division table, with a zone suffix (经开区, 试验区);
+  a title without a place takes the issuer's;
+- issuer: the organs before 关于 in the notice or title line (co-issuers kept), else the
+  signature line right above the date;
 - 文号: "X〔2023〕9号" on its own line or after a 文号 label, not in brackets;
-- signing date: "2023年5月11日" on its own line or right after an issuer,
-  never a website's posting time ("发布时间：2023-02-07 17:20").
+- signing date: the date under the signature, or in brackets under the title
+  ("（2022年3月13日）"), never a website's posting time ("发布时间：2023-02-07 17:20");
+- kind: the genre the title ends with (实施意见, 工作方案（试行）, 专项规划), or 征求意见稿,
+  政策解读, 新闻报道 for pages that are not the document itself.
 """
 from __future__ import annotations
 
@@ -21,15 +27,25 @@ from dataclasses import dataclass, field
 
 from .places import ZONE_SUFFIX, Place, divisions
 
-KINDS = ("实施方案", "征求意见稿", "政策解读", "新闻报道")
+# the kinds a page may be besides a document's own genre word
+PAGE_KINDS = ("征求意见稿", "政策解读", "新闻报道")
+# the genres offered when staff set a kind by hand (any genre word up to 20 characters is accepted)
+KINDS = ("实施方案", "工作方案", "行动方案", "实施意见", "规划", "专项规划", "意见", "决定", *PAGE_KINDS)
 
+# document genres (文种) a title ends with, with the modifiers that are part of the genre's name
+GENRE = r"(?:滚动实施|三年行动|专项|实施|工作|行动|总体)?(?:方案|规划|意见|决定|办法|计划|纲要|措施|细则|要点|指南)"
+GENRE_END = re.compile(rf"({GENRE}(?:[（(](?:试行|暂行|征求意见稿|修订|20\d{{2}}\s*[-—–~～至]\s*20\d{{2}}\s*年?)[)）])*)$")
 TITLE = re.compile(r"碳达峰[\u4e00-\u9fff、]{0,14}?方案(?:[(（]征求意见稿[)）])?")
+NOTICE = re.compile(r"^(?P<issuer>.{0,60}?)关于(?:印发|发布|转发)(?P<title>.{4,120}?)的通知")
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}\s*[〔\[［【(（]\s*(20\d{2}|19\d{2})\s*[〕\]］】)）]\s*\d{1,4}\s*号")
-DATE = re.compile(r"(20\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})?\s*日")
-ORGAN = re.compile(r"人民政府办公室|人民政府办公厅|人民政府|管理委员会|管委会")
+DATE = re.compile(r"(20\d{2})[ \t]*年[ \t]*(\d{1,2})[ \t]*月(?:[ \t]*(\d{1,2})[ \t]*日)?")
+# the name of an issuing organ ends with one of these
+ORGAN_END = r"(?:人民政府办公厅|人民政府办公室|人民政府|管理委员会|管委会|党委|[省市县区州旗]委|委员会|办公厅|办公室|[厅局委])"
+ORGAN = re.compile(ORGAN_END)
 POSTED = re.compile(r"发布时间|发布日期|来源|浏览|时间[:：]|日期[:：]|生效日期")
 CITING = re.compile(r"(根据|依据|按照|落实|结合|贯彻|参照|对照|衔接)")
 ISSUING = re.compile(r"(印发|发布|出台|制定|公布|审议通过)")
+HEAD = 3000  # the part of a page where the document names itself
 
 
 @dataclass(frozen=True)
@@ -46,31 +62,48 @@ class Metadata:
     warnings: tuple[str, ...] = field(default_factory=tuple)
     # where each fact stands in the text, so an answer can cite it: field -> (start, end)
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # where each fact was found, for `rag inspect`: field -> how
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 def detect(text: str) -> Metadata:
-    """Metadata of the plan in `text` (normalized simplified text); empty fields when not found."""
+    """Metadata of the document in `text` (normalized simplified text); empty fields when not found."""
     warnings: list[str] = []
     spans: dict[str, tuple[int, int]] = {}
+    sources: dict[str, str] = {}
     mentioned = _mentioned_provinces_and_cities(text)
-    title_match = _plan_title(text, mentioned)
+    found = _title(text, mentioned)
     place: Place | None = None
     title = ""
-    if title_match:
-        start, end, place = title_match
+    if found:
+        start, end, place, how = found
         title = text[start:end]
+        status = re.match(r"\n\s*([(（](?:试行|暂行|征求意见稿)[)）])\s*(?:\n|$)", text[end:])
+        if status:  # "（试行）" set on the line under the title belongs to it
+            title += status.group(1)
+            end += status.end(1)
         spans["title"] = (start, end)
+        sources["title"] = how
+        if place:
+            sources["place"] = "标题中的地名"
     doc = _doc_number(text)
     if doc:
         spans["doc_number"] = doc[1]
-    issued = _signing_date(text)
+        sources["doc_number"] = "独立成行或“文号”之后的发文字号"
+    issued = _signing_date(text, spans.get("title"))
     if issued and issued[0].count("-") < 2:
         warnings.append(f"签发日期不完整：{text[issued[1][0]:issued[1][1]]}")
     if issued:
         spans["issued"] = issued[1]
-    issuer = _issuer(text, issued[1] if issued else None, place, mentioned)
+        sources["issued"] = issued[2]
+    issuer = _issuer(text, spans.get("title"), issued[1] if issued else None, place, mentioned)
     if issuer:
         spans["issuer"] = issuer[1]
+        sources["issuer"] = issuer[2]
+        if place is None:
+            place = _place_in(issuer[0], mentioned)
+            if place:
+                sources["place"] = "发文机关中的地名"
     return Metadata(
         place=place.name if place else "",
         level=place.level if place else "",
@@ -83,41 +116,98 @@ def detect(text: str) -> Metadata:
         kind=_kind(text, title, spans.get("title")),
         warnings=tuple(warnings),
         spans=spans,
+        sources=sources,
     )
 
 
 # ---------------------------------------------------------------- title and place
 
 
-def _plan_title(text: str, mentioned: set[str]) -> tuple[int, int, Place] | None:
-    """(start, end, place) of the title of the plan this page issues."""
-    best, best_score = None, None
+def _title(text: str, mentioned: set[str]) -> tuple[int, int, Place | None, str] | None:
+    """(start, end, place, how found) of the title of the document this page is."""
+    candidates: list[tuple[int, int, int, str]] = []  # (score, start, end, how)
+    position = 0
+    for number, line in enumerate(text[:HEAD].split("\n")):
+        start, position = position, position + len(line) + 1
+        stripped = line.strip(" 《》\"“”")
+        lead = start + line.find(stripped) if stripped else start
+        notice = NOTICE.match(line)
+        if notice:
+            quoted = re.search(r"《([^《》]+)》", notice.group("title"))
+            inner = (quoted.group(1) if quoted else notice.group("title")).strip(" 《》\"“”")
+            at = text.find(inner, start)
+            if inner and at >= 0:
+                candidates.append((4 - number // 10, at, at + len(inner), "通知标题中印发的文件名"))
+        elif GENRE_END.search(stripped) and 6 <= len(stripped) <= 120 and not re.search(r"[。；！？]", stripped) \
+                and not CITING.match(stripped):
+            candidates.append((3 + (2 if number < 6 else 0) - number // 10, lead, lead + len(stripped), "文首独立成行的标题"))
     for match in TITLE.finditer(text):
-        chain_start, place = _place_before(text, match.start(), mentioned)
-        if place is None:
+        candidates.append((_title_score(text, match.start(), match.end()), match.start(), match.end(), "正文中的方案名称"))
+    for match in re.finditer(r"《([^《》\n]{4,80})》", text[:HEAD]):
+        if GENRE_END.search(match.group(1)) and ISSUING.search(text[max(0, match.start() - 12) : match.start()]):
+            candidates.append((_title_score(text, match.start(1), match.end(1)), match.start(1), match.end(1), "“印发《……》”中的文件名"))
+    best = None
+    for score, start, end, how in candidates:
+        if score < 0:
             continue
-        start, end = chain_start, match.end()
-        line_start = text.rfind("\n", 0, start) + 1
-        line_end = text.find("\n", end)
-        line = text[line_start : line_end if line_end >= 0 else len(text)]
-        before = text[max(line_start, start - 16) : start]
-        after = text[end : end + 6]
-        score = 0
-        if line.strip(" 《》\"“”") == text[start:end]:
-            score += 3  # the plan's own heading line
-        if ISSUING.search(before):
-            score += 2
-        if CITING.search(before):
-            score -= 3
-        if re.match(r"[》>]?\s*[(（][^)）]{0,12}〔", after):
-            score -= 3  # a cited plan with its 文号 in brackets
-        if best_score is None or score > best_score:
-            best, best_score = (start, end, place), score
-    return best
+        start, end = _widen_to_place(text, start, end)
+        place = _place_in(text[start:end], mentioned)
+        score += 1 if place else 0
+        if best is None or score > best[0] or (score == best[0] and start < best[1]):
+            best = (score, start, end, place, how)
+    return best[1:] if best else None
+
+
+def _title_score(text: str, start: int, end: int) -> int:
+    """How much a name in running text looks like this page's own document rather than a cited one."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    before = text[max(line_start, start - 16) : start]
+    after = text[end : end + 6]
+    score = 0
+    if line.strip(" 《》\"“”") == text[start:end]:
+        score += 3  # the document's own heading line
+    if ISSUING.search(before):
+        score += 2
+    if CITING.search(before):
+        score -= 3
+    if re.match(r"[》>]?\s*[(（][^)）]{0,12}〔", after):
+        score -= 3  # a cited document with its 文号 in brackets
+    return score
+
+
+def _widen_to_place(text: str, start: int, end: int) -> tuple[int, int]:
+    """A name found from its 碳达峰 part widened to the division names right before it."""
+    position = start
+    while position > 0:
+        names = divisions().ending_at(text, position)
+        if not names:
+            break
+        position -= len(names[0])
+    return position, end
+
+
+def _place_in(title: str, mentioned: set[str]) -> Place | None:
+    """The jurisdiction a title or organ name belongs to: its first run of division names
+    ("广州市天河区" -> 天河区 under 广州市; "中共成都市委" -> 成都市; "万盛经开区" -> the zone)."""
+    table = divisions()
+    mentions = table.mentions(title, ("province", "city"))
+    if not mentions:
+        return None
+    start, end, _ = mentions[0]
+    i = 0
+    while i + 1 < len(mentions) and mentions[i + 1][0] == mentions[i][1]:
+        i += 1
+        end = mentions[i][1]
+    zone = re.match(rf"[\u4e00-\u9fff]{{1,4}}?{ZONE_SUFFIX.pattern.rstrip('$')}", title[end:])
+    if zone:
+        end += zone.end()
+    return _place_before(title, end, mentioned)[1]
 
 
 def _place_before(text: str, end: int, mentioned: set[str]) -> tuple[int, Place | None]:
-    """The jurisdiction named by the run of division names that ends at `end` (right before 碳达峰).
+    """The jurisdiction named by the run of division names that ends at `end`.
 
     "广州市天河区" -> 天河区 (the one under 广州市); "重庆市万盛经开区" -> the zone
     万盛经开区 in 重庆市: a zone's own name is the short run between the last
@@ -164,7 +254,7 @@ def _pick(candidates: tuple[Place, ...], mentioned: set[str]) -> Place | None:
 
 def _mentioned_provinces_and_cities(text: str) -> set[str]:
     table = divisions()
-    head = text[:3000]
+    head = text[:HEAD]
     found = set()
     for name, places in table.by_name.items():
         if places[0].level in ("province", "city") and name in head:
@@ -206,9 +296,11 @@ def _doc_number(text: str) -> tuple[str, tuple[int, int]] | None:
     return number, span
 
 
-def _signing_date(text: str) -> tuple[str, tuple[int, int]] | None:
-    """The date under the issuer: alone on its line or right after an issuer's name."""
+def _signing_date(text: str, title: tuple[int, int] | None) -> tuple[str, tuple[int, int], str] | None:
+    """The date under the issuer (alone on its line or right after an issuer's name), or the date
+    in brackets that opens the line under the title ("（2022年3月13日）", "（2021年12月28日……通过）")."""
     best, best_score = None, None
+    after_title = text.find("\n", title[1]) + 1 if title else -1
     for match in DATE.finditer(text):
         start, end = match.span()
         line_start = text.rfind("\n", 0, start) + 1
@@ -217,29 +309,46 @@ def _signing_date(text: str) -> tuple[str, tuple[int, int]] | None:
         if POSTED.search(line):
             continue
         before = text[max(0, start - 30) : start]
-        score = 0
+        score, how = 0, "落款日期"
         if line.strip() == match.group().strip():
             score += 2
-        if re.search(r"(人民政府|办公室|办公厅|委员会|管委会)\s*$", before):
+        if re.search(rf"{ORGAN_END}\s*$", before):
             score += 3
         if re.match(r"\s*[(（]此件", text[end : end + 6]):
             score += 2
+        if line_start == after_title and re.match(r"\s*[(（]\s*$", text[line_start:start]):
+            score, how = 5, "标题下括号中的日期"
         if score <= 0:
             continue
         if best_score is None or score > best_score:
             year, month, day = match.group(1), int(match.group(2)), match.group(3)
             value = f"{year}-{month:02d}-{int(day):02d}" if day else f"{year}-{month:02d}"
-            best, best_score = (value, (start, end)), score
+            best, best_score = (value, (start, end if day else end), how), score
     return best
 
 
-def _issuer(text: str, date_span: tuple[int, int] | None, place: Place | None, mentioned: set[str]) -> tuple[str, tuple[int, int]] | None:
-    """The issuing organ: a division name + 人民政府/办公室/管委会, signed right above the date
-    or naming the plan's own place — not a higher government whose notice the page cites."""
+def _issuer(text: str, title: tuple[int, int] | None, date_span: tuple[int, int] | None,
+            place: Place | None, mentioned: set[str]) -> tuple[str, tuple[int, int], str] | None:
+    """The issuing organ(s): the signature right above the date when it names its place
+    ("岳阳县人民政府办公室"), else the organs that open the notice or title line before 关于
+    ("中共湖南省委湖南省人民政府关于……", co-issuers kept), else a shortened signature."""
+    signature = _signature(text, date_span)
+    if signature and _place_in(signature[0], mentioned):
+        return signature
+    # the organs may stand on a line of their own above the "关于……" title ("中共X省委 X省人民政府")
+    for match in re.finditer(r"^(?P<organs>[^\n。，]{2,60}?)\n?关于", text[:HEAD], flags=re.M):
+        organs = match.group("organs")
+        if title and not (match.start() <= title[0] <= match.end() + 80 or match.end() <= title[1] <= match.end() + 140):
+            continue
+        if re.fullmatch(rf"(?:(?:中共)?[\u4e00-\u9fff]{{2,30}}?{ORGAN_END}[、，\s]*)+", organs) and _place_in(organs, mentioned):
+            start = match.start("organs")
+            return _spaced(organs), (start, start + len(organs)), "标题或通知中“关于”之前的发文机关"
+    if signature:
+        return signature
     best, best_score = None, 0
     for organ in ORGAN.finditer(text):
         start, named = _place_before(text, organ.start(), mentioned)
-        if named is None:
+        if named is None or not re.match(r"人民政府|管理委员会|管委会", organ.group()):
             continue
         score = 0
         if date_span and 0 <= date_span[0] - organ.end() <= 3:
@@ -249,23 +358,55 @@ def _issuer(text: str, date_span: tuple[int, int] | None, place: Place | None, m
         if text[max(0, start - 1) : start] in ("《", "〈"):
             score -= 3
         if score > best_score:
-            best, best_score = (text[start : organ.end()], (start, organ.end())), score
+            best, best_score = (text[start : organ.end()], (start, organ.end()), "方案所在地的人民政府"), score
     return best
 
 
+def _signature(text: str, date_span: tuple[int, int] | None) -> tuple[str, tuple[int, int], str] | None:
+    """The organ signed on the line above the date (or just before it on the same line)."""
+    if not date_span:
+        return None
+    line_start = text.rfind("\n", 0, date_span[0]) + 1
+    same_line = text[line_start : date_span[0]].strip()
+    above_end = line_start - 1
+    above_start = text.rfind("\n", 0, max(0, above_end)) + 1
+    above = text[above_start:above_end].strip() if above_end > 0 else ""
+    for candidate, start in ((same_line, date_span[0] - len(same_line)), (above, above_start)):
+        if candidate and len(candidate) <= 40 and re.search(rf"{ORGAN_END}$", candidate):
+            return candidate, (start, start + len(candidate)), "日期上方的落款"
+    return None
+
+
+def _spaced(organs: str) -> str:
+    """Co-issuing organs written back to back ("中共湖南省委湖南省人民政府") separated by a space."""
+    organs = organs.strip("、， ")
+    if "、" in organs or " " in organs:
+        return organs
+    parts = re.findall(rf"(?:中共)?[\u4e00-\u9fff]*?{ORGAN_END}", organs)
+    return " ".join(parts) if "".join(parts) == organs else organs
+
+
 def _kind(text: str, title: str, title_span: tuple[int, int] | None) -> str:
-    if "征求意见" in title or "征求意见稿" in text[:3000]:
+    if "征求意见" in title or "征求意见稿" in text[:HEAD]:
         return "征求意见稿"
     if "解读" in title or "解读" in text[:300]:
         return "政策解读"
-    # the plan itself: its title as a heading line followed by numbered sections
+    genre = GENRE_END.search(title)
+    # a page that quotes the document: its title stands as a line, and the document's sections follow
     body_start = title_span[1] if title_span else 0
-    for match in TITLE.finditer(text):
-        line_start = text.rfind("\n", 0, match.start()) + 1
-        line_end = text.find("\n", match.end())
-        line = text[line_start : line_end if line_end >= 0 else len(text)].strip()
-        if line.endswith(match.group()) and len(line) <= len(match.group()) + 14 and "一、" in text[match.end() :]:
-            return "实施方案"
-    if re.search(r"^\s*一、", text[body_start:], flags=re.M):
-        return "实施方案"
+    own = False
+    if title_span:  # the title is a line of its own
+        line_end = text.find("\n", title_span[1])
+        line = text[text.rfind("\n", 0, title_span[0]) + 1 : line_end if line_end >= 0 else len(text)]
+        own = line.strip(" 《》“”\"").replace("\n", "") == title
+    if not own:
+        for match in TITLE.finditer(text):
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            line_end = text.find("\n", match.end())
+            line = text[line_start : line_end if line_end >= 0 else len(text)].strip()
+            if line.endswith(match.group()) and len(line) <= len(match.group()) + 14 and "一、" in text[match.end() :]:
+                own = True
+                break
+    if own or re.search(r"^\s*(?:一、|第一章)", text[body_start:], flags=re.M):
+        return genre.group(1) if genre else "实施方案"
     return "新闻报道"

@@ -3,7 +3,8 @@
 Reading a file (PDF text layers, OCR, charset detection, cleaning, metadata) is the slow part of
 a build before embedding. A build hands each file to `parse_file` in a process pool (one process
 per core, `Settings.build_workers`) and keeps each result in `<index>/cache/parsed/`, keyed by the
-file's bytes, its plans.json entry, the size limit, the chunk settings and the pipeline version.
+file's bytes, its plans.json entry, the limits (`rag.ingest.Limits`), the chunk settings and the
+version of the code that parses (`rag/ingest/*` included: `index.PARSE_PIPELINE`).
 So a build killed half-way, or the next build after one plan was added, reads only the files it
 has not parsed yet. Chunking, target extraction and lexical tokens are per file too and travel
 with the parse; chunk ids and de-duplicated plan ids are set by the build afterwards.
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from .chunk import Chunk, chunk_plans
 from .config import ChunkSettings, Settings
-from .corpus import FileJob, FileReport, Plan, read_file
+from .corpus import FileJob, FileReport, Plan, read_job
 
 # below this many bytes still to parse, starting worker processes (each imports the pipeline and
 # loads its dictionaries, ~3 s) costs more than it saves: the five shipped plans (220 KB) parse in ~4 s
@@ -48,29 +49,22 @@ class Parsed:
 
 
 def parse_file(job: FileJob, chunk_settings: ChunkSettings) -> Parsed:
-    """Read one file and cut, extract and tokenise it (runs in a worker process)."""
+    """Read one file and cut, extract and tokenise it (runs in a worker process). Nothing one file
+    does stops the others: `read_file` turns any failure to read into the report's reason, and a plan
+    whose cutting or extraction fails is skipped the same way."""
     from .lexical import lexical_tokens
     from .targets import extract_targets
 
-    report, plan = read_file(job)
-    report.pages = _pages(job.path) if plan is not None else 0
+    report, plan = read_job(job)
     if plan is None:
         return Parsed(report, None, [], [], [])
-    chunks = chunk_plans([plan], chunk_settings)
-    return Parsed(report, plan, chunks, extract_targets(plan), [lexical_tokens(c.search_text()) for c in chunks])
-
-
-def _pages(path: Path) -> int:
-    """Pages of a PDF (1 for any other file), for the progress bar and the report.
-    TODO when ingest reports pages itself (OCR work): take the count from the document instead."""
-    if path.suffix.lower() != ".pdf":
-        return 1
-    from pypdf import PdfReader
-
     try:
-        return len(PdfReader(str(path)).pages)
-    except Exception:  # already read once by read_file; a count is not worth failing for
-        return 1
+        chunks = chunk_plans([plan], chunk_settings)
+        return Parsed(report, plan, chunks, extract_targets(plan), [lexical_tokens(c.search_text()) for c in chunks])
+    except Exception as exc:  # one plan's text must not stop the others
+        report.status, report.plan_id = "skipped", ""
+        report.error = f"分段或抽取目标时出错（{exc.__class__.__name__}），已跳过；可用 rag inspect 查看"
+        return Parsed(report, None, [], [], [])
 
 
 class ParseCache:
@@ -83,7 +77,7 @@ class ParseCache:
 
     def key(self, job: FileJob) -> str:
         digest = hashlib.sha256(self.salt)
-        digest.update(f"{job.path.name} {sorted(job.override.items())} {job.max_bytes} ".encode())
+        digest.update(f"{job.path.name} {sorted(job.override.items())} {job.limits} ".encode())
         try:
             digest.update(job.path.read_bytes())
         except OSError as exc:  # unreadable now: parse it again (read_file reports why)

@@ -1,4 +1,4 @@
-"""Find the heading hierarchy of a plan: 一、 > (一) > 1. / 专栏N.
+"""Find the heading hierarchy of a plan: 第一章 > 第一节 > 一、 > (一) > 1. / 专栏N.
 
 Headings either stand on their own line ("一、总体要求") or open a paragraph
 ("1.大力发展新能源。坚持集中式与分布式并举……"); in the second case the
@@ -9,11 +9,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+NUMERAL = "[一二三四五六七八九十]{1,3}"
 HEADING_LEVELS = (
-    (1, re.compile(r"^[一二三四五六七八九十]{1,3}、")),
-    (2, re.compile(r"^[(（][一二三四五六七八九十]{1,3}[)）]")),
-    (3, re.compile(r"^\d{1,2}[.．](?!\d)|^专栏\s*\d{1,2}")),
+    (1, re.compile(rf"^第{NUMERAL}[章编篇](?!\S*(?:规定|所述))")),
+    (2, re.compile(rf"^第{NUMERAL}节")),
+    (3, re.compile(rf"^{NUMERAL}、")),
+    (4, re.compile(rf"^[(（]{NUMERAL}[)）]")),
+    (5, re.compile(r"^\d{1,2}[.．](?!\d)|^专栏\s*\d{1,2}")),
 )
+# a table-of-contents line ("第一章 现状与形势……………3") names a heading but is not one
+TOC_LINE = re.compile(r"(?:[.．…·•]\s*){4,}\s*\d{1,4}\s*$")
 PREFACE = "前言"
 SEPARATOR = " > "
 
@@ -34,6 +39,8 @@ class Section:
 
 def heading_of(line: str) -> tuple[int, str] | None:
     """(level, heading text) when a line opens a section, else None."""
+    if TOC_LINE.search(line):
+        return None
     for level, pattern in HEADING_LEVELS:
         if pattern.match(line):
             head = re.split(r"[。：:]", line, maxsplit=1)[0]

@@ -21,7 +21,8 @@ import cn2an
 
 from .corpus import Plan
 from .indicators import INDICATORS, canonical_by_meaning, canonical_of, find_indicators
-from .sections import section_at, split_sections
+from .sections import heading_of, section_at, split_sections
+from .tables import parse_row
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,10 @@ class Target:
     char_start: int
     char_end: int
     also_cited: tuple[Citation, ...] = field(default_factory=tuple)
+    from_table: bool = False  # read from a table cell (row label, column header) rather than a sentence
+    kind: str = "target"  # target / actual (a base-year figure: "2020年 7.6") / projection ("预计……")
+    page_start: int | None = None  # pages of the cited text in a paged source
+    page_end: int | None = None
 
     @property
     def key(self) -> tuple:
@@ -59,6 +64,10 @@ class Target:
         if self.qualitative or self.value is None:
             return "未给出具体数值"
         amount = f"{self.value:g}{self.unit or ''}"
+        if self.kind == "actual":
+            return f"为{amount}（{self.year}年现状值）"
+        if self.qualifier == CUMULATIVE:
+            return f"{CUMULATIVE}{amount}"
         if self.direction in ("down", "up"):
             verb = ("比%d年" % self.baseline_year if self.baseline_year else "") + ("下降" if self.direction == "down" else "提升")
         else:
@@ -84,9 +93,11 @@ class Target:
 
 # ---------------------------------------------------------------- extraction
 
+# units a target's value may carry; where one unit begins another, the longer comes first
 UNITS = (
-    "吨二氧化碳/万元", "万千瓦", "兆瓦", "千瓦", "万吨", "亿立方米", "亿立方", "万立方米", "立方米",
-    "万平方米", "万㎡", "万亩", "亩", "公里", "个", "家", "处", "座", "%",
+    "吨二氧化碳/万元", "吨标准煤/万元", "克标准煤/千瓦时", "亿千瓦时", "万千瓦时", "千瓦时", "亿千瓦", "万千瓦", "兆瓦", "千瓦",
+    "万吨标准煤", "吨标准煤", "亿吨", "万吨", "亿立方米", "亿立方", "万立方米", "立方米", "亿平方米", "万平方米", "万㎡",
+    "万亩", "亩", "万辆", "辆", "亿元", "万元", "公里", "万人", "个", "家", "处", "座", "项", "%",
 )
 UNIT_ALIASES = {"亿立方": "亿立方米", "万㎡": "万平方米"}
 NUMBER = r"(\d+(?:\.\d+)?)(?:\s*[~～]\s*(\d+(?:\.\d+)?))?"
@@ -95,7 +106,7 @@ YEAR = re.compile(r"(?<![比较])(?:到|至|于|在)?\s*(20[2-6]\d)\s*年(?:底|
 FIVE_YEAR = re.compile(r"“?(十四五|十五五)”?(?:期间|末|时期)?")
 FIVE_YEAR_END = {"十四五": 2025, "十五五": 2030}  # the five-year plan a deadline names, as its final year
 BASELINE = re.compile(r"[比较](20\d{2})年")
-QUALIFIERS_AFTER = ("以上", "左右", "以内")
+QUALIFIERS_AFTER = ("以上", "以下", "左右", "以内")
 QUALIFIERS_BEFORE = ("不低于", "不高于", "不超过", "小于", "少于", "力争", "提高至", "提高到", "提升至", "提升到", "下降", "降低", "减少", "控制在", "稳定在", "超过", "达到", "达")
 QUALITATIVE = re.compile(r"(确保完成|完成[^,，。]{0,8}下达|达到预期目标|上级确定|保持[^,，。]{0,10}水平|持续[^,，。]{0,4}(?:下降|提升|提高)|下达的?(?:指标|目标))")
 VERBS = ("不低于", "不高于", "不超过", "小于", "少于", "力争", "提高至", "提高到", "提升至", "提升到", "控制在", "稳定在",
@@ -111,14 +122,24 @@ def extract_targets(plan: Plan) -> list[Target]:
     found: list[Target] = []
     # "到2025年，……。……。" : a bare deadline clause in a paragraph's first sentence governs the paragraph
     paragraph_year: int | None = None
+    opens_line, opens_end = None, 0  # the sentence that began the current line, when it is a heading ("(二)主要目标。")
     for sentence in SENTENCE.finditer(plan.text):
-        first = sentence.start() == 0 or plan.text[sentence.start() - 1] == "\n"
+        starts = sentence.start() == 0 or plan.text[sentence.start() - 1] == "\n"
+        # a paragraph's first sentence, or the first after the heading that opens its line
+        first = starts or (opens_line is not None and heading_of(opens_line) is not None and sentence.start() == opens_end)
+        if starts:
+            opens_line, opens_end = sentence.group(), sentence.end()
         section = section_at(sections, sentence.start()).path
+        row = parse_row(sentence.group()) if first else None
+        if row is not None:
+            found.extend(table_targets(plan, row, sentence.group(), sentence.start(), section))
+            continue
         rows, lead_year = _sentence_targets(plan, sentence.group(), sentence.start(), section,
                                             None if first else paragraph_year)
         paragraph_year = lead_year if first else paragraph_year
         found.extend(rows)
-    return _merge_repeats(found)
+    return [replace(t, **dict(zip(("page_start", "page_end"), plan.pages_of(t.char_start, t.char_end))))
+            for t in _merge_repeats(found)]
 
 
 def _sentence_targets(plan: Plan, sentence: str, offset: int, section: str,
@@ -186,8 +207,12 @@ def _value_groups(clause: str, values: list[re.Match], inherited: str | None) ->
         after = clause[value.end() : values[i + 1].start() if i + 1 < len(values) else len(clause)]
         postfix = bool(groups) and groups[-1][2]  # then `before` already named the previous value
         named_before = None if postfix else _indicator_phrase(before, open_vocabulary=True)
-        named_after = _indicator_phrase(after)
-        if named_before and (find_indicators(named_before) or (not named_after and CLAUSE_END.match(after))):
+        # "8家节约型公共机构示范单位" names what the value counts; "50%以上由非化石能源满足" does not
+        named_after = None if PASSIVE.match(after) else _indicator_phrase(after)
+        # an indicator no vocabulary knows must reach its value through a verb ("保有量达到80万辆"):
+        # "总投资177994万元" reports an amount, it sets no target
+        committed = bool(re.search("|".join(VERBS) + r"|下降|降低|提高|提升|减少|增加|增长|新增|累计", before))
+        if named_before and (find_indicators(named_before) or (not named_after and committed and CLAUSE_END.match(after))):
             groups.append((named_before, [value], False))
         elif _is_thin(before) and groups and not postfix:
             groups[-1][1].append(value)
@@ -202,9 +227,11 @@ THIN = re.compile(r"(20\d{2}\s*年(?:底|前|末)?|“?十[四五]五”?(?:期�
                   + "|".join(QUALIFIERS_BEFORE) + r"|[、和,，；;\s])")
 
 
+# a value followed by an agent or a purpose is not the count of the noun after it
+PASSIVE = re.compile(r"\s*(?:以上|以下|左右|以内)?\s*(?:的)?\s*(?:由|被|从|来自|用于|通过)")
 # After an open-vocabulary target's value only a qualifier may follow: "占比达到50%以上，".
 # "城镇新建建筑100%执行绿色建筑标准" goes on to say what the value measures.
-CLAUSE_END = re.compile(r"\s*(?:以上|左右|以内)?\s*[)）]?\s*(?:[,，；;。、和及]|$)")
+CLAUSE_END = re.compile(r"\s*(?:以上|以下|左右|以内)?\s*[)）]?\s*(?:[,，；;。、和及]|$)")
 
 
 def _is_thin(text: str) -> bool:
@@ -222,7 +249,7 @@ def _clause_year(text: str) -> int | None:
 
 LEADING = re.compile(r"^(?:全省|全市|全县|全区|全旗|我省|我市|我县|我区|在|将|实现|推动|确保|力争|累计|基本|新建|建成|创建|完成|优化提升|提升|的)+")
 TRAILING = re.compile(r"(?:将|预计在|预计|原则上|平均|约|达|的|和|及|与|、)+$")
-CUT = re.compile(r"(分别|比20\d{2}年|较20\d{2}年|" + "|".join(QUALIFIERS_BEFORE) + r"|小于|少于|保持在)")
+CUT = re.compile(r"(分别|比20\d{2}年|较20\d{2}年|下降至|下降到|降低至|降低到|降至|降到|" + "|".join(QUALIFIERS_BEFORE) + r"|小于|少于|保持在)")
 # Verbs that make a clause an action ("建设充电桩5000个"), not a measure reaching a level.
 ACTION = re.compile(r"^(?:建设|建成|打造|培育|创建|实施|推广|推进|开展|新建|改造|完成|实现|争创|组织|引进|谋划|储备|申报|认定|培训|举办|安排|投资|投入|淘汰|关停|压减|整治|治理|发展)")
 MEASURE_WORD = re.compile(r"^(?:比重|占比|比例|规模|总量|总规模|数量|容量)$")
@@ -259,7 +286,11 @@ def _is_measure(phrase: str) -> bool:
     """Shape of an open-vocabulary indicator: a short phrase of words, not an action or a bare measure word."""
     return (2 <= len(phrase) <= 30 and len(re.findall(r"[\u4e00-\u9fff]", phrase)) >= 3
             and not re.search(r"[\d:：;；“”\"《》]", phrase)
-            and not ACTION.match(phrase) and not MEASURE_WORD.match(phrase))
+            and not ACTION.match(phrase) and not MEASURE_WORD.match(phrase) and not BUDGET.search(phrase))
+
+
+# money spent ("总投资达177994万元", "安排资金") reports a project's budget, not a level to reach
+BUDGET = re.compile(r"投资|资金|投入|预算")
 
 
 def _value_targets(values, indicator, clause, *, plan, sentence, offset, section, year) -> list[Target]:
@@ -273,6 +304,7 @@ def _value_targets(values, indicator, clause, *, plan, sentence, offset, section
         qualifier = next((q for q in QUALIFIERS_AFTER if after.startswith(q)), None) or _last_qualifier(before)
         baseline = BASELINE.search(before)
         level = re.search(r"(下降|降低|降)(至|到)", before)
+        projected = bool(PROJECTION.search(sentence[: max(0, sentence.find(match.group(0)))][-40:]))
         direction = None
         if not level and re.search(r"下降|降低|减少", before):
             direction = "down"
@@ -295,9 +327,92 @@ def _value_targets(values, indicator, clause, *, plan, sentence, offset, section
                 section=section,
                 char_start=offset,
                 char_end=offset + len(sentence.rstrip()),
+                kind="projection" if projected else "target",
             )
         )
     return targets
+
+
+# a figure the plan estimates rather than commits to ("预计到2025年……将达到", "经测算")
+PROJECTION = re.compile(r"预计|预测|测算|估算|预期将|有望")
+CUMULATIVE = "累计"  # a table value in brackets ("[5]") is the five-year total, not a level
+
+
+def table_targets(plan: Plan, row, line: str, offset: int, section: str) -> list[Target]:
+    """The targets of one table row: each cell under a year column (the row's label names the
+    indicator and often its unit: "4.非化石能源消费比重（%）"). With two or more year columns the
+    earliest, when no later than 2022, holds base-year figures ("2020年 7.6"): kind "actual"."""
+    label = row.labels[-1] if row.labels else ""
+    label = re.sub(r"^\s*\d{1,2}\s*[.．、]\s*", "", label)
+    unit_match = re.search(r"[(（]([^()（）]{1,10})[)）]\s*$", label)
+    indicator = label[: unit_match.start()].strip() if unit_match else label.strip()
+    # "营运船舶单位周转量二氧化碳排放较2020年下降": the measure, its base year, its direction
+    change = re.match(r"(.{2,}?)\s*(?:[较比](20\d{2})年?)?\s*(下降率|降低率|增长率|下降|降低|减少|降幅|提高|提升|增长|增幅)?$", indicator)
+    if change and (change.group(2) or change.group(3)):
+        indicator, baseline, word = change.group(1), change.group(2), change.group(3) or ""
+        direction = "down" if re.search(r"下降|降低|减少|降幅", word) else ("up" if word else None)
+    else:
+        baseline, direction = None, None
+    if len(indicator) < 2:
+        return []
+    years = [(header, value, _header_year(header)) for header, value in row.cells]
+    dated = sorted({y for _, _, y in years if y})
+    targets = []
+    for header, value, year in years:
+        if not year:
+            continue
+        kind = "target"
+        if re.search(r"现状|基期|基准|实际|完成值", header) or (len(dated) >= 2 and year == dated[0] and year <= 2022):
+            kind = "actual"
+        elif re.search(r"预计|预测|展望", header):
+            kind = "projection"
+        unit = (unit_match.group(1) if unit_match else None) or _header_unit(header)
+        targets += _cell_targets(plan, indicator, value, unit, year, kind, line, offset, section, baseline, direction)
+    return targets
+
+
+def _header_year(header: str) -> int | None:
+    found = re.search(r"(20[0-6]\d)", header)
+    if found:
+        return int(found.group(1))
+    five = FIVE_YEAR.search(header)
+    return FIVE_YEAR_END[five.group(1)] if five and "目标" in header else None
+
+
+def _header_unit(header: str) -> str | None:
+    found = re.search(r"[(（]([^()（）]{1,10})[)）]", header)
+    return found.group(1) if found else None
+
+
+CELL_VALUE = re.compile(r"^[\[［]?\s*([≥≤>＞<＜])?\s*([-+−]?\d+(?:\.\d+)?)\s*(%)?\s*[\]］]?\*?\s*(以上|以下|左右|以内)?$")
+CELL_QUALIFIER = {"≥": "不低于", ">": "超过", "＞": "超过", "≤": "不高于", "<": "小于", "＜": "小于", "以下": "以内"}
+
+
+def _cell_targets(plan, indicator, value, unit, year, kind, line, offset, section, baseline, direction) -> list[Target]:
+    value = value.strip()
+    if not value or re.fullmatch(r"[-—–－/／\s]+", value):
+        return []  # no figure for this year
+    common = dict(city=plan.label, plan_id=plan.plan_id, year=year, baseline_year=None, sentence=line.strip(),
+                  section=section, char_start=offset, char_end=offset + len(line.rstrip()), from_table=True, kind=kind)
+    parts = re.split(r"[、，,；;]", value)
+    numbers = [CELL_VALUE.match(p.strip()) for p in parts]
+    if not all(numbers):
+        if re.search(r"\d", value):
+            return []  # a cell that mixes words and figures is quoted by passages, not tabulated
+        canonical = canonical_of(indicator) or indicator
+        return [Target(indicator=indicator, canonical=canonical, value=None, unit=None, qualifier=value,
+                       direction=None, qualitative=True, **common)]
+    rows = []
+    for subject, match in zip(_subjects(indicator, len(numbers)), numbers):
+        sign, amount, percent, after = match.groups()
+        bracketed = match.group(0).lstrip().startswith(("[", "［"))
+        qualifier = CUMULATIVE if bracketed else (CELL_QUALIFIER.get(sign or "") or CELL_QUALIFIER.get(after or "", after or ""))
+        canonical = canonical_of(subject) or canonical_of(indicator) or subject
+        rows.append(Target(indicator=subject, canonical=canonical, value=float(amount.replace("−", "-")),
+                           unit="%" if percent else unit, qualifier=qualifier,
+                           direction=direction if direction and not bracketed else None, qualitative=False,
+                           **{**common, "baseline_year": int(baseline) if baseline else None}))
+    return rows
 
 
 MEASURE = re.compile(r"(新能源汽车占比|单位换算周转量碳排放强度|综合利用率|资源化利用率|覆盖率|占比|比例|比重|利用率|装机容量|蓄积量)$")
@@ -357,7 +472,7 @@ def _merge_repeats(targets: list[Target]) -> list[Target]:
     """The lead paragraph often repeats the goals: keep one row, cite both places."""
     merged: dict[tuple, Target] = {}
     for target in targets:
-        key = target.key if not target.qualitative else (target.city, target.year, target.canonical, "qualitative")
+        key = (*target.key, target.kind) if not target.qualitative else (target.plan_id, target.year, target.canonical, target.qualifier)
         if key not in merged:
             merged[key] = target
             continue
@@ -374,6 +489,7 @@ def _merge_repeats(targets: list[Target]) -> list[Target]:
 COLUMNS = (
     "city", "plan_id", "year", "indicator", "canonical", "value", "unit", "qualifier", "baseline_year",
     "direction", "qualitative", "sentence", "section", "char_start", "char_end", "also_cited",
+    "from_table", "kind", "page_start", "page_end",
 )
 
 
@@ -404,6 +520,7 @@ def read_targets(path: Path) -> list[Target]:
     for row in rows:
         data = dict(zip(COLUMNS, row))
         data["qualitative"] = bool(data["qualitative"])
+        data["from_table"] = bool(data["from_table"])
         data["also_cited"] = tuple(Citation(**c) for c in json.loads(data["also_cited"]))
         targets.append(Target(**data))
     return targets
@@ -432,7 +549,8 @@ def filter_targets(
 # ---------------------------------------------------------------- export
 
 CSV_COLUMNS = ("city", "year", "canonical", "indicator", "value", "unit", "qualifier", "baseline_year", "direction",
-               "qualitative", "section", "sentence", "plan_id", "char_start", "char_end")
+               "qualitative", "kind", "from_table", "section", "page_start", "page_end", "sentence", "plan_id",
+               "char_start", "char_end")
 
 
 def write_csv(stream, rows) -> None:

@@ -67,3 +67,15 @@ def test_targets_json_and_csv(run):
     csv_out = run("targets", "--city", "津市", "--csv")
     lines = csv_out.stdout.splitlines()
     assert lines[0].startswith("city,year,canonical") and len(lines) > 20
+
+
+def test_ask_json_says_a_refusal_in_answer_like_the_web_api(run):
+    out = run("ask", "深圳2030年光伏装机目标是多少？", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert not data["found"] and "深圳" in data["answer"] and data["answer"] == data["note"]
+
+
+def test_restore_lists_nothing_when_nothing_was_removed(run):
+    out = run("restore")
+    assert out.returncode == 0 and out.stdout == "" and "共 0 个已移除的方案" in out.stderr

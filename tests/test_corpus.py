@@ -15,7 +15,8 @@ import pytest
 from rag.chunk import chunk_plans
 from rag.config import PROJECT_ROOT, ChunkSettings
 from rag.corpus import CorpusError, load_plan, load_plans, read_overrides
-from rag.index import add_plans, build_index, load_index, remove_plan
+from rag.catalog import add_plans, remove_plan, removed_plans, restore_plan
+from rag.index import build_index, load_index
 
 NEWPLANS = PROJECT_ROOT.parent / "shared" / "newplans"
 
@@ -176,7 +177,11 @@ def test_add_and_remove_change_only_what_they_should(settings, tmp_path):
     unchanged = [c.text for c in after.chunks if c.plan_id != "hunansheng"]
     assert unchanged == [c.text for c in before.chunks]
     result, kept = remove_plan(local, "hunansheng", progress=False)
-    assert not (corpus / "hunansheng.txt").exists() and kept.read_bytes() == (NEWPLANS / "hunansheng.txt").read_bytes()
+    assert not (corpus / "hunansheng.txt").exists() and kept.path.read_bytes() == (NEWPLANS / "hunansheng.txt").read_bytes()
     assert set(load_index(local).plans) == set(before.plans) and result.embedded == 0
     with pytest.raises(Exception, match="没有编号为"):
         remove_plan(local, "nosuchplan", progress=False)
+    assert [r.key for r in removed_plans(local)] == [kept.key] and kept.title == "湖南省碳达峰实施方案"
+    result, restored = restore_plan(local, kept.key, progress=False)
+    assert restored.file == "hunansheng.txt" and (corpus / "hunansheng.txt").is_file() and result.embedded == 0
+    assert "hunansheng" in load_index(local).plans and removed_plans(local) == []

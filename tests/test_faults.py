@@ -17,6 +17,7 @@ import contextlib
 import io
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -27,6 +28,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from fuzzing import docx_structure, sample_docx
+from pdfmaker import paragraph, write_pdf
 
 from rag.answer import ask
 from rag.cli import main
@@ -93,7 +96,7 @@ def assert_refused(run: Run, code: int, expect: str) -> None:
 
 def assert_answers(index_dir: Path, corpus: Path) -> None:
     """The index in `index_dir` loads and answers the known question correctly."""
-    index = load_index(replace(Settings(), corpus_dir=corpus, index_dir=index_dir), check_corpus=False)
+    index = load_index(replace(Settings(), corpus_dir=corpus, index_dir=index_dir))
     assert EXPECTED in ask(index, QUESTION).answer
 
 
@@ -207,7 +210,8 @@ CORPUS_CASES = [
     ("fake-pdf", lambda f, _: (f.corpus / "fake.pdf").write_text("这不是 PDF", encoding="utf-8"), 0, "[跳过] fake.pdf"),
     ("fake-docx", lambda f, _: (f.corpus / "fake.docx").write_bytes(b"PK\x03\x04" + b"\x00" * 100), 0, "[跳过] fake.docx"),
     ("huge-file", _huge, 0, "上限为 1 MB"),
-    ("duplicate-content", lambda f, _: shutil.copy(f.corpus / JIANGMEN, f.corpus / "jiangmen copy.txt"), 0, "jiangmen copy.txt"),
+    ("duplicate-content", lambda f, _: shutil.copy(f.corpus / JIANGMEN, f.corpus / "jiangmen copy.txt"), 0,
+     "[跳过] jiangmen copy.txt：与 jiangmen.txt 的正文相同"),
     ("name-with-spaces", lambda f, _: shutil.copy(f.corpus / "jinshi.txt", f.corpus / "津市 方案 副本.txt"), 0, "津市 方案 副本.txt"),
     ("unicode-name", lambda f, _: shutil.copy(f.corpus / "jinshi.txt", f.corpus / "津市碳达峰—方案①.txt"), 0, "津市碳达峰—方案①.txt"),
     ("leading-dash-name", lambda f, _: shutil.copy(f.corpus / "jinshi.txt", f.corpus / "-jinshi.txt"), 0, "-jinshi.txt"),
@@ -589,3 +593,353 @@ def test_web_app_serves_a_new_build_without_restart(web, served):
     assert "135万千瓦" in web.predict(question, "", api_name="/ask")["answer"]
     assert web.predict("韶关", "2030", "光伏", api_name="/targets")["targets"]
     assert EXPECTED in web.predict(QUESTION, "", api_name="/ask")["answer"]
+
+
+# ---------------------------------------------------------------- round two (#18): one bad file never takes the system down
+
+REALPDFS = Path(__file__).resolve().parent.parent.parent / "shared" / "realpdfs"
+SMALL_PDF = REALPDFS / "zhejiang-sci-tech-action.pdf"
+
+
+def _shaoguan_docx(extra_member_count: int = 0) -> bytes:
+    """韶关's plan as a Word file written by python-docx, optionally with many extra zip members."""
+    import zipfile
+
+    data = sample_docx(NEW_PLAN)
+    if not extra_member_count:
+        return data
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            target.writestr(item, source.read(item.filename))
+        for n in range(extra_member_count):
+            target.writestr(f"customXml/item{n}.xml", "<a/>")
+    return out.getvalue()
+
+
+def _vmerge_docx(folder: Folder, _mp) -> None:
+    mutated = dict(docx_structure(_shaoguan_docx(), random.Random(0)))["vmerge-first-row"]
+    (folder.corpus / "shaoguan.docx").write_bytes(mutated)
+
+
+def _zip_bomb(path: Path, unpacked_mb: int = 512) -> Path:
+    """A valid Word file whose document part is `unpacked_mb` MB of whitespace (~1 KB per MB packed)."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(_shaoguan_docx())) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename != "word/document.xml":
+                out.writestr(item, data)
+                continue
+            head, tail = data.split(b"</w:body>")
+            with out.open(item.filename, "w", force_zip64=True) as member:
+                member.write(head)
+                for _ in range(unpacked_mb):
+                    member.write(b" " * 1_000_000)
+                member.write(b"</w:body>" + tail)
+    return path
+
+
+def _pdf_bomb(path: Path, unpacked_mb: int = 300) -> Path:
+    """A one-page PDF whose content stream inflates to `unpacked_mb` MB (1 MB on disk per GB)."""
+    import zlib
+
+    packer = zlib.compressobj(9)
+    stream = packer.compress(b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET\n")
+    stream += b"".join(packer.compress(b" " * 1_000_000) for _ in range(unpacked_mb)) + packer.flush()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def _two_page_pdf(path: Path) -> Path:
+    return write_pdf(path, [paragraph(line, 100)[0] for line in NEW_PLAN.splitlines()[:2]])
+
+
+def _plan_pdf(path: Path, text: str) -> Path:
+    runs, top = [], 100.0
+    for line in text.splitlines():
+        found, top = paragraph(line, top)
+        runs += found
+    return write_pdf(path, [runs])
+
+
+def _env(name: str, value: str, make):
+    def spoil(folder: Folder, monkeypatch) -> None:
+        monkeypatch.setenv(name, value)
+        make(folder)
+    return spoil
+
+
+# (id, how to spoil the corpus copy, exit code of `rag build`, text the build report must show)
+FILE_CASES_2 = [
+    ("docx-vmerge-in-first-row", _vmerge_docx, 0, "[收录] shaoguan.docx → 韶关市"),
+    ("pdf-truncated", lambda f, _: (f.corpus / "cut.pdf").write_bytes(SMALL_PDF.read_bytes()[:60_000]), 0,
+     "[跳过] cut.pdf：PDF 文件已损坏"),
+    ("docx-zip-bomb", lambda f, _: _zip_bomb(f.corpus / "bomb.docx"), 0,
+     "MB，超过上限 100 MB（可用 RAG_MAX_UNPACKED_MB 调整）"),
+    ("docx-too-many-members", _env("RAG_MAX_ZIP_MEMBERS", "50", lambda f: (f.corpus / "many.docx").write_bytes(_shaoguan_docx(100))),
+     0, "[跳过] many.docx：DOCX 压缩包有 1"),
+    ("pdf-stream-bomb", lambda f, _: _pdf_bomb(f.corpus / "bomb.pdf"), 0,
+     "[跳过] bomb.pdf：PDF 各数据流解压后超过 100 MB 上限（可用 RAG_MAX_UNPACKED_MB 调整）"),
+    ("pdf-too-many-pages", _env("RAG_MAX_PDF_PAGES", "1", lambda f: _two_page_pdf(f.corpus / "two.pdf")), 0,
+     "[跳过] two.pdf：PDF 共 2 页，超过上限 1 页（可用 RAG_MAX_PDF_PAGES 调整）"),
+    ("pdf-page-too-slow", _env("RAG_PDF_PAGE_SECONDS", "0.000001", lambda f: shutil.copy(SMALL_PDF, f.corpus / "slow.pdf")), 0,
+     "[跳过] slow.pdf：PDF 第 1 页读取超过 1e-06 秒（每页上限，可用 RAG_PDF_PAGE_SECONDS 调整）"),
+    ("non-utf8-name", lambda f, _: (f.corpus.joinpath(os.fsdecode("韶关".encode("gbk") + b".txt"))).write_text(NEW_PLAN, encoding="utf-8"),
+     0, "文件名不是 UTF-8 编码"),
+]
+
+
+@pytest.mark.parametrize("spoil,code,expect", [c[1:] for c in FILE_CASES_2], ids=[c[0] for c in FILE_CASES_2])
+def test_a_damaged_or_oversized_file_is_skipped_with_its_reason(case, monkeypatch, spoil, code, expect):
+    test_bad_corpus_file_is_reported_and_the_rest_indexed(case, monkeypatch, spoil, code, expect)
+    assert case.rag("build", "--strict").code == (0 if expect.startswith("[收录]") else 1)
+
+
+def test_a_zip_bomb_is_refused_within_150_mb(tmp_path):
+    """Reading the 560 KB -> 512 MB zip bomb costs the reading process less than 150 MB more than it had."""
+    bomb = _zip_bomb(tmp_path / "bomb.docx")
+    assert bomb.stat().st_size < 1_000_000
+    probe = ("import resource, sys; from pathlib import Path; from rag.corpus import read_file; from rag.config import Settings\n"
+             "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+             "report, plan = read_file(Path(sys.argv[1]), {}, Settings().limits)\n"
+             "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024, report.error)")
+    run = subprocess.run([sys.executable, "-c", probe, str(bomb)], capture_output=True, text=True, timeout=300)
+    extra_mb, reason = run.stdout.split(" ", 1)
+    assert "RAG_MAX_UNPACKED_MB" in reason and int(extra_mb) < 150, run.stdout + run.stderr[-2000:]
+
+
+def test_every_entry_of_the_corpus_folder_is_accounted_for(case):
+    """Files of other types and sub-folders are listed as skipped, with what is supported; --strict exits 1."""
+    for name in ("方案.doc", "方案.wps", "方案.rtf", "指标.xlsx", "方案.ofd", "附件.zip", "README"):
+        (case.corpus / name).write_bytes(b"x" * 100)
+    (case.corpus / "2023年").mkdir()
+    (case.corpus / "2023年" / "inner.txt").write_text(NEW_PLAN, encoding="utf-8")
+    run = case.rag("build")
+    assert run.code == 0 and "Traceback" not in run.err, run.err[-2000:]
+    supported = "支持 .txt、.md、.html、.htm、.pdf、.docx"
+    for name, hint in (("方案.doc", "请另存为 .docx"), ("方案.wps", "请另存为 .docx"), ("方案.rtf", "请另存为 .docx"),
+                       ("指标.xlsx", "表格文件"), ("方案.ofd", "请导出为 PDF"), ("附件.zip", "请解压后放入"), ("README", "（无扩展名）")):
+        line = next(line for line in run.out.splitlines() if line.startswith(f"[跳过] {name}："))
+        assert "不支持的文件类型" in line and hint in line and supported in line, line
+    assert "[跳过] 2023年：是一个子目录" in run.out
+    assert "跳过 8 个文件" in run.out
+    assert case.rag("build", "--strict").code == 1
+    assert_answers(case.index, case.corpus)
+
+
+def _plan_ids(folder: Folder) -> dict[str, str]:
+    run = folder.rag("plans", "--json")
+    assert run.code == 0, run.err
+    return {row["file"]: row["plan_id"] for row in json.loads(run.out)["plans"]}
+
+
+def test_plan_identity_is_by_file_exactly(case):
+    """Files sharing a stem or differing by punctuation get ids of their own, from their own names; removing
+    one id moves exactly that file, and the others keep their ids."""
+    texts = [NEW_PLAN.replace("韶关", place).replace("135", value) for place, value in
+             (("韶关", "135"), ("梅州", "88"), ("河源", "71"), ("清远", "96"))]
+    _plan_pdf(case.corpus / "x.pdf", texts[0])
+    (case.corpus / "x.docx").write_bytes(sample_docx(texts[1]))
+    (case.corpus / "韶关 方案.txt").write_text(texts[2], encoding="utf-8")
+    (case.corpus / "韶关_方案.txt").write_text(texts[3], encoding="utf-8")
+    assert case.rag("build").code == 0
+    ids = _plan_ids(case)
+    new = {f: ids[f] for f in ("x.pdf", "x.docx", "韶关 方案.txt", "韶关_方案.txt")}
+    assert len(set(ids.values())) == len(ids) == 9, ids
+    assert new["x.pdf"] == "x.pdf" and new["x.docx"] == "x.docx" and new["韶关_方案.txt"] == "韶关_方案"
+    assert case.rag("build", "--force").code == 0 and _plan_ids(case) == ids  # the same ids build after build
+
+    for file in ("x.docx", "韶关_方案.txt"):
+        run = case.rag("remove", new[file])
+        assert run.code == 0, run.err
+        assert not (case.corpus / file).exists() and any(p.name.endswith(file) for p in (case.index / "removed").iterdir())
+    left = _plan_ids(case)
+    assert left == {f: i for f, i in ids.items() if f not in ("x.docx", "韶关_方案.txt")}  # nobody else's id moved
+    assert (case.corpus / "x.pdf").exists() and (case.corpus / "韶关 方案.txt").exists()
+
+
+def test_a_file_name_near_the_255_byte_limit_is_added_and_removed(case, tmp_path):
+    name = "韶关市碳达峰实施方案" * 8 + "（征求意见稿）.txt"  # 248 bytes of UTF-8
+    assert 240 <= len(name.encode("utf-8")) <= 255
+    source = tmp_path / name
+    source.write_text(NEW_PLAN, encoding="utf-8")
+    run = case.rag("add", str(source))
+    assert run.code == 0 and f"[收录] {name}" in run.out, run.err[-2000:]
+    plan_id = _plan_ids(case)[name]
+    run = case.rag("remove", plan_id)
+    assert run.code == 0, run.err[-2000:]
+    kept = [p for p in (case.index / "removed").iterdir() if p.read_text(encoding="utf-8") == NEW_PLAN]
+    assert len(kept) == 1 and len(kept[0].name.encode("utf-8")) <= 255 and kept[0].suffix == ".txt"
+    assert not (case.corpus / name).exists()
+    assert_answers(case.index, case.corpus)
+
+
+# (id, environment variable, value, text the one-line refusal must contain); `rag build` and `rag ask` exit 2
+SETTING_CASES = [
+    ("file-mb-with-unit", "RAG_MAX_FILE_MB", "20MB", "RAG_MAX_FILE_MB"),
+    ("file-mb-negative", "RAG_MAX_FILE_MB", "-1", "RAG_MAX_FILE_MB"),
+    ("pdf-pages-float", "RAG_MAX_PDF_PAGES", "12.5", "RAG_MAX_PDF_PAGES"),
+    ("ocr-pages-word", "RAG_MAX_OCR_PAGES", "many", "RAG_MAX_OCR_PAGES"),
+    ("page-seconds-nan", "RAG_PDF_PAGE_SECONDS", "nan", "RAG_PDF_PAGE_SECONDS"),
+    ("unpacked-zero", "RAG_MAX_UNPACKED_MB", "0", "RAG_MAX_UNPACKED_MB"),
+    ("question-chars-huge", "RAG_MAX_QUESTION_CHARS", "1e99", "RAG_MAX_QUESTION_CHARS"),
+]
+
+
+@pytest.mark.parametrize("name,value,expect", [c[1:] for c in SETTING_CASES], ids=[c[0] for c in SETTING_CASES])
+def test_a_bad_setting_is_one_chinese_line(case, monkeypatch, name, value, expect):
+    before = case.created()
+    monkeypatch.setenv(name, value)
+    assert_refused(case.rag("build", "--force"), 2, expect)
+    assert_refused(case.rag("ask", QUESTION), 2, expect)
+    assert case.created() == before
+
+
+def _cache_is_a_file(folder: Folder) -> None:
+    shutil.rmtree(folder.index / "cache")
+    (folder.index / "cache").write_text("x", encoding="utf-8")
+
+
+def _cache_db_is_a_folder(folder: Folder) -> None:
+    (folder.index / "cache" / "embeddings.sqlite").unlink()
+    (folder.index / "cache" / "embeddings.sqlite").mkdir()
+
+
+@pytest.mark.parametrize("spoil,expect", [(_cache_is_a_file, "cache 应是一个目录"), (_cache_db_is_a_folder, "embeddings.sqlite 应是一个文件")],
+                         ids=["cache-is-a-file", "embeddings-db-is-a-folder"])
+def test_cache_path_of_the_wrong_kind_is_one_chinese_line(case, spoil, expect):
+    before = case.created()
+    spoil(case)
+    (case.corpus / "shaoguan.txt").write_text(NEW_PLAN, encoding="utf-8")
+    assert_refused(case.rag("build"), 2, expect)
+    assert_refused(case.rag("add", str(case.corpus / "shaoguan.txt")), 2, expect)
+    assert case.created() == before
+    run = case.rag("ask", QUESTION)  # the last good index still answers
+    assert run.code == 0 and EXPECTED in run.out
+
+
+def test_read_only_corpus_refuses_add_and_remove_in_one_line(case, tmp_path):
+    source = tmp_path / "shaoguan.txt"
+    source.write_text(NEW_PLAN, encoding="utf-8")
+    open_up(case)
+    source.chmod(0o644)
+    tmp_path.chmod(0o755)
+    before = sorted(p.name for p in case.corpus.iterdir())
+    case.corpus.chmod(0o555)
+    try:
+        with as_nobody():
+            assert_refused(case.rag("add", str(source)), 2, "没有权限")
+            assert_refused(case.rag("remove", "jinshi"), 2, "没有权限")
+    finally:
+        case.corpus.chmod(0o755)
+    assert sorted(p.name for p in case.corpus.iterdir()) == before
+    assert_answers(case.index, case.corpus)
+
+
+@contextlib.contextmanager
+def small_disk(path: Path, size: str):
+    """A tmpfs of `size` mounted at `path` (root only); skipped where mounting is not allowed."""
+    path.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                                           capture_output=True).returncode:
+        pytest.skip("needs root and mount to make a small disk")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def test_a_disk_that_fills_during_add_leaves_the_corpus_as_it_was(case, tmp_path):
+    big = tmp_path / "shaoguan.txt"
+    big.write_text(NEW_PLAN * 6000, encoding="utf-8")  # ~1.5 MB, under the 20 MB limit
+    with small_disk(tmp_path / "disk", "1m") as disk:
+        corpus = disk / "corpus"
+        shutil.copytree(case.corpus, corpus)
+        before = sorted(p.name for p in corpus.iterdir())
+        run = cli("add", str(big), "--corpus", str(corpus), "--index", str(case.index))
+        assert_refused(run, 2, "磁盘空间不足")
+        assert sorted(p.name for p in corpus.iterdir()) == before  # no partial copy, hidden or not
+    assert_answers(case.index, case.corpus)
+
+
+def test_a_missing_model_folder_is_one_chinese_line_and_never_the_hub(case, monkeypatch, tmp_path):
+    missing = tmp_path / "models" / "m3e-small"
+    for argv in (("ask", QUESTION, "--model", str(missing)), ("build", "--force", "--model", str(missing))):
+        run = case.rag(*argv)
+        assert_refused(run, 2, "找不到嵌入模型")
+        assert str(missing) in run.err and "rag build" not in run.err
+    # the shared folder is there but its model is not: reported, not downloaded instead
+    import rag.config
+
+    monkeypatch.delenv("RAG_MODEL", raising=False)
+    monkeypatch.setattr(rag.config, "SHARED_DIR", tmp_path)
+    monkeypatch.setattr(rag.config, "SHARED_MODEL_DIR", missing)
+    assert_refused(case.rag("ask", QUESTION), 2, "共享模型目录")
+
+
+def test_an_index_older_than_its_corpus_answers_and_says_what_is_not_indexed(case):
+    (case.corpus / "shaoguan.txt").write_text(NEW_PLAN, encoding="utf-8")
+    (case.corpus / "jinshi.txt").unlink()
+    run = case.rag("ask", QUESTION)
+    assert run.code == 0 and EXPECTED in run.out, run.err[-2000:]
+    notice = run.err.strip().splitlines()
+    assert len(notice) == 1 and notice[0].startswith("提示：") and "rag build" in notice[0]
+    assert "shaoguan.txt（新增）" in notice[0] and "jinshi.txt（已从语料中删除" in notice[0]
+    answer = json.loads(case.rag("ask", QUESTION, "--json").out)
+    assert EXPECTED in answer["answer"] and "shaoguan.txt" in answer["index_notice"]
+    assert case.rag("targets", "--city", "江门").code == 0
+    assert case.rag("build").code == 0
+    run = case.rag("ask", "韶关2030年光伏装机目标是多少？")
+    assert run.code == 0 and "135万千瓦" in run.out and not run.err.strip()
+
+
+def test_a_killed_add_leaves_an_index_that_still_answers(case, tmp_path):
+    source = tmp_path / "shaoguan.txt"
+    source.write_text(NEW_PLAN, encoding="utf-8")
+    proc = _rag_process(case, "add", str(source), "--json")
+    deadline = time.time() + 120
+    while not (case.corpus / "shaoguan.txt").exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    run = case.rag("ask", QUESTION)
+    assert run.code == 0 and EXPECTED in run.out, run.err[-2000:]
+    if proc.returncode != 0:  # killed after the copy, before its build switched `current`
+        assert "shaoguan.txt（新增）" in run.err
+    assert case.rag("build").code == 0
+    assert "135万千瓦" in case.rag("ask", "韶关2030年光伏装机目标是多少？").out
+
+
+def test_long_text_fields_are_refused_naming_their_setting(good):
+    huge = "光伏" * 100_000
+    assert_refused(good.rag("targets", "--indicator", huge), 2, "RAG_MAX_FIELD_CHARS")
+    assert_refused(good.rag("targets", "--city", huge), 2, "RAG_MAX_FIELD_CHARS")
+    assert_refused(good.rag("ask", "光伏目标", "--city", huge), 2, "RAG_MAX_FIELD_CHARS")
+    assert_refused(good.rag("ask", huge), 2, "RAG_MAX_QUESTION_CHARS")
+
+
+def test_web_targets_refuse_a_200k_filter_and_ask_says_what_is_not_indexed(web, served):
+    result = web.predict("", "", "光伏" * 100_000, api_name="/targets")
+    assert "RAG_MAX_FIELD_CHARS" in result["error"], result
+    assert "RAG_MAX_FIELD_CHARS" in web.predict(QUESTION, "江" * 1000, api_name="/ask")["error"]
+    extra = served.corpus / "meizhou.txt"
+    extra.write_text(NEW_PLAN.replace("韶关", "梅州"), encoding="utf-8")
+    try:
+        answer = web.predict(QUESTION, "", api_name="/ask")
+        assert EXPECTED in answer["answer"] and "meizhou.txt（新增）" in answer["index_notice"]
+    finally:
+        extra.unlink()
+    assert "index_notice" not in web.predict(QUESTION, "", api_name="/ask")

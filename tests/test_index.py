@@ -31,8 +31,9 @@ def test_stale_index_detected_when_corpus_changes(index, settings, tmp_path):
     shutil.copytree(settings.corpus_dir, corpus)
     with open(corpus / "jinshi.txt", "a", encoding="utf-8") as f:
         f.write("\n新增一段内容。\n")
-    with pytest.raises(IndexUnusable, match="已过期"):
-        load_index(replace(settings, corpus_dir=corpus))
+    stale = load_index(replace(settings, corpus_dir=corpus))  # a notice, not a refusal (main's contract since #18)
+    assert any("jinshi.txt" in name for name in stale.not_indexed())
+    assert "jinshi.txt" in stale.stale_notice() and "rag build" in stale.stale_notice()
 
 
 def test_other_model_or_settings_detected(index, settings):

@@ -1,4 +1,4 @@
-"""Unit tests of rag/ui.py: escaping, highlighting, follow-up questions, tables and files (real index and model)."""
+"""Unit tests of the web modules (rag/web/) and chat follow-ups through the question stage: escaping, highlighting, follow-up questions, tables and files (real index and model)."""
 from __future__ import annotations
 
 import csv
@@ -7,6 +7,7 @@ import html
 import io
 import re
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,13 +17,20 @@ from rag.answer import ask
 from rag.chunk import Chunk
 from rag.errors import UserError
 from rag.indicators import INDICATORS
-from rag.retrieve import Passage, place_names
+from rag.question import is_bare_follow_up, place_names
+from rag.retrieve import Passage
 from rag.targets import filter_targets
-from rag.ui import (
-    ALL, EMPTY_HINT, UNRELATED_LABEL, ExportFolder, Reply, ask_dict, chart_frame, chat_turn, choose_city, citation_picker,
-    clean_input, contextualize, export_header, format_answer, highlight_html, is_follow_up, is_heading,
-    parse_year, passage_html, plan_reader_html, resolve_city, screen_answer, section_html, shared_index, targets_dict,
-    targets_table_html, user_html, with_city, write_targets_csv, write_targets_xlsx,
+from rag.serving import ServedIndex, shared_index
+from rag.usertext import clean_input
+from rag.web.api import ask_dict, targets_dict
+from rag.web.chat import EMPTY_HINT, UNRELATED_LABEL, chat_turn, choose_city, citation_picker
+from rag.web.choices import ALL, parse_year, resolve_city
+from rag.web.render import (
+    Reply, format_answer, highlight_html, is_heading, passage_html, plan_reader_html, screen_answer, section_html,
+    user_html,
+)
+from rag.web.targets import (
+    ExportFolder, chart_frame, export_header, export_rows, targets_table_html, write_targets_csv, write_targets_xlsx,
 )
 
 JIANGMEN_Q = "江门2030年可再生能源装机目标是多少？"
@@ -30,6 +38,12 @@ CITIES = ["南昌市", "江门市", "江阴市", "津市市", "共青城市"]
 
 
 # `index` is the session fixture of tests/conftest.py: the shipped corpus, freshly built.
+
+
+@pytest.fixture(scope="module")
+def served(index):
+    """The index as the app serves it (the chat and the API read it through this)."""
+    return ServedIndex(index.settings, index)
 
 
 def _passage(text: str, start: int = 100, **fields) -> Passage:
@@ -75,6 +89,12 @@ def test_passage_html_escapes_every_corpus_field():
     assert "<mark>" not in passage_html(passage, [("other", 100, 120)])
 
 
+def test_a_passage_with_page_numbers_shows_them():
+    row = {**_passage("到2030年，光伏装机达到42万千瓦。").to_dict(), "page_start": 12, "page_end": 13}
+    assert "第 12–13 页" in passage_html(row) and "第 12 页" in passage_html({**row, "page_end": 12})
+    assert "页" not in passage_html(_passage("到2030年，光伏装机达到42万千瓦。"))  # plans without pages say nothing
+
+
 def test_real_answer_marks_the_answering_sentence(index):
     answer = ask(index, JIANGMEN_Q)
     assert answer.found
@@ -116,38 +136,44 @@ def test_section_view_shows_the_whole_escaped_section_with_the_mark(index):
 # ---------------------------------------------------------------- follow-up questions
 
 
-def test_year_follow_up_keeps_city_and_indicator(index):
-    rewritten = contextualize("那2030年呢？", "南昌2025年非化石能源消费比重目标是多少？", place_names(index))
-    assert rewritten == "南昌2030年非化石能源消费比重目标是多少？"
+def _turn(served, message, context=None, city="全部"):
+    return chat_turn(served, message, [], city, context)
 
 
-def test_city_follow_up_swaps_the_city():
-    assert contextualize("江门呢？", "南昌2025年非化石能源消费比重目标是多少？", CITIES) == "江门2025年非化石能源消费比重目标是多少？"
-    assert contextualize("江門呢", "南昌2025年非化石能源消费比重目标是多少？", CITIES) == "江门2025年非化石能源消费比重目标是多少？"
+def test_year_follow_up_keeps_city_and_indicator(served):
+    turn = _turn(served, "那2030年呢？", "南昌2025年非化石能源消费比重目标是多少？")
+    assert turn.context.startswith("南昌") and "2030" in turn.context and "非化石能源消费比重" in turn.context
+    assert "按上下文理解为" in turn.history[-1]["content"]
 
 
-def test_indicator_follow_up_swaps_the_indicator():
-    rewritten = contextualize("光伏装机容量呢？", "江门2030年可再生能源装机目标是多少？", CITIES)
-    assert rewritten == "江门2030年光伏装机容量目标是多少？"
+def test_city_follow_up_swaps_the_city(served):
+    for typed in ("江门呢？", "江門呢"):
+        turn = _turn(served, typed, "南昌2025年非化石能源消费比重目标是多少？")
+        assert "江门" in turn.context and "南昌" not in turn.context and "2025" in turn.context
+        assert "32%" in turn.history[-1]["content"]
 
 
-def test_full_questions_and_first_questions_are_left_alone():
+def test_indicator_follow_up_swaps_the_indicator(served):
+    turn = _turn(served, "光伏装机容量呢？", "江门2030年可再生能源装机目标是多少？")
+    assert "江门" in turn.context and "2030" in turn.context and "光伏" in turn.context and "可再生" not in turn.context
+
+
+def test_full_questions_and_first_questions_are_left_alone(served):
     previous = "江门2030年可再生能源装机目标是多少？"
-    assert contextualize("江门如何发展海上风电？", previous, CITIES) == "江门如何发展海上风电？"
-    assert contextualize("南昌光伏装机目标是多少？", previous, CITIES) == "南昌光伏装机目标是多少？"
-    assert contextualize("那2030年呢？", None, CITIES) == "那2030年呢？"
-    assert contextualize("呢？", previous, CITIES) == "呢？"
+    for full in ("江门如何发展海上风电？", "南昌光伏装机目标是多少？"):
+        assert _turn(served, full, previous).context == full
+    bare = _turn(served, "那2030年呢？")
+    assert bare.context is None and "还没有可以接着问的问题" in bare.history[-1]["content"]
 
 
-def test_contextualized_follow_up_gets_the_right_answer(index):
-    first = "江门2030年非化石能源消费比重目标是多少？"
-    assert "35%" in ask(index, first).answer
-    follow_up = contextualize("那2025年呢？", first, place_names(index))
-    answer = ask(index, follow_up)
-    assert answer.found and "32%" in answer.answer and "江门" in answer.answer
+def test_contextualized_follow_up_gets_the_right_answer(served):
+    first = _turn(served, "江门2030年非化石能源消费比重目标是多少？")
+    assert "35%" in first.history[-1]["content"]
+    follow = _turn(served, "那2025年呢？", first.context)
+    assert "32%" in follow.history[-1]["content"] and "江门" in follow.context
 
 
-def test_city_selector_yields_to_a_city_named_in_the_question(index):
+def test_city_selector_yields_to_a_city_named_in_the_question(index, served):
     names = place_names(index)
     assert choose_city("全部", "江门呢", names) == (None, None)
     assert choose_city("南昌市", "2025年非化石能源消费比重目标是多少？", names) == ("南昌市", None)
@@ -155,32 +181,32 @@ def test_city_selector_yields_to_a_city_named_in_the_question(index):
     city, notice = choose_city("南昌市", "江门呢？", names)
     assert city is None and "江门市" in notice and "南昌市" in notice
     # a city inherited from the previous question gives way to the selector
-    assert with_city("江门2025年非化石能源消费比重目标是多少？", "南昌市", names) == "南昌2025年非化石能源消费比重目标是多少？"
-    assert with_city("2025年光伏装机目标？", "南昌市", names) == "2025年光伏装机目标？"
+    turn = _turn(served, "那2025年呢？", "江门2030年非化石能源消费比重目标是多少？", city="南昌市")
+    assert "南昌" in turn.history[-1]["content"] and "15%" in turn.history[-1]["content"]
 
 
 # ---------------------------------------------------------------- API helpers, tables and files
 
 
-def test_ask_dict_is_the_cli_json_or_an_error(index):
-    result = ask_dict(index, JIANGMEN_Q, "")
+def test_ask_dict_is_the_cli_json_or_an_error(index, served):
+    result = ask_dict(served, JIANGMEN_Q, "")
     assert result == ask(index, JIANGMEN_Q).to_dict()
     assert "700万千瓦" in result["answer"]
-    assert "700万千瓦" in ask_dict(index, "2030年可再生能源装机目标是多少？", "江门")["answer"]
-    assert "问题为空" in ask_dict(index, "  ", "全部")["error"]
-    assert "未知城市" in ask_dict(index, JIANGMEN_Q, "深圳")["error"]
+    assert "700万千瓦" in ask_dict(served, "2030年可再生能源装机目标是多少？", "江门")["answer"]
+    assert "问题为空" in ask_dict(served, "  ", "全部")["error"]
+    assert "未知城市" in ask_dict(served, JIANGMEN_Q, "深圳")["error"]
 
 
-def test_targets_dict_filters_and_reports_bad_input(index):
-    rows = targets_dict(index, "南昌", 2025, "")["targets"]
+def test_targets_dict_filters_and_reports_bad_input(index, served):
+    rows = targets_dict(served, "南昌", 2025, "")["targets"]
     assert rows and {r["city"] for r in rows} == {"南昌市"} and {r["year"] for r in rows} == {2025}
-    assert targets_dict(index, "南昌市", "2025年", "")["targets"] == rows
-    assert len(targets_dict(index, "", "", "")["targets"]) == len(index.targets)
-    fossil = targets_dict(index, "全部", None, "非化石能源")["targets"]
+    assert targets_dict(served, "南昌市", "2025年", "")["targets"] == rows
+    assert len(targets_dict(served, "", "", "")["targets"]) == len(index.targets)
+    fossil = targets_dict(served, "全部", None, "非化石能源")["targets"]
     assert {r["city"] for r in fossil if r["canonical"] == "非化石能源消费比重"} == {p.label for p in index.plans.values()}
     assert all(r["canonical"] == "非化石能源消费比重" or "非化石能源" in r["sentence"] for r in fossil)
-    assert "未知城市" in targets_dict(index, "深圳", "", "")["error"]
-    assert "年份无效" in targets_dict(index, "", "明年", "")["error"]
+    assert "未知城市" in targets_dict(served, "深圳", "", "")["error"]
+    assert "年份无效" in targets_dict(served, "", "明年", "")["error"]
 
 
 def test_parse_year():
@@ -192,24 +218,24 @@ def test_parse_year():
 
 
 def test_csv_has_bom_header_and_rows(index, tmp_path):
-    rows = index.targets
+    rows = export_rows(index, index.targets)
     path = write_targets_csv(tmp_path / "t.csv", rows)
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert table[0] == export_header() and table[0][:3] == ["城市", "年份", "指标"]
+    assert table[0] == export_header() and table[0][:3] == ["地区", "年份", "指标"]
     assert len(table) == len(rows) + 1
 
 
 def test_xlsx_has_header_and_rows(index, tmp_path):
     from openpyxl import load_workbook
 
-    rows = index.targets
+    rows = export_rows(index, index.targets)
     sheet = load_workbook(write_targets_xlsx(tmp_path / "t.xlsx", rows)).active
     values = list(sheet.values)
     assert list(values[0]) == export_header()  # the same Chinese headers as the CSV
     assert len(values) == len(rows) + 1
-    assert {v[0] for v in values[1:]} == {t.city for t in rows}
+    assert {v[0] for v in values[1:]} == {t.city for t in index.targets}
 
 
 # ---------------------------------------------------------------- the chat turn: follow-ups, selector, safe input
@@ -224,7 +250,7 @@ def _answer_line(turn) -> str:
     return _text(match.group(1))
 
 
-def test_follow_up_chain_carries_place_year_and_indicator(index):
+def test_follow_up_chain_carries_place_year_and_indicator(index, served):
     chain = [
         ("江门2030年可再生能源装机目标是多少？", None, "700万千瓦"),
         ("南昌呢？", "南昌2030年可再生能源装机目标是多少？", "未找到"),
@@ -236,7 +262,7 @@ def test_follow_up_chain_carries_place_year_and_indicator(index):
     ]
     history, context = [], None
     for message, understood, expected in chain:
-        turn = chat_turn(index, message, history, ALL, context)
+        turn = chat_turn(served, message, history, ALL, context)
         history, context = turn.history, turn.context
         reply = turn.history[-1]["content"]
         if understood:
@@ -248,21 +274,21 @@ def test_follow_up_chain_carries_place_year_and_indicator(index):
     assert len(history) == 2 * len(chain)
 
 
-def test_follow_up_with_nothing_to_follow_says_so(index):
+def test_follow_up_with_nothing_to_follow_says_so(index, served):
     for message in ("那2030年呢？", "光伏呢？", "津市呢？", "那呢？"):
-        assert is_follow_up(message, place_names(index))
-        turn = chat_turn(index, message, [], ALL, None)
-        assert turn.context is None and turn.answer is None
+        assert is_bare_follow_up(message, index)
+        turn = chat_turn(served, message, [], ALL, None)
+        assert turn.context is None and not (turn.answer or {}).get("passages")
         assert "还没有可以接着问的问题" in _text(turn.history[-1]["content"])
         assert turn.picker.choices == []
     # a short question without 呢/那 is a question of its own, even in a fresh chat
-    assert not is_follow_up("光伏装机目标是多少？", place_names(index))
-    assert not is_follow_up(JIANGMEN_Q, place_names(index))
+    assert not is_bare_follow_up("光伏装机目标是多少？", index)
+    assert not is_bare_follow_up(JIANGMEN_Q, index)
 
 
-def test_empty_input_gets_a_hint_and_changes_nothing(index):
+def test_empty_input_gets_a_hint_and_changes_nothing(index, served):
     for message in ("", "   ", "\u202e", None):
-        turn = chat_turn(index, message, [{"role": "user", "content": "x"}], ALL, "江门2030年光伏装机容量目标是多少？")
+        turn = chat_turn(served, message, [{"role": "user", "content": "x"}], ALL, "江门2030年光伏装机容量目标是多少？")
         assert turn.hint == EMPTY_HINT and not turn.cleared_input
         assert turn.history == [{"role": "user", "content": "x"}]
         assert turn.context == "江门2030年光伏装机容量目标是多少？"
@@ -278,23 +304,23 @@ def test_user_text_is_shown_as_typed_never_as_markdown_or_html():
     assert clean_input(" \u2066江门\u2069呢\u200f ") == "江门呢"
 
 
-def test_bidi_controls_do_not_reach_the_question(index):
-    turn = chat_turn(index, "\u202e江门2030年可再生能源装机目标是多少？\u202c", [], ALL, None)
+def test_bidi_controls_do_not_reach_the_question(index, served):
+    turn = chat_turn(served, "\u202e江门2030年可再生能源装机目标是多少？\u202c", [], ALL, None)
     assert "700万千瓦" in _answer_line(turn)
     assert "\u202e" not in turn.history[0]["content"] and turn.context == JIANGMEN_Q
 
 
-def test_city_selector_does_not_narrow_a_question_about_several_cities(index):
-    turn = chat_turn(index, "哪些城市提到了氢能？", [], "南昌市", None)
+def test_city_selector_does_not_narrow_a_question_about_several_cities(index, served):
+    turn = chat_turn(served, "哪些城市提到了氢能？", [], "南昌市", None)
     answer = _answer_line(turn)
     assert "江门市" in answer and "江阴市" in answer
     assert "未按“限定城市：南昌市”筛选" in _text(turn.history[-1]["content"])
     # a question about one city still follows the selector
-    turn = chat_turn(index, "2025年光伏装机目标是多少？", [], "南昌市", None)
+    turn = chat_turn(served, "2025年光伏装机目标是多少？", [], "南昌市", None)
     assert "300万千瓦" in _answer_line(turn)
 
 
-def test_section_heading_is_never_an_answer(index):
+def test_section_heading_is_never_an_answer(index, served):
     heading = "2.津市新能源开发利用风电光伏项目。"
     jinshi = next(p for p in index.plans.values() if p.plan_id == "jinshi")
     assert heading in jinshi.text  # a real heading of the shipped corpus
@@ -308,7 +334,7 @@ def test_section_heading_is_never_an_answer(index):
     out = format_answer(as_heading)
     assert "未找到" in out and "答：</strong>" not in out
     # whatever the core answers for the question from the issue, the UI never shows a heading as the answer
-    turn = chat_turn(index, "津市光伏呢？", [], ALL, None)
+    turn = chat_turn(served, "津市光伏呢？", [], ALL, None)
     assert not is_heading(_answer_line(turn).replace("答：", "").strip())
 
 
@@ -335,7 +361,10 @@ def test_comparison_is_a_table_in_the_order_of_its_citations(index):
     assert answer.mode == "compare"
     out = format_answer(answer)
     table = re.search(r'<table class="rag-compare">(.*?)</table>', out).group(1)
-    rows = [[_text(c).strip() for c in re.findall(r"<td>(.*?)</td>", r)] for r in re.findall(r"<tr><td>.*?</tr>", table)]
+    rows = [[_text(c).strip() for c in re.findall(r'<span class="rag-value">(.*?)</span>', r)]
+            for r in re.findall(r"<tr><td.*?</tr>", table)]
+    assert all(re.findall(r'<span class="rag-label">(.*?)：</span>', r) == ["地区", "年份", "目标值", "表述", "出处"]
+               for r in re.findall(r"<tr><td.*?</tr>", table))  # each cell says its column, for a phone
     assert [r[0] for r in rows[:4]] == ["江门市", "津市市", "南昌市", "江阴市"]  # the answer's order: highest first
     assert [r[2] for r in rows[:4]] == ["32%", "23%", "15%", "10%"]
     assert all(r[1] == "2025" for r in rows)
@@ -373,15 +402,15 @@ def test_not_found_offers_passages_only_as_not_answering(index):
 # ---------------------------------------------------------------- housekeeping and concurrency
 
 
-def test_echoed_input_is_truncated(index):
+def test_echoed_input_is_truncated(index, served):
     huge = "深" * 100_000
-    for message in (ask_dict(index, JIANGMEN_Q, huge)["error"], targets_dict(index, huge, "", "")["error"],
-                    targets_dict(index, "", huge, "")["error"]):
+    for message in (ask_dict(served, JIANGMEN_Q, huge)["error"], targets_dict(served, huge, "", "")["error"],
+                    targets_dict(served, "", huge, "")["error"]):
         assert len(message) < 300 and "…" in message
     with pytest.raises(UserError) as problem:
         resolve_city(index, huge)
     assert len(str(problem.value)) < 300
-    turn = chat_turn(index, JIANGMEN_Q, [], huge, None)
+    turn = chat_turn(served, JIANGMEN_Q, [], huge, None)
     assert "未知城市" in turn.history[-1]["content"] and len(turn.history[-1]["content"]) < 500
 
 
@@ -450,11 +479,45 @@ def test_chart_draws_one_year_and_says_which(index):
 
 def test_downloads_reuse_one_folder_removed_at_exit(index):
     exports = ExportFolder(keep=3)
-    first = exports.files(index.targets, None, None, "")
-    assert all(Path(f).parent == exports.path for f in first) and first[0].endswith(".csv") and first[1].endswith(".xlsx")
-    assert exports.files(index.targets, None, None, "") == first  # the same filter reuses its files
+    first = exports.files(index, index.targets, None, None, "")
+    assert all(exports.path in Path(f).parents for f in first) and first[0].endswith(".csv") and first[1].endswith(".xlsx")
+    assert exports.files(index, index.targets, None, None, "") == first  # the same filter reuses its files
     for year in (2025, 2030, 2035, 2040):
-        exports.files(filter_targets(index.targets, year=year), None, year, "")
-    assert len(list(exports.path.iterdir())) == 2 * 3  # only the latest filters are kept
+        exports.files(index, filter_targets(index.targets, year=year), None, year, "")
+    assert len(list(exports.path.iterdir())) == 3  # only the latest filters are kept
     exports.remove()
     assert not exports.path.exists()
+
+
+def test_exports_are_named_and_laid_out_for_filing(index):
+    """目标表_<place>_<year>_<date>.csv, the plan's title rather than its id, 是/否, values as written."""
+    exports = ExportFolder()
+    rows = filter_targets(index.targets, city="南昌市", year=2025)
+    csv_path, xlsx_path = exports.files(index, rows, "南昌市", 2025, "")
+    today = time.strftime("%Y%m%d")
+    assert Path(csv_path).name == f"目标表_南昌市_2025_{today}.csv" and Path(xlsx_path).name == f"目标表_南昌市_2025_{today}.xlsx"
+    assert Path(exports.files(index, index.targets, None, None, "")[0]).name == f"目标表_全部_{today}.csv"
+    table = list(csv.DictReader(io.StringIO(Path(csv_path).read_bytes().decode("utf-8-sig"))))
+    assert len(table) == len(rows) and "方案编号" not in table[0] and "起始字符" not in table[0]
+    assert {r["方案标题"] for r in table} == {"南昌市碳达峰实施方案"}
+    assert {r["定性目标"] for r in table} <= {"是", "否"} and {r["地区"] for r in table} == {"南昌市"}
+    fossil = next(r for r in table if r["指标"] == "非化石能源消费比重")
+    assert (fossil["数值"], fossil["单位"]) == ("15", "%")
+    exports.remove()
+
+
+def test_ask_puts_the_sentence_for_the_user_in_answer_even_for_a_refusal(served):
+    refusal = ask_dict(served, "深圳2030年光伏装机目标是多少？", "")
+    assert not refusal["found"] and "深圳" in refusal["answer"] and refusal["answer"] == refusal["note"]
+    empty = ask_dict(served, "  ", "")
+    assert "问题为空" in empty["answer"] and empty["answer"] == empty["error"]
+    assert set(empty) == set(refusal) | {"error"}  # one shape for every reply
+
+
+def test_the_question_limit_is_reported_as_the_user_counts(served):
+    typed = "江门光伏装机目标" * 91 + "是多少"  # 731 characters
+    for reply in (ask_dict(served, typed + "\n\n  ", "")["answer"],
+                  _text(chat_turn(served, "  " + typed + "\n", [], ALL, None).history[-1]["content"])):
+        assert "问题过长（731 字），请精简到 500 字以内" in reply
+    spaced = "\n \n".join(["江门2030年可再生能源装机目标是多少？"] * 23)  # 460 characters, 66 of white space between
+    assert len(spaced) > 500 and "问题过长" not in ask_dict(served, spaced, "")["answer"]

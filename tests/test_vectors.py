@@ -1,5 +1,5 @@
 """The search structures on Index against the straightforward computations they replace, on the real
-index: BM25 of a subset, the chunk at a position, place matching by substrings, and an approximate
+index: BM25 of a subset, place matching by substrings, and an approximate
 vector index built past its threshold, with its recall measured."""
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from dataclasses import replace
 import numpy as np
 
 from rag import vectors as dense
-from rag.answer import sentence_at
+from rag.answer.citing import sentence_at
 from rag.bench import scaled_index
 from rag.evaluate import EVALS, load_questions
 from rag.index import build_index, load_index
 from rag.indicators import _CANONICAL, longest_matches
 from rag.lexical import lexical_tokens
-from rag.retrieve import parse_question, place_names, retrieve
+from rag.question import parse as parse_question
+from rag.question.place_names import place_names
+from rag.retrieve import retrieve
 
 
 def test_lexical_scores_are_bm25s_scores_for_all_rows_and_any_subset(index):
@@ -27,15 +29,6 @@ def test_lexical_scores_are_bm25s_scores_for_all_rows_and_any_subset(index):
         rows = np.sort(rng.choice(len(index.chunks), 40, replace=False))
         assert np.allclose(index.lexical_scores(tokens, rows), expected[rows], atol=1e-5)
         assert np.allclose(index.lexical_scores(tokens, index.plan_rows["jiangmen"]), expected[index.plan_rows["jiangmen"]], atol=1e-5)
-
-
-def test_chunk_at_is_the_latest_starting_chunk_holding_the_position(index):
-    for plan_id, rows in index.plan_rows.items():
-        text = index.plans[plan_id].text
-        for position in range(0, len(text), 97):
-            holding = [index.chunks[r] for r in rows if index.chunks[r].char_start <= position < index.chunks[r].char_end]
-            expected = max(holding, key=lambda c: c.char_start, default=None)
-            assert index.chunk_at(plan_id, position) is expected
 
 
 def test_place_matching_by_substrings_finds_what_a_scan_of_every_alias_finds(index):

@@ -1,0 +1,196 @@
+"""Answers quoted from a passage: open questions, definitions, "where", yes/no about a topic, and
+"which places mention X". The sentence quoted is the one that best covers the question, judged
+with its neighbours; what kind of sentence answers (a date, a place, a number) weighs in."""
+from __future__ import annotations
+
+import math
+import re
+
+from ..index import Index, lexical_tokens
+from ..retrieve import retrieve
+from ..sections import heading_of
+from ..targets import UNITS
+from .citing import passages_for, quote, sentence_at, split_sentences
+from .result import Answer
+
+# What kind of thing the question asks for, and how a sentence that gives it looks.
+SHAPES = (
+    (re.compile(r"哪天|哪一天|日期|什么时间|何时|截止|几月几日|when", re.I), re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{4}-\d{2}-\d{2}")),
+    (re.compile(r"哪个县|哪个区|哪个镇|哪里|哪儿|在哪|什么地方|哪个地方|哪些地方|where", re.I), re.compile(r"[\u4e00-\u9fff]{1,6}(?:县|区|镇|港|园|基地|市|乡|村)")),
+    (re.compile(r"哪个部门|哪些部门|谁负责|由谁|牵头|负责"), re.compile(r"[\u4e00-\u9fff]{1,10}(?:委|局|厅|办|部门|中心)")),
+    (re.compile(r"多少|几|数量|how much|how many", re.I), re.compile(r"\d")),
+)
+QUANTITY = re.compile(r"多少|(?<!哪)几[个项家座处万]?|数值|how much|how many", re.I)
+# the deadline a sentence sets: "到2025年", "2030年前", "2025年底"
+DEADLINE = re.compile(r"(?:到|至|在)\s*(20[2-6]\d)\s*年|(20[2-6]\d)\s*年(?:底|前|末)")
+# "几家", "多少个", "多少万千瓦": the answer is a number in that unit
+COUNTER = re.compile(r"(?<!哪)(?:几|多少)(个|家|座|处|项|辆|条|所|台|套|批|万千瓦|千瓦|兆瓦|万吨|吨|亿元|万元|元|公里|万亩|亩|平方米|立方米)")
+
+
+def best_sentence(index: Index, question, plan_ids=None, k: int = 5, require=None) -> tuple[str, int, int] | None:
+    """(plan_id, start, end) of the sentence that best covers the question among the top-k passages
+    of these plans, or None when no sentence covers enough of it (or passes `require`)."""
+    found = _best(index, question, retrieve(index, question, k, plan_ids), require)
+    return found[0] if found else None
+
+
+def _best(index: Index, question, passages, require=None):
+    weights = index.idf
+    # words of the chosen plans' titles chose the plan: they cannot be the word an answer must hold
+    titled = {w for p in question.plan_ids for w in lexical_tokens(index.plans[p].title)}
+    words = [w for w in dict.fromkeys(lexical_tokens(question.topic)) if len(w) > 1 or w.isdigit()]
+    most = math.log(1 + len(index.chunks))
+    total = sum(weights.get(w, most) for w in words) or 1.0
+
+    def coverage(text: str) -> float:
+        text = text.lower()  # words are lower case: "pue" is in "电能利用效率（PUE）"
+        return sum(weights.get(w, most) for w in words if w in text) / total
+
+    wanted = [shape for asks, shape in SHAPES if asks.search(question.text)]
+    # a number answers a "how much" question only next to the question's most specific known word
+    known = [w for w in words if w in weights and w not in UNITS and w not in titled and not re.search(r"\d", w)]
+    needed = max(known, key=weights.get) if QUANTITY.search(question.text) and known else None
+    counter = COUNTER.search(question.text)
+    counted = re.compile(r"\d+(?:\.\d+)?\s*[万亿]?" + counter.group(1)) if counter else None
+    best = None
+    for passage in passages:
+        text = passage.chunk.text
+        spans = split_sentences(text)
+        for i, (start, end) in enumerate(spans):
+            sentence = text[start:end]
+            if len(sentence.strip()) < 6 or (require and not require(sentence)) or (counted and not counted.search(sentence)):
+                continue
+            window = text[spans[max(0, i - 2)][0] : spans[min(len(spans) - 1, i + 1)][1]] + passage.chunk.section
+            if needed and needed not in window.lower():
+                continue
+            own, near = coverage(sentence + passage.chunk.section), coverage(window)
+            score = 0.6 * own + 0.4 * near
+            score += 0.3 if any(str(y) in sentence for y in question.years) else 0.0
+            score += 0.25 if any(shape.search(sentence) for shape in wanted) else 0.0
+            score += 0.05 / passage.rank
+            if best is None or score > best[0]:
+                if (len(sentence.strip()) < 16 or heading_of(sentence.strip())) and i + 1 < len(spans):
+                    end = spans[i + 1][1]  # a heading or short lead-in says little: add what it introduces
+                offset = passage.chunk.char_start
+                best = (score, max(own, near), (passage.chunk.plan_id, offset + start, offset + end))
+    if best is None or best[1] < index.settings.min_coverage:
+        return None
+    return best[2], best[1]
+
+
+def passage(index: Index, question, k: int) -> Answer:
+    """Quote the sentence that best answers the question, with its place and where it stands."""
+    passages = retrieve(index, question, k)
+    found = _best(index, question, passages)
+    if found is None:
+        return Answer(question.asked, "在方案中没有找到与问题相关的内容。", False, passages, mode="none",
+                      note="在方案中没有找到与问题相关的内容。")
+    (plan_id, start, end), _ = found
+    sentence = index.plans[plan_id].text[start:end]
+    if QUANTITY.search(question.text) and not re.search(r"\d", sentence):
+        return Answer(question.asked, "方案中没有找到相关的具体数值。", False, passages, mode="none",
+                      note="方案中没有找到相关的具体数值。")
+    deadlines = {int(a or b) for a, b in DEADLINE.findall(sentence)}
+    if QUANTITY.search(question.text) and question.years and deadlines and not deadlines & set(question.years):
+        # a number set for another year does not answer this one (2025年 15万个 for a 2030 question)
+        when = "、".join(f"{y}年" for y in question.years)
+        text = f"方案中没有{when}的相应数值；相近的表述（其他年份）：{quote(index, plan_id, start, end)}"
+        return Answer(question.asked, text, False, passages, mode="none", note=f"方案中没有{when}的相应数值。")
+    return Answer(question.asked, quote(index, plan_id, start, end), True, passages, [], "passage", [(plan_id, start, end)])
+
+
+def yes_no(index: Index, question, k: int) -> Answer:
+    """"共青城是不是首批试点城市": the plan's own sentence on it, quoted for the reader to judge —
+    a yes or a no read into a sentence would be the product's words, not the plan's."""
+    answer = passage(index, question, k)
+    if not answer.found:
+        what = "、".join(_topic_words(question)[:2]) or "相关内容"
+        place = "、".join(question.places) or "各"
+        answer.answer = answer.note = f"{place}方案中没有找到关于{what}的表述。"
+    return answer
+
+
+# ---------------------------------------------------------------- definitions
+
+
+DEFINED = r"(?:是指|指的是|系指|即|是)"
+
+
+def definition(index: Index, question, k: int) -> Answer:
+    """"碳达峰是什么": the sentence of a plan that defines the term ("碳达峰指……", "X是指……")."""
+    term = _defined_term(question.text)
+    if term:
+        pattern = re.compile(re.escape(term) + r"[”\"]?(?:（[^）]{0,20}）)?\s*" + f"(?:{DEFINED}|指)")
+        plans = [index.plans[p] for p in question.plan_ids] if question.plan_ids else list(index.plans.values())
+        for plan in plans:
+            match = pattern.search(plan.text)
+            if match:
+                start, end = sentence_at(plan.text, match.start())
+                spans = [(plan.plan_id, start, end)]
+                return Answer(question.asked, quote(index, plan.plan_id, start, end), True,
+                              passages_for(index, spans, question, k), [], "passage", spans)
+    found = passage(index, question, k)
+    if term and found.found:  # no plan defines it: what they say about it, labelled as not a definition
+        text = f"收录的方案没有给出“{term}”的定义；相关的表述：{found.answer}"
+        return Answer(question.asked, text, False, found.passages, mode="none", note=f"方案中没有“{term}”的定义。")
+    return found
+
+
+def _defined_term(text: str) -> str:
+    from ..question import DEFINITION
+
+    match = DEFINITION.match(text.strip())
+    return ((match.group(1) or match.group(2)) if match else "").strip(" “”\"的")
+
+
+# ---------------------------------------------------------------- which places mention X
+
+COMPARE_WORDS = frozenset("城市 各 哪些 哪个 哪座 提到 提及 涉及 包括 包含 对比 比较 相比 所有 几个 五个 各地 各市 各省 都 了 有 地方 方案 省份".split())
+
+
+def _topic_words(question) -> list[str]:
+    from ..question import COMPARE
+
+    words = [t for t in lexical_tokens(COMPARE.sub(" ", question.topic)) if t not in COMPARE_WORDS and len(t) > 1]
+    return sorted(set(words), key=len, reverse=True)
+
+
+def mention(index: Index, question, k: int) -> Answer:
+    """Which places' plans mention a topic ("哪些城市提到了氢能"), each with the sentence that does."""
+    topic = _topic_words(question)[:2]
+    if not topic:
+        return passage(index, question, k)
+    plans = [index.plans[p] for p in question.plan_ids] if question.plan_ids else list(index.plans.values())
+    hits: list[tuple[str, int, int]] = []
+    for plan in plans:
+        lowered = plan.text.lower()
+        at = lowered.find(topic[0])
+        while at >= 0:  # the first sentence around an occurrence of the main word that has every word
+            start, end = sentence_at(plan.text, at)
+            if all(word in lowered[start:end] for word in topic):
+                hits.append((plan.plan_id, start, end))
+                break
+            at = lowered.find(topic[0], end)
+    what = "、".join(topic)
+    if not hits:
+        return Answer(question.asked, f"没有方案提到{what}。", False, [], mode="none", note=f"没有方案提到{what}。")
+    named = {index.plans[p].label for p, _, _ in hits}
+    absent = sorted({p.label for p in plans} - named)
+    quotes = [f"{index.plans[p].label}（“{_excerpt(index.plans[p].text[s:e], topic[0])}”）" for p, s, e in hits]
+    text = f"提到{what}的：{'；'.join(quotes)}。" + (f"未提到的：{'、'.join(absent)}。" if absent else "")
+    return Answer(question.asked, text, True, passages_for(index, hits, None, k), [], "mention", hits)
+
+
+def _excerpt(sentence: str, word: str, width: int = 30) -> str:
+    """A short stretch of the sentence around the topic word."""
+    sentence = sentence.strip()
+    at = max(0, sentence.lower().find(word))
+    start = max(0, at - width // 2)
+    piece = sentence[start : start + width + len(word)]
+    return ("……" if start else "") + piece + ("……" if start + width + len(word) < len(sentence) else "")
+
+
+def where(index: Index, question, k: int) -> Answer:
+    """"在哪里建抽水蓄能": the sentence naming the places or projects of a measure."""
+    return passage(index, question, k)
+

@@ -1,0 +1,95 @@
+"""A plan's own structure: how many 行动 / 工程 / 任务 it sets out, their names, the Nth one — from
+its headings (the largest group of sibling headings naming the asked word, or the sub-headings
+of the heading that names it); a page without such headings may still say it in a sentence
+("实施碳达峰十大行动"), which is then quoted."""
+from __future__ import annotations
+
+import re
+
+from ..index import Index, lexical_tokens
+from ..sections import SEPARATOR, split_sections
+from .citing import passages_for, quote, sentence_at
+from .result import Answer
+
+ASKED = re.compile(r"(行动|工程|任务|措施|项目|重点领域|领域|体系)")
+COUNTED = re.compile(r"[“\"]?[^，,。；;“”\"]{0,12}?([一二三四五六七八九十两]{1,3}|\d{1,2})(?:大|项|个|类)[^，,。；;“”\"]{0,8}?(?:行动|工程|任务|措施|体系)[”\"]?")
+ORDINAL = re.compile(r"第([一二三四五六七八九十\d]{1,3})(?:个|项|大|条)?")
+
+
+def _ordinal(text: str) -> int | None:
+    """"第三个行动" -> 3."""
+    import cn2an
+
+    match = ORDINAL.search(text)
+    if not match:
+        return None
+    try:
+        return int(cn2an.cn2an(match.group(1), "smart"))
+    except (ValueError, KeyError):
+        return None
+
+
+def listing(index: Index, question, k: int) -> Answer:
+    """The asked list, count or ordinal item of each meant plan."""
+    from .passages import passage
+
+    # the thing listed: the word right after the question word ("哪些示范项目" -> 项目), else the first named
+    asked = re.search(r"(?:哪些|哪几|几|多少|什么|[一二三四五六七八九十两\d]大)[个项大条类]?[^，,。？?]{0,6}?" + ASKED.pattern, question.text) \
+        or ASKED.search(question.text)
+    if not asked or len(question.plan_ids) != 1:
+        return passage(index, question, k)
+    word = asked.group(asked.lastindex)
+    plan = index.plans[question.plan_ids[0]]
+    counted = re.search(r"[一二三四五六七八九十两\d]{1,3}大" + word, question.text)
+    at = plan.text.find(counted.group()) if counted else -1
+    # the plan's own sentence that counts them ("两大体系"), when it names them
+    if at >= 0 and not _ordinal(question.text) and "、" in plan.text[slice(*sentence_at(plan.text, at))]:  # "两大体系": the plan's own sentence that counts them names them as the plan does
+        start, end = sentence_at(plan.text, at)
+        spans = [(plan.plan_id, start, end)]
+        return Answer(question.asked, quote(index, plan.plan_id, start, end), True,
+                      passages_for(index, spans, question, k), [], "list", spans)
+    sections = [s for s in split_sections(plan.text) if s.start != s.heading_end]
+    parent_of = lambda s: s.path.rsplit(SEPARATOR, 1)[0] if SEPARATOR in s.path else ""
+    groups: dict[str, list] = {}
+    for section in sections:
+        if word in section.title:
+            same = groups.setdefault(parent_of(section), [])
+            if all(s.title != section.title for s in same):
+                same.append(section)
+    # the group under the heading the question names ("林业领域有哪些项目": all its items), else the largest
+    asked_words = set(lexical_tokens(question.topic)) - {word}
+    parent, heads = max(groups.items(), key=lambda kv: (len(asked_words & set(lexical_tokens(kv[0]))), len(kv[1])),
+                        default=("", []))
+    if parent and asked_words & set(lexical_tokens(parent.rsplit(SEPARATOR, 1)[-1])):
+        heads = []
+        for s in sections:
+            if parent_of(s) == parent and all(h.title != s.title for h in heads):
+                heads.append(s)
+    if len(heads) < 2:  # one heading names it ("二、重点任务"): its sub-headings are the list
+        named = next((s.path for s in sections if word in s.title), None)
+        heads = []
+        for s in sections:
+            if named and parent_of(s) == named and all(h.title != s.title for h in heads):
+                heads.append(s)
+    if len(heads) >= 2:
+        nth = _ordinal(question.text)
+        if nth:
+            if not 1 <= nth <= len(heads):
+                return Answer(question.asked, f"{plan.label}《{plan.title}》只列出{len(heads)}项{word}，没有第{nth}项。", False,
+                              passages_for(index, [(plan.plan_id, heads[0].start, heads[0].heading_end)], question, k), mode="none")
+            head = heads[nth - 1]
+            spans = [(plan.plan_id, head.start, head.heading_end)]
+            text = f"{plan.label}《{plan.title}》的第{nth}项{word}是：{head.title}（共{len(heads)}项）。"
+            return Answer(question.asked, text, True, passages_for(index, spans, question, k), [], "list", spans)
+        spans = [(plan.plan_id, s.start, s.heading_end) for s in heads]
+        parent = parent_of(heads[0])
+        listed = "；".join(s.title for s in heads)
+        text = f"{plan.label}《{plan.title}》{('在“' + parent + '”下') if parent else ''}列出{len(heads)}项{word}：{listed}。"
+        return Answer(question.asked, text, True, passages_for(index, spans, question, k), [], "list", spans)
+    counted = next((m for m in COUNTED.finditer(plan.text) if word in m.group(0)), None)
+    if counted:
+        start, end = sentence_at(plan.text, counted.start())
+        spans = [(plan.plan_id, start, end)]
+        return Answer(question.asked, quote(index, plan.plan_id, start, end), True, passages_for(index, spans, question, k),
+                      [], "list", spans)
+    return passage(index, question, k)

@@ -1,0 +1,208 @@
+"""Target questions: a value, several values, a qualitative target, a comparison across places.
+
+Rows come from the targets table (sentences and table cells). Each asked indicator gets its own
+line: the rows for the asked years (a 十四五 target counts for 2025), the plan's wording when it
+sets no number ("确保完成省下达指标"), a base-year figure when the question asks what it is now,
+or an honest "not stated" — with the nearest statement labelled, never passed off as the answer.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from ..index import Index
+from ..targets import Target
+from ..units import amount, in_base
+from .citing import passages_for
+from .honesty import narrowing_words, not_stated, sentence_states_value, states_in_words
+from .result import Answer
+
+KIND_NOTES = {"projection": "（预计值）", "actual": ""}
+
+
+def describe(target: Target, index: Index) -> str:
+    """南昌市：到2025年，非化石能源消费比重达到15%（《南昌市碳达峰实施方案》一、总体要求 > (三)主要目标）"""
+    plan = index.plans[target.plan_id]
+    where = f"（{plan.where(target.section, target.char_start, target.char_end)}）"
+    if target.qualitative:
+        return f"{target.city}：到{target.year}年，{target.indicator}未给出具体数值，方案表述为“{target.qualifier}”{where}"
+    if target.kind == "actual":
+        return f"{target.city}：{target.year}年{target.indicator}{target.value_text()}{where}"
+    return f"{target.city}：到{target.year}年，{target.indicator}{target.value_text()}{KIND_NOTES.get(target.kind, '')}{where}"
+
+
+def spans(rows: list[Target]) -> list[tuple[str, int, int]]:
+    return [(t.plan_id, t.char_start, t.char_end) for t in rows]
+
+
+def rows_for(index: Index, question, indicator: str, plan_ids) -> list[Target]:
+    """The target rows of these plans for one indicator, narrowed by the question's modifier word
+    ("海上风电装机": 海上 must be in the row's sentence)."""
+    narrowing = narrowing_words(question, index)
+    return [t for t in index.targets if t.canonical == indicator and (not plan_ids or t.plan_id in plan_ids)
+            and all(m in t.sentence for m in narrowing)]
+
+
+def in_years(rows: list[Target], years, actual: bool) -> list[Target]:
+    """Rows for the asked years (targets and projections); base-year figures only when the question
+    asks what it is now, or names their year."""
+    chosen = [t for t in rows if t.kind != "actual" and (not years or t.year in years)]
+    if actual or years:
+        chosen += [t for t in rows if t.kind == "actual" and (actual or t.year in years)]
+    return chosen
+
+
+@dataclass
+class Stated:
+    """What one plan place says about one asked indicator."""
+
+    rows: list[Target]  # target rows for the asked years
+    quoted: tuple[str, int, int] | None = None  # a sentence stating the value in words no row has
+    line: str = ""  # the answer's line for it (rows, quoted sentence, or why not stated)
+    cited: list[tuple[str, int, int]] = field(default_factory=list)  # spans shown beside a refusal
+
+    @property
+    def found(self) -> bool:
+        return bool(self.rows) or self.quoted is not None
+
+
+def stated(index: Index, question, indicator: str, place: str, k: int, fallback: bool = True) -> Stated:
+    """A place's value for an indicator: its rows for the asked years; else a sentence that states
+    the value (honesty rule 1); else an honest "not stated", with the plan's other years or the
+    nearest statement labelled."""
+    from .passages import best_sentence
+
+    plan_ids = tuple(p for p in question.plan_ids if index.plans[p].label == place) or \
+        tuple(p.plan_id for p in index.plans.values() if p.label == place)
+    mine = rows_for(index, question, indicator, plan_ids)
+    chosen = in_years(mine, question.years, question.actual)
+    if chosen:
+        return Stated(chosen, line="；".join(describe(t, index) for t in chosen))
+    if fallback:
+        narrowing = narrowing_words(question, index)
+        found = best_sentence(index, question, plan_ids, k, require=lambda s: sentence_states_value(s, question, narrowing)
+                              and (not question.years or any(str(y) in s for y in question.years)))
+        if found:
+            return Stated([], found, _quote_line(index, *found))
+        worded = best_sentence(index, question, plan_ids, k, require=lambda s: states_in_words(s, question, narrowing)
+                               and (not question.years or any(str(y) in s for y in question.years)))
+        if worded:  # a target set in words is a target: quoted, said to have no number
+            when = "".join(f"{y}年" for y in question.years)
+            return Stated([], worded, f"{place}方案没有给出{when}{indicator}的具体数值，方案表述为：{_quote_line(index, *worded)}")
+    when = "".join(f"{y}年" for y in question.years)
+    if mine:
+        other = "、".join(f"{y}年" for y in sorted({t.year for t in mine}))
+        return Stated([], None, f"{place}方案中没有{when}{indicator}的目标（该方案给出的是{other}的目标，见下方引用）。", spans(mine[:2]))
+    nearest = best_sentence(index, question, plan_ids, k, require=lambda s: bool(re.search(r"\d", s))) if fallback else None
+    return Stated([], None, not_stated(place, f"{when}{indicator}", _quote_line(index, *nearest) if nearest else ""),
+                  [nearest] if nearest else [])
+
+
+def target(index: Index, question, k: int) -> Answer:
+    """One line per asked indicator and place; found when at least one asked value is stated."""
+    found = [stated(index, question, indicator, place, k) for indicator in question.indicators for place in question.places]
+    rows = [t for f in found for t in f.rows]
+    quoted = [f.quoted for f in found if f.quoted]
+    ok = any(f.found for f in found)
+    passages = passages_for(index, spans(rows) + quoted + [s for f in found for s in f.cited], question, k)
+    return Answer(question.asked, "；".join(f.line for f in found), ok, passages, rows,
+                  "target" if rows else ("passage" if ok else "none"), spans(rows) + quoted,
+                  "" if ok else "方案中没有所问指标的数值目标。")
+
+
+def _quote_line(index: Index, plan_id: str, start: int, end: int) -> str:
+    from .citing import quote
+
+    return quote(index, plan_id, start, end)
+
+
+# ---------------------------------------------------------------- comparisons
+
+
+def compare(index: Index, question, k: int) -> Answer:
+    """The asked indicators side by side for the named places (all places when none is named):
+    values in the plans' own words, ranked by value in one unit (兆瓦 and 万千瓦 compared as
+    万千瓦), the difference of two, and a row for each place that does not set the target."""
+    from .passages import mention, passage
+
+    if not question.indicators:
+        found = mention(index, question, k)
+        return found if found.found else passage(index, question, k)
+    places = list(question.places) or sorted({p.label for p in index.plans.values()}, key=_plan_order(index))
+    lines: list[str] = []
+    rows: list[Target] = []
+    quoted: list[tuple[str, int, int]] = []
+    for indicator in question.indicators:
+        plan_ids = question.plan_ids or tuple(index.plans)
+        wanted = rows_for(index, question, indicator, plan_ids)
+        years = set(question.years) or _years_present(wanted, places) or {None}
+        chosen = [t for t in in_years(wanted, years - {None}, question.actual) if t.city in places]
+        rows += chosen
+        for year in sorted(years, key=lambda y: y or 0):
+            year_rows = [t for t in chosen if t.year == year or year is None]
+            numeric = sorted((t for t in year_rows if not t.qualitative), key=lambda t: -in_base(t.value, t.unit)[0])
+            if question.extreme == "lowest":
+                numeric.reverse()
+            parts = [_compare_part(t, index) for t in numeric + [t for t in year_rows if t.qualitative]]
+            absent = [p for p in places if p not in {t.city for t in year_rows}]
+            if question.places:  # a named place without a row may still state it in a sentence
+                for place in absent:
+                    found = stated(index, replace(question, years=(year,) if year else ()), indicator, place, k)
+                    parts.append(found.line if found.quoted else f"{place}方案中未找到该目标")
+                    quoted += [found.quoted] if found.quoted else []
+            elif absent:
+                parts.append("、".join(absent) + "的方案中未找到该目标")
+            parts += [f"语料中没有{p}的方案" for p in question.missing]
+            lines.append(f"{f'{year}年' if year else ''}{indicator}：" + "；".join(parts))
+            lines += _ranking(numeric, question)
+    found = bool(rows or quoted)
+    passages = passages_for(index, spans(rows) + quoted, question if len(question.places) == 1 else None, max(k, len(rows)))
+    return Answer(question.asked, "\n".join(lines) if found else "；".join(lines) or "方案中未找到所问的目标。", found,
+                  passages, rows, "compare" if found else "none", spans(rows) + quoted)
+
+
+def _plan_order(index: Index):
+    order = {p.label: i for i, p in enumerate(index.plans.values())}
+    return lambda label: order.get(label, 0)
+
+
+def _years_present(rows: list[Target], places) -> set[int]:
+    present = sorted({t.year for t in rows if t.city in places and t.kind != "actual"})
+    return {present[0]} if len(present) == 1 else set(present)
+
+
+def _compare_part(t: Target, index: Index) -> str:
+    where = index.plans[t.plan_id].where(t.section, t.char_start, t.char_end)
+    if t.qualitative:
+        return f"{t.city}未给出具体数值（“{t.qualifier}”）（{where}）"
+    base, unit = in_base(t.value, t.unit)
+    converted = f"，折合{amount(base, unit)}" if unit != t.unit else ""
+    return f"{t.city}{t.value_text()}{converted}（{where}）"
+
+
+def _ranking(numeric: list[Target], question) -> list[str]:
+    """"最高的是…" and "相差…" lines, when the values share one unit once converted."""
+    units = {in_base(t.value, t.unit)[1] for t in numeric}
+    if len(numeric) < 2 or len(units) != 1:
+        return []
+    lines = []
+    if question.extreme:
+        word = "最低" if question.extreme == "lowest" else "最高"
+        first = numeric[0]
+        lines.append(f"{word}的是{first.city}（{first.year}年{first.value_text()}）。")
+    if len(numeric) == 2 or re.search(r"相差|差多少|差距|高多少|低多少|多多少|少多少", question.text):
+        (a, unit), (b, _) = in_base(numeric[0].value, numeric[0].unit), in_base(numeric[-1].value, numeric[-1].unit)
+        if a != b:
+            point = "个百分点" if unit == "%" else unit or ""
+            lines.append(f"{numeric[0].city}比{numeric[-1].city}{'高' if a > b else '低'}{amount(abs(a - b), '')}{point}。")
+        else:
+            lines.append(f"{numeric[0].city}与{numeric[-1].city}的目标相同。")
+    return lines
+
+
+def yes_no(index: Index, question, k: int) -> Answer:
+    """"江门是否设定了光伏装机目标": 是, with the rows; 否, with what the plan says instead."""
+    answer = target(index, question, k)
+    answer.answer = ("是。" if answer.found else "否。") + answer.answer
+    answer.found = True  # 否 is an answer too
+    return answer

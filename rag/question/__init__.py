@@ -1,0 +1,356 @@
+"""Understand a question once: what it asks about (places, plans, years, indicators, notice facts)
+and what kind of answer it wants. Every answer starts from the `Question` this stage returns; the
+chat and `/ask` resolve follow-ups here too, on the `Question`, not on strings.
+
+- Places in any form: the plans' own places (全称、简称、上级+本级), the division table's names of
+  places without a plan (so the answer can say "语料中没有X的方案"), English and pinyin names
+  (Wuhan, Nanchang City) through pypinyin, the one-character province abbreviations (粤、湘) at
+  the head of a question, and a plan place typed with one wrong character ("南畅" -> 南昌市,
+  said back as "按南昌市理解").
+- Plans: a place may have several; words of a plan's title in the question ("绿色金融",
+  "应对气候变化规划") choose among them.
+- Years and periods: 2030年, colloquial 25年, 十四五/十五五 (their end years), "2030年前".
+- Indicators: the vocabulary's names, then the wordings of the chosen plans' target rows (see
+  `indicators_asked`).
+- The answer type, from the shape of the question (`TYPES`).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..errors import UserError, check_length
+from ..indicators import char_pairs, indicator_mentions
+from ..normalize import to_simplified
+from ..places import divisions, short_name
+from .indicators import indicators_asked
+from .years import QUESTION_YEAR, question_year
+from .place_names import NamedPlaces, find_places, inside, place_names, places_without_plans, plans_naming
+
+# The answer types: one answerer each (rag.answer). A target question whose plan states the
+# indicator only in words is answered as a qualitative target by the target answerer.
+TYPES = ("greeting", "corpus", "definition", "fact", "list", "where", "yesno", "compare", "target", "open")
+
+NO_CONTEXT = "这是一个追问，但当前对话里还没有可以接着问的问题。请把问题写完整，例如：“{example}”"
+EXAMPLE_QUESTION = "江门2030年可再生能源装机目标是多少？"
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as understood: the one input of every answerer."""
+
+    asked: str  # what the user typed, simplified
+    text: str  # the question in full (a follow-up rewritten with what it inherits)
+    type: str  # one of TYPES
+    places: tuple[str, ...] = ()  # labels of the plans' places it names, in order
+    plan_ids: tuple[str, ...] = ()  # the plans meant: those places' plans, narrowed by title words
+    missing: tuple[str, ...] = ()  # places it names that have no plan here (as resolved: 武汉市)
+    suggestions: tuple[str, ...] = ()  # plan places close to a missing one ("您是不是要问…")
+    readings: tuple[str, ...] = ()  # how names were read: "按南昌市理解“南畅”"
+    years: tuple[int, ...] = ()
+    actual: bool = False  # asks for the present figure ("现在多少", "目前", "现状")
+    indicators: tuple[str, ...] = ()  # canonical names, in question order
+    facts: tuple[str, ...] = ()  # notice facts asked (FACTS keys), in question order
+    topic: str = ""  # the text without its place names: what to search for inside the plans
+    local: tuple[str, ...] = ()  # plans that talk about a district or town the question names (台山)
+    extreme: str = ""  # "highest" / "lowest" when it asks which is most or least
+    follow_up: bool = False  # inherited context from the previous question
+
+    @property
+    def understood(self) -> str:
+        """The question as answered, to show when it differs from what was typed."""
+        return self.text
+
+    def to_dict(self) -> dict:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__} | {"understood": self.understood}
+
+
+# ---------------------------------------------------------------- plans of a place
+
+# words that name any plan, not one in particular
+GENERIC_TITLE_WORDS = frozenset("方案 实施 实施方案 关于 工作 的 和 与 及 省 市 县 区 人民政府 印发 通知".split())
+
+
+def choose_plans(text: str, labels: tuple[str, ...], index) -> tuple[str, ...]:
+    """The plans of the named places the question means: when a place has several, those whose
+    title shares the most distinctive words with the question ("广东绿色金融方案" -> the green
+    finance plan); all of them when the question names none."""
+    from ..index import lexical_tokens
+
+    chosen: list[str] = []
+    asked = set(lexical_tokens(text))
+    for label in labels:
+        plans = [p for p in index.plans.values() if p.label == label]
+        if len(plans) == 1:
+            chosen.append(plans[0].plan_id)
+            continue
+        scores = []
+        for plan in plans:
+            title = set(lexical_tokens(plan.title)) - GENERIC_TITLE_WORDS - {label, short_name(label)}
+            others = [set(lexical_tokens(p.title)) for p in plans if p is not plan]
+            # a word in every plan's title of this place tells nothing apart
+            distinctive = {w for w in title if not all(w in o for o in others)}
+            scores.append(len(distinctive & asked))
+        best = max(scores)
+        chosen += [p.plan_id for p, s in zip(plans, scores) if s == best] if best else [p.plan_id for p in plans]
+    return tuple(chosen)
+
+
+# ---------------------------------------------------------------- notice facts
+
+# What a question asks about a document itself (its notice), and how it says it.
+FACTS = {
+    "doc_number": re.compile(r"文号|字号|发文号|文件号|document number", re.I),
+    "issued": re.compile(r"(?:印发|发布|出台|签发)[^，。？?]{0,4}(?:最早|最晚|最先|最后)|(?:最早|最晚|最先|最后)[^，。？?]{0,4}(?:印发|发布|出台)"
+                         r"|落款|签发|印发日期|印发时间|发布日期|发布时间|成文日期|(?:哪天|何时|什么时候|啥时候|哪年|几月份?)(?:印发|发布|出台|出的|发的|公布)"
+                         r"|(?:印发|发布|出台|公布)(?:于|在)?(?:哪天|何时|什么时候|啥时候|哪年|几月)|几月几[号日]|哪一?天|日期|\bsigned\b|\bissued\b"
+                         r"|(?:出|发|印发|发布|出台)得?更?(?:早|晚)|(?:更|较)(?:早|晚)(?:出|发|印发|发布|出台)", re.I),
+    "posted": re.compile(r"网站|网上|挂网|\bposted\b|\bpublished online\b", re.I),
+    "issuer": re.compile(r"发文机关|(?:印发|发布|发文)(?:单位|机关|部门)|(?:哪个|哪家|什么)(?:单位|部门|机关)[^。？?]{0,8}?(?:印发|发布|发的|出的|发文|制定)"
+                         r"|谁印发|谁发布|谁发的|谁出的|issuer|who issued", re.I),
+    "addressees": re.compile(r"主送|发给哪些|下发给|印发给哪些|addressed to", re.I),
+    "meeting": re.compile(r"(?:哪次|什么|哪个)[^，。？?]{0,6}(?:会议|全会|常务会)|审议|会议通过|全会通过", re.I),
+    "effective": re.compile(r"施行|生效|起实施|实施日期|有效期"),
+    "deadline": re.compile(r"截止|反馈|征求意见.{0,6}(?:之前|以前)|deadline", re.I),
+    "kind": re.compile(r"征求意见稿[吗么]|是不是征求意见稿|草案[吗么]|政策解读|解读[吗么]|新闻|什么类型|什么文件|文件类型|正式(?:印发|文件|方案)|原文[吗么]|draft", re.I),
+}
+FACT_NAMES = {"doc_number": "文号", "issued": "印发日期", "posted": "网站发布时间", "issuer": "发文机关", "addressees": "主送单位",
+              "meeting": "审议会议", "effective": "施行日期", "deadline": "征求意见截止日期", "kind": "文件类型"}
+# The words a fact is usually asked by, matched by sound as well, so a pinyin keyboard's slip still
+# reads ("印发日其" -> 印发日期).
+FACT_WORDS = {"doc_number": ("文号", "发文字号"), "issued": ("印发日期", "发布日期", "落款日期"), "issuer": ("发文机关",),
+              "deadline": ("截止日期",)}
+
+
+def facts_asked(text: str) -> tuple[str, ...]:
+    """The notice facts a question asks, in the order it asks them."""
+    found = [(m.start(), m.end(), name) for name, pattern in FACTS.items() for m in [pattern.search(text)] if m]
+    found += [(start, start + len(word), name) for name, words in FACT_WORDS.items() if not any(n == name for *_, n in found)
+              for word in words for start in [_sounds_at(text, word)] if start >= 0]
+    deadline = next(((s, e) for s, e, n in found if n == "deadline"), None)
+    if deadline:  # "截止日期" asks for the comment deadline, not the signing date
+        found = [(s, e, n) for s, e, n in found if not (n == "issued" and s < deadline[1] + 2 and e > deadline[0] - 2)]
+    return tuple(dict.fromkeys(name for _, _, name in sorted(found)))
+
+
+def _sounds_at(text: str, word: str) -> int:
+    """Where `word` is written in `text`, or a word that sounds the same (one character differing)."""
+    from pypinyin import lazy_pinyin
+
+    n = len(word)
+    wanted = lazy_pinyin(word)
+    for start in range(len(text) - n + 1):
+        window = text[start : start + n]
+        if sum(a != b for a, b in zip(window, word)) <= 1 and lazy_pinyin(window) == wanted:
+            return start
+    return -1
+
+
+# ---------------------------------------------------------------- the answer type
+
+GREETING = re.compile(r"^(?:你好|您好|嗨|哈喽|hi|hello|hey|在吗|谢谢|多谢|感谢|thanks?)[!！。.,，?？~～\s]*|"
+                      r"你是谁|你能|您能|你会|能做什么|能干啥|干啥的|怎么用|如何使用|使用说明|帮助|^help\b|who are you|what can you", re.I)
+CORPUS = re.compile(r"(?:有|收录|包括|包含|都有|都是|是)(?:了)?哪些(?:城市|地方|地区|省份|省|市|方案|文件|规划|政策)|哪些(?:城市|地方|地区|省份)(?:的)?(?:方案|文件)|"
+                    r"收录(?:了)?[^？?]{0,8}的?(?:方案|文件)(?:吗|么)|(?:哪些|哪几个)[^？?]{0,8}(?:不是正式|征求意见稿|政策解读|解读|草案)|"
+                    r"(?:方案|文件)(?:列表|清单)|多少(?:个|份)(?:方案|文件)|几(?:个|份)(?:方案|文件)|"
+                    r"哪(?:个|份)(?:方案|文件|规划)(?:最早|最晚|最新|最先|最后)|(?:最早|最晚|最新|最先|最后)(?:印发|发布|出台)?的(?:方案|文件|规划)|list (?:of )?plans", re.I)
+DEFINITION = re.compile(r"^(?:什么是|何谓|何为)(.{2,20}?)[？?]?$|^(.{2,20}?)(?:是什么意思|是什么|指什么|的含义|的定义|什么意思|怎么理解)[？?]?$")
+COMPARE = re.compile(r"各城市|各市|各地|各省|哪个城市|哪些城市|哪座城市|哪几个城市|所有城市|几个城市|对比|比较|相比|相差|差多少|差距|排名|排序|最高|最低|最多|最少|which cit|compare|all cities", re.I)
+HIGHEST = re.compile(r"最高|最多|最大|highest|most", re.I)
+LOWEST = re.compile(r"最低|最少|最小|lowest|least", re.I)
+LIST = re.compile(r"(?:几|多少|哪些|哪几|什么)[个项大条类方面]?[^，,。？?]{0,6}?(?:行动|工程|任务|措施|项目|重点|领域|体系)|"
+                  r"(?:行动|工程|任务|项目|体系)[^，,。？?]{0,3}(?:有哪些|是什么|有几|包括|分别|清单)|第[一二三四五六七八九十\d]{1,3}(?:个|项|大|条)?(?:行动|工程|任务|项)|"
+                  r"(?:行动|工程|任务|项目)的?第[一二三四五六七八九十\d]{1,3}|[一二三四五六七八九十两\d]{1,3}大[\u4e00-\u9fff]{1,4}[”\"]?(?:是|有|包括|分别)|"
+                  r"排第[一二三四五六七八九十\d]{1,3}|第[一二三四五六七八九十\d]{1,3}(?:个|项)?(?:是|为)")
+WHERE = re.compile(r"在哪|哪里|哪儿|什么地方|哪个地方|哪些地方|哪几?个(?:县|区|镇|市|园区|港|基地|地方)|哪些(?:县|区|镇|市|园区|港|基地)|where", re.I)
+YESNO = re.compile(r"是否|有没有|是不是|能否|会不会|有无|(?:吗|(?<![什怎这那多])么)[？?]?$")
+QUANTITY = re.compile(r"多少|(?<!哪)几[个项家座处万]?|数值|目标值|比重|占比|比例|规模|总量|how much|how many|target", re.I)
+ACTUAL = re.compile(r"现在|目前|现状|当前|已经达到|已达到|基期|基准年")
+
+
+def answer_type(text: str, facts: tuple[str, ...], indicators: tuple[str, ...], places: tuple[str, ...],
+                years: tuple[int, ...]) -> str:
+    """The kind of answer the question wants; the first rule that fits decides."""
+    if GREETING.search(text.strip()) and not places and not indicators and not facts:
+        return "greeting"
+    if CORPUS.search(text) and not indicators:
+        return "corpus"
+    if facts and not indicators:
+        return "fact"
+    if DEFINITION.match(text.strip()) and not places and not years and not QUANTITY.search(text):
+        return "definition"
+    if LIST.search(text) and not indicators:
+        return "list"
+    comparing = bool(COMPARE.search(text)) or len(places) > 1 or (bool(indicators) and not places and bool(years))
+    if indicators and comparing:
+        return "compare"
+    if WHERE.search(text) and not QUANTITY.search(text):
+        return "where"
+    if indicators and (places or years):
+        return "yesno" if YESNO.search(text) and not QUANTITY.search(text) else "target"
+    if comparing and not places:
+        return "compare"
+    if YESNO.search(text):
+        return "yesno"
+    return "open"
+
+
+# ---------------------------------------------------------------- follow-ups
+
+FILLER = re.compile(
+    r"那么|那|呢|吗|嘛|呀|啊|吧|又|再|也|还有|的|是|有|多少|几|怎么样|怎样|如何|情况|目标|要求|换成|改成|换|"
+    r"如果是|看看|看|对于|关于|请问|方面|年份|年|中|里|这个|那个|这一|该|指标|同样|一样|数据|数字|"
+    r"[\s，,。．.？?！!、：:；;“”\"'‘’（）()]"
+)
+# Words pointing back at what the previous answer listed or named
+DEICTIC = re.compile(r"这个|那个|这些|那些|其中|它|排第|第[一二三四五六七八九十\d]|哪一个|上述|以上")
+# Words that mark a question as a follow-up to the previous one: "…呢？", "那…", "还有…".
+FOLLOW_UP_MARK = re.compile(r"呢|^(?:那么?|还有|换成|改成|如果是)")
+# Short words staff use for an indicator in a follow-up ("光伏呢？"), and the indicator they stand for.
+SHORT_INDICATORS = {
+    "光伏": "光伏装机容量", "太阳能": "光伏装机容量", "风电": "风电装机容量", "风能": "风电装机容量",
+    "生物质": "生物质发电装机容量", "可再生能源": "可再生能源发电装机容量",
+}
+
+
+def _elliptical(text: str, spans: list[tuple[int, int]]) -> bool:
+    """Whether the question says nothing but places, years and indicators ("那2030年呢？", "江门呢？", "光伏呢？")."""
+    rest = text
+    for start, end in sorted(spans, reverse=True):
+        rest = rest[:start] + " " + rest[end:]
+    return not FILLER.sub("", rest)
+
+
+def _slot_spans(text: str, places: NamedPlaces) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int, str]]]:
+    years = [m.span() for m in QUESTION_YEAR.finditer(text)]
+    indicators = [(s, e, c) for s, e, c in indicator_mentions(text)]
+    for word, canonical in sorted(SHORT_INDICATORS.items(), key=lambda wc: -len(wc[0])):
+        for m in re.finditer(re.escape(word), text):
+            if not any(s < m.end() and m.start() < e for s, e, _ in indicators):
+                indicators.append((m.start(), m.end(), canonical))
+    return list(places.spans), years, sorted(indicators)
+
+
+def is_bare_follow_up(text: str, index) -> bool:
+    """A follow-up that cannot stand alone ("那2030年呢？", "光伏呢？"): it needs a previous question."""
+    text = to_simplified(text.strip())
+    places = find_places(text, index)
+    place_spans, years, indicators = _slot_spans(text, places)
+    spans = place_spans + years + [(s, e) for s, e, _ in indicators]
+    if not spans:
+        return bool(re.fullmatch(r"(?:那么?|还有)?呢[？?]?", text))
+    return _elliptical(text, spans) and bool(FOLLOW_UP_MARK.search(text)) and not (places.labels and indicators)
+
+
+def _follow(text: str, previous: Question, places: NamedPlaces, index) -> str | None:
+    """The full question a follow-up stands for, built from the previous Question: each slot the
+    follow-up names (place, year, indicator) replaces the previous one; the rest is inherited.
+    None when `text` is a question of its own."""
+    place_spans, years, indicators = _slot_spans(text, places)
+    spans = place_spans + years + [(s, e) for s, e, _ in indicators]
+    facts = facts_asked(text)
+    new_places = places.labels or (() if places.missing else previous.places)
+    missing = places.missing
+    where = "".join(short_name(p) for p in new_places) + "".join(short_name(p) for p in missing)
+    if facts and not places.labels and not places.missing and len(text) <= 12:
+        # "发文机关呢？" after a question about a plan's notice: the same plan
+        return f"{where}方案的{'和'.join(FACT_NAMES[f] for f in facts)}是什么？"
+    if previous.type == "corpus" and (places.labels or places.missing) and len(text) <= 12:
+        return f"收录了{where}的方案吗？"  # "有湖南的吗？" after "收录了哪些城市的方案"
+    if not spans and not places.labels and not places.missing and len(text) <= 15 and previous.places \
+            and not GREETING.search(text) and not CORPUS.search(text):
+        if DEICTIC.search(text):  # "排第一的是哪个？" after "江阴有哪七大行动？": about the same things
+            return f"{previous.text.rstrip('？?。')}，{text}"
+        return f"{where}{text}"  # "那核电项目在哪？": a new topic, the same place
+    if not spans or not _elliptical(text, spans):
+        return None
+    if places.labels and indicators and not FOLLOW_UP_MARK.search(text):
+        return None  # "南昌光伏装机目标是多少？": a full question
+    new_years = tuple(question_year(m) for m in QUESTION_YEAR.finditer(text)) or previous.years
+    new_indicators = tuple(dict.fromkeys(c for _, _, c in indicators)) or previous.indicators
+    when = "".join(f"{y}年" for y in new_years)
+    if previous.type in ("target", "compare", "yesno") or (indicators and not previous.indicators):
+        several = len(new_places) + len(missing) > 1 or (previous.type == "compare" and not places.labels and not missing)
+        what = "、".join(new_indicators)
+        tail = "分别是多少？" if several and len(new_places) > 1 else ("目标对比" if several else "目标是多少？")
+        return f"{where}{when}{what}{tail}"
+    # an open question about another place or year: the same topic there
+    topic = previous.topic
+    for m in reversed(list(QUESTION_YEAR.finditer(topic))):
+        topic = topic[: m.start()] + topic[m.end() :]
+    return f"{where}{when}{topic.strip()}"
+
+
+# ---------------------------------------------------------------- the question stage
+
+
+def parse(question: str, index, previous: Question | None = None, max_chars: int = 500) -> Question:
+    """The question as understood. `previous` is the last question of a conversation: a follow-up
+    ("那2030年呢？", "江阴呢？") inherits what it does not say from it."""
+    if not question or not question.strip():
+        raise UserError("问题为空，请输入要查询的问题。")
+    check_length(question, max_chars, "问题", "RAG_MAX_QUESTION_CHARS")
+    asked = to_simplified(question.strip())
+    if not re.search(r"[0-9A-Za-z\u3400-\u9fff]", asked):
+        raise UserError("问题中没有可检索的文字（只有标点或符号），请换个问法。")
+    places = find_places(asked, index)
+    text, follow_up = asked, False
+    if previous is not None:
+        full = _follow(asked, previous, places, index)
+        if full is not None:
+            text, follow_up = full, True
+            places = find_places(text, index)
+    return _understand(asked, text, places, index, follow_up)
+
+
+def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bool) -> Question:
+    topic = text
+    for start, end in sorted(places.spans, reverse=True):
+        topic = topic[:start] + " " + topic[end:]
+    topic = re.sub(r"\s+", " ", topic).strip() or text
+    local: list[str] = []
+    missing: list[str] = []
+    for place in places.missing:
+        naming = plans_naming(place, index, places.labels)
+        if naming:  # a town or district inside a plan's place is that plan's topic (台山 in 江门's plan)
+            local += [p for p in naming if p not in local]
+        elif (not places.labels or inside(place, places.labels) or _listed_with_known(text, place, places)
+              or re.search(re.escape(short_name(place)) + r"[^，。？?]{0,8}?(?:方案|规划|意见)", text)):
+            missing.append(place)  # the question is about it (or its plan); otherwise a topic ("南昌提到深圳了吗")
+    years = tuple(dict.fromkeys(question_year(m) for m in QUESTION_YEAR.finditer(text)))
+    readings = places.readings
+    plan_ids = choose_plans(text, places.labels, index) if places.labels else ()
+    indicators = tuple(indicators_asked(index, text, topic, plan_ids))
+    facts = facts_asked(text)
+    kind = answer_type(text, facts, indicators, places.labels + tuple(missing), years)
+    extreme = "lowest" if LOWEST.search(text) else ("highest" if HIGHEST.search(text) else "")
+    return Question(
+        asked=asked, text=text, type=kind, places=places.labels, plan_ids=plan_ids, missing=tuple(missing),
+        suggestions=suggest(missing, index), readings=readings, years=years,
+        actual=bool(ACTUAL.search(text)), indicators=indicators, facts=facts, topic=topic, local=tuple(local),
+        extreme=extreme, follow_up=follow_up,
+    )
+
+
+def _listed_with_known(text: str, place: str, places: NamedPlaces) -> bool:
+    """A place without a plan listed beside a plan's place ("江门和武汉", "武汉、南昌"): asked about too."""
+    at = text.find(place)
+    if at < 0:
+        return False
+    return any(re.fullmatch(r"\s*[和、与及,，]\s*", text[end:at]) or re.fullmatch(r"\s*[和、与及,，]\s*", text[at + len(place) : start])
+               for start, end in places.spans)
+
+
+def suggest(missing: list[str], index) -> tuple[str, ...]:
+    """Plan places close to places the corpus lacks: in the same province, or a name sharing two
+    characters in a row ("湘潭" for "湘谭市")."""
+    found = []
+    for name in missing:
+        place = next(iter(divisions().named(name)), None)
+        for plan in index.plans.values():
+            if not plan.place or plan.place == name:
+                continue
+            same_province = place is not None and place.level != "province" and plan.province == place.province
+            if same_province or char_pairs(short_name(plan.place)) & char_pairs(short_name(name)):
+                found.append(plan.label)
+    return tuple(dict.fromkeys(found))[:3]

@@ -1,0 +1,79 @@
+"""The indicators a question asks about, in question order.
+
+First the vocabulary's names and synonyms (one wrong character allowed in a long synonym); then
+the wordings of the chosen plans' own target rows, whatever their wording, that the rest of the
+question repeats in part; then, when neither matched and the question asks for an amount, the row
+wording closest in meaning (m3e) above `Settings.question_similarity`.
+"""
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+from ..index import lexical_tokens
+from ..indicators import MEASURE_WORDS, char_pairs, find_indicators_tolerant, indicator_mentions
+from .years import QUESTION_YEAR
+
+QUANTITY_ASKED = re.compile(r"多少|几|目标|要求|达到|比重|占比|比例|规模|how much|how many|target", re.I)
+# What is left of a question once place, years and these words are gone is the indicator it asks about.
+QUESTION_FILLER = re.compile(r"是多少|多少|目标|要求|达到|提高到|提升到|什么|怎样|如何|几|呢|吗|么|啥|的|到|计划|预计|方案|提出|规划|为|是|有|年|分别|[^\w]|\d")
+
+
+def indicators_asked(index, text: str, topic: str, plan_ids: tuple[str, ...]) -> list[str]:
+    """Canonical indicator names `text` asks about; `topic` is the text without its place names and
+    `plan_ids` the plans it means (all plans when empty).
+
+    A row's own wording counts when the question repeats a stretch of 4+ characters that ends on the
+    row's head word ("新能源装机占比" -> 新能源和清洁能源装机占比), unless the words just before the
+    shared stretch narrow it to something else ("煤炭消费比重" is not 非化石能源消费比重)."""
+    named = find_indicators_tolerant(text)
+    asked = set(lexical_tokens(topic))
+    rest = topic.lower()
+    for start, end in [m.span() for m in QUESTION_YEAR.finditer(rest)] + [m[:2] for m in indicator_mentions(rest)]:
+        rest = rest[:start] + " " * (end - start) + rest[end:]
+    wordings = index.wordings_of(plan_ids)
+    for phrase, canonical in sorted(wordings):
+        common = SequenceMatcher(None, rest, phrase, autojunk=False).find_longest_match(0, len(rest), 0, len(phrase))
+        narrowing = re.search(r"[\u4e00-\u9fff]{0,2}$", rest[: common.a]).group()
+        if canonical in named:
+            continue
+        if common.size >= 4 and common.b + common.size == len(phrase) and all(ch in phrase for ch in narrowing):
+            named.append(canonical)
+        elif _says_all_of(phrase, asked, topic):
+            named.append(canonical)
+    stated = {canonical for _, canonical in wordings}
+    if wordings and QUANTITY_ASKED.search(text) and not any(c in stated for c in named):
+        # the names found have no row in these plans (or none was found): the plans may word it
+        # otherwise ("风电光伏装机" -> 风光发电装机量), judged by meaning
+        named = _by_meaning(index, rest, wordings) or named
+    return named
+
+
+def _says_all_of(phrase: str, asked: set[str], topic: str) -> bool:
+    """Whether the question names every distinctive word of a row's wording and its measure word
+    ("公交车、出租车清洁能源和新能源占比" names 出租车 and 占比 of the row "出租车占比")."""
+    tokens = lexical_tokens(phrase)
+    distinctive = [w for w in tokens if w not in MEASURE_WORDS and len(w) >= 2]
+    head = phrase[-2:]
+    return bool(distinctive) and head in topic and all(w in asked for w in distinctive)
+
+
+def _by_meaning(index, rest: str, wordings) -> list[str]:
+    """The one row wording closest in meaning to what the question asks about, when it is close
+    enough (cosine >= Settings.question_similarity) and shares a character pair with it:
+    "风光装机总量" -> 风光发电装机量, "清洁能源装机比例" -> 新能源和清洁能源装机占比.
+
+    Only when no name matched by text: m3e-small scores short indicator phrases of different
+    measures up to 0.86 (煤炭消费比重 / 非化石能源消费比重), so the threshold sits above that.
+    """
+    asked = QUESTION_FILLER.sub("", rest)
+    if len(asked) < 3:
+        return []
+    pairs = char_pairs(asked)
+    candidates = sorted(w for w in wordings if any(p in w[0] for p in pairs))
+    if not candidates:
+        return []
+    vectors = index.embed([asked] + [phrase for phrase, _ in candidates])
+    scores = vectors[1:] @ vectors[0]
+    best = int(scores.argmax())
+    return [candidates[best][1]] if scores[best] >= index.settings.question_similarity else []

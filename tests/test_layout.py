@@ -1,0 +1,94 @@
+"""The shape of the code: which module may import which (read from the source, function-level imports included)."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module `path` imports anywhere in its body, as absolute dotted names."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)  # `from . import x` names a module
+    return found
+
+
+def project_graph() -> dict[str, set[str]]:
+    files = [*sorted((ROOT / "rag").rglob("*.py")), ROOT / "app.py"]
+    modules = {_module_name(f): f for f in files}
+    return {name: {m for m in _imports(path) if m in modules and m != name} for name, path in modules.items()}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for other in graph[node]:
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in on_stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_cycles_among_project_modules():
+    assert cycles(project_graph()) == []
+
+
+def test_the_product_does_not_import_the_ui_and_the_ui_does_not_import_the_cli():
+    graph = project_graph()
+    web = {m for m in graph if m == "rag.web" or m.startswith("rag.web.")}
+    for module, imported in graph.items():
+        if module.startswith("rag") and module not in web:
+            assert not imported & web, (module, imported & web)
+    for module in web | {"app"}:
+        assert not graph[module] & {"rag.cli", "rag.bench", "rag.webbench"}, module
+
+
+def test_only_app_py_imports_gradio():
+    for path in sorted((ROOT / "rag").rglob("*.py")):
+        assert not {m for m in _imports(path) if m.split(".")[0] == "gradio"}, path
