@@ -315,6 +315,8 @@ def _build(settings: Settings, root: Path, progress: bool, force: bool) -> Build
 
     started = time.time()
     check_backend(settings.embed_backend)
+    if model_problem(settings.model):  # before any file is read: a build without its model cannot finish
+        raise SettingError(model_problem(settings.model))
     digests = file_digests(settings.corpus_dir) if Path(settings.corpus_dir).is_dir() else {}
     corpus_print = fingerprint(settings.corpus_dir, digests) if Path(settings.corpus_dir).is_dir() else ""
     if not force:
