@@ -40,7 +40,7 @@ def run_bench(settings: Settings, build: bool, rounds: int) -> str:
     from .answer import ask
     from .index import load_index
 
-    lines = build_ratios(settings) + backend_throughput(settings) if build else []
+    lines = build_ratios(settings) + ingestion_speed() + backend_throughput(settings) if build else []
     started = time.perf_counter()
     index = load_index(settings)
     ask(index, QUESTIONS[0])  # loads the model and the targets table
@@ -176,6 +176,34 @@ def backend_builds(settings: Settings, as_json: bool = False) -> list[str]:
             f"{r['passages_per_second']} passages/s; stages {r['stages']}; "
             + "; ".join(f"{name} hit@5 {r[name]['hit@5']}, accuracy {r[name]['answer_accuracy']}" for name in sets)
             for r in rows]
+
+
+def ingestion_speed(ocr_pages: int = 3) -> list[str]:
+    """Pages/s of reading the real PDFs of ../shared/realpdfs (text layer, layout, tables), and seconds per
+    page of OCR on the first pages of a few of them, rendered and read as if they were scans."""
+    import pypdfium2 as pdfium
+
+    from .config import PROJECT_ROOT
+    from .ingest import Limits, read_document
+    from .ingest.ocr import ocr_page
+
+    pdfs = sorted((PROJECT_ROOT.parent / "shared" / "realpdfs").glob("*.pdf"))
+    if not pdfs:
+        return ["PDF reading: ../shared/realpdfs not found, not measured"]
+    started, pages = time.perf_counter(), 0
+    for pdf in pdfs:
+        pages += read_document(pdf, Limits()).pages
+    seconds = time.perf_counter() - started
+    ocr_times = []
+    for pdf in pdfs[:ocr_pages]:
+        document = pdfium.PdfDocument(pdf)
+        started = time.perf_counter()
+        ocr_page(document[0], 1)
+        ocr_times.append(time.perf_counter() - started)
+        document.close()
+    return [f"PDF text layer: {len(pdfs)} files, {pages} pages in {seconds:.1f} s = {pages / seconds:.1f} pages/s",
+            f"OCR: median {statistics.median(ocr_times):.1f} s/page over {len(ocr_times)} pages "
+            f"(the first run includes loading the OCR models)"]
 
 
 def percentile(values: list[float], share: float) -> float:

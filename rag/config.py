@@ -114,7 +114,7 @@ class Settings:
     max_ocr_pages: int = field(default_factory=lambda: env_number("RAG_MAX_OCR_PAGES", 200, 0, 1_000_000))
     # a PDF page taking longer than this to read (text, tables, OCR) stops the file (RAG_PDF_PAGE_SECONDS);
     # an OCR page takes ~10 s on one core, a text page well under 1 s
-    pdf_page_seconds: float = field(default_factory=lambda: env_number("RAG_PDF_PAGE_SECONDS", 60, 0.1, 86_400, False, "秒"))
+    pdf_page_seconds: float = field(default_factory=lambda: env_number("RAG_PDF_PAGE_SECONDS", 60, 1e-6, 86_400, False, "秒"))
     # an indicator phrase outside the vocabulary takes a known canonical name only at this cosine or above
     # (m3e-small gives 0.93-0.95 to related but different measures: 森林面积/森林抚育面积, 新增装机/装机)
     canonical_similarity: float = 0.96

@@ -278,6 +278,8 @@ def build_index(settings: Settings, progress: bool = True, force: bool = False) 
     check_writable(root)
     if Path(settings.corpus_dir).is_dir():
         read_overrides(settings.corpus_dir)  # an invalid plans.json is refused before any work
+    if model_problem(settings.model):  # so is a missing model folder: not after every file was read
+        raise SettingError(model_problem(settings.model))
     with _build_lock(root, progress):
         return _build(settings, root, progress, force)
 
@@ -315,8 +317,6 @@ def _build(settings: Settings, root: Path, progress: bool, force: bool) -> Build
 
     started = time.time()
     check_backend(settings.embed_backend)
-    if model_problem(settings.model):  # before any file is read: a build without its model cannot finish
-        raise SettingError(model_problem(settings.model))
     digests = file_digests(settings.corpus_dir) if Path(settings.corpus_dir).is_dir() else {}
     corpus_print = fingerprint(settings.corpus_dir, digests) if Path(settings.corpus_dir).is_dir() else ""
     if not force:

@@ -39,7 +39,7 @@ def answer_record(answer) -> dict:
 def refusal_record(question, message: str) -> dict:
     """A question refused before any search (empty, too long, unknown place) in the same shape, plus `error`."""
     return {"question": "" if question is None else str(question), "answer": message, "found": False, "mode": "none",
-            "passages": [], "targets": [], "highlight": [], "note": message, "error": message}
+            "type": "", "understood": "", "passages": [], "targets": [], "highlight": [], "note": message, "error": message}
 
 
 def clip(text: str, limit: int = ECHO_CHARS) -> str:

@@ -52,7 +52,8 @@ def test_a_paraphrased_indicator_is_answered_from_the_passage_that_states_it(wid
 def test_a_number_in_another_clause_is_not_an_answer(wide):
     # the page is cut before its energy-intensity figure; the 13% beside it is another indicator
     answer = ask(wide, "山东省到2025年单位地区生产总值能源消耗比2020年下降多少?")
-    assert not answer.found and "13%" not in answer.answer
+    # not found; a nearby statement may be shown only labelled as not the indicator asked
+    assert not answer.found and ("13%" not in answer.answer or "并非所问指标" in answer.answer)
 
 
 def test_a_target_question_naming_no_place_answers_for_every_plan_with_its_place(wide):

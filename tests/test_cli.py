@@ -73,7 +73,7 @@ def test_ask_json_says_a_refusal_in_answer_like_the_web_api(run):
     out = run("ask", "深圳2030年光伏装机目标是多少？", "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert not data["found"] and "深圳" in data["answer"] and data["answer"] == data["note"]
+    assert not data["found"] and data["answer"].startswith("语料中没有深圳市的方案") and "深圳" in data["note"]
 
 
 def test_restore_lists_nothing_when_nothing_was_removed(run):

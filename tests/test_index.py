@@ -26,12 +26,12 @@ def test_missing_index_says_how_to_build(settings, tmp_path):
         load_index(replace(settings, index_dir=tmp_path / "nothing"))
 
 
-def test_stale_index_detected_when_corpus_changes(index, settings, tmp_path):
+def test_stale_index_answers_and_names_the_changed_file(index, settings, tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(settings.corpus_dir, corpus)
     with open(corpus / "jinshi.txt", "a", encoding="utf-8") as f:
         f.write("\n新增一段内容。\n")
-    stale = load_index(replace(settings, corpus_dir=corpus))  # a notice, not a refusal (main's contract since #18)
+    stale = load_index(replace(settings, corpus_dir=corpus))  # a warning, not an outage (#18)
     assert any("jinshi.txt" in name for name in stale.not_indexed())
     assert "jinshi.txt" in stale.stale_notice() and "rag build" in stale.stale_notice()
 

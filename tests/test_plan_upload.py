@@ -227,7 +227,7 @@ def test_messages_name_folders_never_server_paths(settings):
 def test_files_differing_by_punctuation_or_type_are_told_apart_and_removed_exactly(served, desk, tmp_path):
     """Plan identity is by file through the web app too (#18): upload, then remove one of two look-alikes."""
     text = (CORPUS / "jinshi.txt").read_text(encoding="utf-8")
-    long_name = "津市市碳达峰实施方案" * 8 + "（2023年修订稿）.txt"  # ~250 bytes of UTF-8
+    long_name = "津市市碳达峰实施方案" * 7 + "（2023年修订稿）.txt"  # 241 bytes of UTF-8
     uploads = []
     for number, name in enumerate(("津市 方案.txt", "津市_方案.txt", long_name)):
         uploads.append(tmp_path / name)

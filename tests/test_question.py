@@ -2,8 +2,6 @@
 held in one place — on the real index of the shipped plans."""
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from rag.answer import ask
@@ -45,9 +43,7 @@ def test_a_place_without_a_plan_in_any_script_is_refused_in_the_answer(index):
                         ("changsha 2025年非化石能源比重是多少", "长沙市"),
                         ("深圳2030年光伏装机目标是多少？", "深圳市")):
         answer = ask(index, text)
-        # a name read in another script is said first ("（“Wuhan”按武汉市理解）"), then the refusal
-        refusal = re.sub(r"^（“[^”]+”按[^）]+理解）", "", answer.answer)
-        assert not answer.found and refusal.startswith(f"语料中没有{place}的方案") and not answer.passages, text
+        assert not answer.found and f"语料中没有{place}的方案" in answer.answer and not answer.passages, text
         assert "%" not in answer.answer  # never another place's values
 
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from ..config import MAX_PASSAGES
 from ..errors import UserError
 from ..index import Index
-from ..question import EXAMPLE_QUESTION, NO_CONTEXT, Question, choose_plans, is_bare_follow_up, parse, place_names
+from ..question import EXAMPLE_QUESTION, NO_CONTEXT, Question, answer_type, choose_plans, is_bare_follow_up, parse, place_names
 from . import facts, passages, structure, targets
 from .honesty import missing_places
 from .result import Answer
@@ -40,12 +40,15 @@ def ask(index: Index, question: str, city: str | None = None, k: int = 5, previo
         city = resolved
     else:
         city = None
+    understood = parse(question, index, previous, index.settings.max_question_chars)  # refuses bad input first
     if previous is None and is_bare_follow_up(question, index):
         text = NO_CONTEXT.format(example=EXAMPLE_QUESTION)
         return Answer(question, text, False, [], mode="help", note=text)
-    understood = parse(question, index, previous, index.settings.max_question_chars)
-    if city and understood.places != (city,):
-        understood = replace(understood, places=(city,), plan_ids=choose_plans(understood.text, (city,), index), missing=())
+    if city and understood.places != (city,):  # the selector's place: the question is about it alone
+        kind = understood.type if understood.type != "compare" else \
+            answer_type(understood.text, understood.facts, understood.indicators, (city,), understood.years)
+        understood = replace(understood, places=(city,), plan_ids=choose_plans(understood.text, (city,), index), missing=(),
+                             type=kind)
     return answer(index, understood, k)
 
 

@@ -64,7 +64,8 @@ def facts(index: Index, question, k: int) -> Answer:
         latest = bool(re.search(r"最晚|最后|最新|晚|latest", question.text))
         first = dated[-1] if latest else dated[0]
         year, month, day = (int(part) for part in first.issued.split("-"))
-        lines.insert(0, f"{'更晚' if latest else '更早'}的是{first.label}《{first.title}》（{year}年{month}月{day}日）")
+        word = ("最晚" if latest else "最早") if len(plan_ids) > 2 else ("更晚" if latest else "更早")
+        lines.insert(0, f"{word}印发的是{first.label}（{year}年{month}月{day}日）《{first.title}》")
     return Answer(question.asked, "；".join(lines) + "。", True, passages_for(index, spans, question, k), [], "fact", spans)
 
 

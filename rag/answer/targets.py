@@ -153,8 +153,10 @@ def compare(index: Index, question, k: int) -> Answer:
             elif absent:
                 parts.append("、".join(absent) + "的方案中未找到该目标")
             parts += [f"语料中没有{p}的方案" for p in question.missing]
+            ranking = _ranking(numeric, question)  # "最高的是…" answers the question: it comes first
+            lines += [line for line in ranking if question.extreme and line.startswith(("最高", "最低"))]
             lines.append(f"{f'{year}年' if year else ''}{indicator}：" + "；".join(parts))
-            lines += _ranking(numeric, question)
+            lines += [line for line in ranking if line not in lines]
     found = bool(rows or quoted)
     passages = passages_for(index, spans(rows) + quoted, question if len(question.places) == 1 else None, max(k, len(rows)))
     return Answer(question.asked, "\n".join(lines) if found else "；".join(lines) or "方案中未找到所问的目标。", found,
@@ -190,7 +192,7 @@ def _ranking(numeric: list[Target], question) -> list[str]:
         word = "最低" if question.extreme == "lowest" else "最高"
         first = numeric[0]
         lines.append(f"{word}的是{first.city}（{first.year}年{first.value_text()}）。")
-    if len(numeric) == 2 or re.search(r"相差|差多少|差距|高多少|低多少|多多少|少多少", question.text):
+    if (len(numeric) == 2 and len(question.places) == 2) or re.search(r"相差|差多少|差距|高多少|低多少|多多少|少多少", question.text):
         (a, unit), (b, _) = in_base(numeric[0].value, numeric[0].unit), in_base(numeric[-1].value, numeric[-1].unit)
         if a != b:
             point = "个百分点" if unit == "%" else unit or ""

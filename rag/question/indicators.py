@@ -26,7 +26,7 @@ def indicators_asked(index, text: str, topic: str, plan_ids: tuple[str, ...]) ->
     A row's own wording counts when the question repeats a stretch of 4+ characters that ends on the
     row's head word ("新能源装机占比" -> 新能源和清洁能源装机占比), unless the words just before the
     shared stretch narrow it to something else ("煤炭消费比重" is not 非化石能源消费比重)."""
-    named = find_indicators_tolerant(text)
+    named = list(dict.fromkeys(coordinated(text) + find_indicators_tolerant(text)))
     asked = set(lexical_tokens(topic))
     rest = topic.lower()
     for start, end in [m.span() for m in QUESTION_YEAR.finditer(rest)] + [m[:2] for m in indicator_mentions(rest)]:
@@ -47,6 +47,31 @@ def indicators_asked(index, text: str, topic: str, plan_ids: tuple[str, ...]) ->
         # otherwise ("风电光伏装机" -> 风光发电装机量), judged by meaning
         named = _by_meaning(index, rest, wordings) or named
     return named
+
+
+CONJUNCTION = "和与及、"
+
+
+def coordinated(text: str) -> list[str]:
+    """Indicators named by conjuncts that share the last one's head word: "风电和光伏装机" asks for
+    风电装机 too, "风电、光伏和储能装机" for all three. A conjunct counts when, completed with an
+    ending of the indicator after it, it is itself a whole indicator name."""
+    found: list[str] = []
+    for start, end, _ in indicator_mentions(text):
+        position = start
+        while position > 0 and text[position - 1] in CONJUNCTION:
+            before = re.search(r"[\u4e00-\u9fff]{1,6}$", text[: position - 1])
+            hit = before and next(((mention[0][2], before.start() + cut)
+                                   for cut in range(len(before.group()))
+                                   for k in range(1, end - start)
+                                   for mention in [indicator_mentions(before.group()[cut:] + text[start + k : end])]
+                                   if len(mention) == 1 and mention[0][:2] == (0, len(before.group()) - cut + end - start - k)),
+                                  None)
+            if not hit:
+                break
+            found.insert(0, hit[0])
+            position = hit[1]
+    return list(dict.fromkeys(found))
 
 
 def _says_all_of(phrase: str, asked: set[str], topic: str) -> bool:

@@ -195,7 +195,8 @@ def find_places(text: str, index) -> NamedPlaces:
             if not label:
                 missing.append(full)
     head = re.match(r"\s*([\u4e00-\u9fff])", text)
-    if head and head.group(1) in ABBREVIATIONS and not taken(*head.span(1)) and not word_frequency(text[head.start(1) : head.start(1) + 2]):
+    if head and head.group(1) in ABBREVIATIONS and not taken(*head.span(1)) and not word_frequency(text[head.start(1) : head.start(1) + 2]) \
+            and not any(start == head.start(1) for start, _, _ in divisions().mentions(text)):  # 鄂尔多斯 is not 鄂
         full = ABBREVIATIONS[head.group(1)]
         label = names.aliases.get(full)
         readings.append(f"“{head.group(1)}”按{full}理解")
@@ -203,10 +204,12 @@ def find_places(text: str, index) -> NamedPlaces:
         if not label:
             missing.append(full)
     # divisions in Chinese that have no plan here
+    named_at: dict[int, str] = {}  # start of a place without a plan -> its full name
     for place in places_without_plans(text, [(s, e) for s, e, _ in spans]):
         start = text.find(place)
         full = divisions().named(place)
         missing.append(full[0].name if full else place)  # 深圳 -> 深圳市
+        named_at[start] = missing[-1]
         spans.append((start, start + len(place), ""))
     # a plan place typed with one wrong character
     if not any(label for _, _, label in spans):
@@ -215,8 +218,19 @@ def find_places(text: str, index) -> NamedPlaces:
                 spans.append((start, end, label))
                 readings.append(f"“{typed}”按{label}理解")
     spans.sort()
+    # a province written before a place inside it ("广东汕尾市") only says where that place is
+    for (s1, e1, outer), (s2, _e2, inner) in zip(list(spans), list(spans[1:])):
+        outer_name, inner_name = outer or named_at.get(s1, ""), inner or named_at.get(s2, "")
+        if outer_name and inner_name and outer_name != inner_name and not text[e1:s2].strip() and _inside(inner_name, outer_name):
+            spans[spans.index((s1, e1, outer))] = (s1, e1, "")
+            missing = [m for m in missing if m != outer_name]
     labels = tuple(dict.fromkeys(label for _, _, label in spans if label))
     return NamedPlaces(labels, tuple((s, e) for s, e, _ in spans), tuple(dict.fromkeys(missing)), tuple(readings))
+
+
+def _inside(inner: str, outer: str) -> bool:
+    """Whether the division `inner` lies inside `outer` (汕尾市 in 广东省), by the divisions table."""
+    return any(outer in (d.province, d.parent) for d in divisions().named(inner))
 
 
 def word_frequency(text: str) -> int:

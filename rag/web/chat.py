@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..errors import UserError
 from ..usertext import INTERNAL_ERROR, clip, question_text
+from ..question import COMPARE as ACROSS
 from .choices import ALL, resolve_city
 from .render import Citation, Reply, error_html, format_answer, screen_answer, user_html
 
@@ -47,8 +48,8 @@ def choose_city(selected: str | None, typed: str, names, question=None) -> tuple
 
     The selector restricts the search, except when the question as typed names
     other cities ("江门呢？" while 南昌市 is selected) or the question as understood
-    (a `rag.question.Question`) asks across places (a comparison or a question about
-    the collection naming none): then the reply says the selector was not applied.
+    (a `rag.question.Question`) asks across places in so many words ("哪些城市…", "各地…",
+    "最高") or about the collection: then the reply says the selector was not applied.
     """
     from ..normalize import to_simplified
 
@@ -58,7 +59,7 @@ def choose_city(selected: str | None, typed: str, names, question=None) -> tuple
     named = names.find(to_simplified(typed or ""))
     if named and chosen not in named:
         return None, f"问题中提到了{'、'.join(named)}，本次未按“限定城市：{chosen}”筛选。"
-    if not named and question is not None and not question.places and question.type in ("compare", "corpus"):
+    if not named and question is not None and not question.places and (question.type == "corpus" or ACROSS.search(question.text)):
         return None, f"这是关于多个城市的问题，本次在全部城市中查找，未按“限定城市：{chosen}”筛选。"
     return chosen, None
 

@@ -198,9 +198,12 @@ def chart_year(targets, indicator: str, year) -> tuple[int | None, bool]:
 def chart_frame(targets, indicator: str, year) -> tuple[object, str]:
     """One bar per city for `indicator` in one year: (DataFrame[城市, 数值, 目标], caption naming the year).
 
-    Values in different units are not comparable, so only the most common unit is drawn.
+    Values are drawn in their dimension's base unit (1400兆瓦 as 140万千瓦, `rag.units`), the hover
+    text quotes the plan's own words; a unit of another dimension than the most common one is not drawn.
     """
     import pandas as pd
+
+    from ..units import in_base
 
     year, picked = chart_year(targets, indicator, year)
     empty = pd.DataFrame({"城市": pd.Series(dtype=str), "数值": pd.Series(dtype=float), "目标": pd.Series(dtype=str)})
@@ -209,26 +212,26 @@ def chart_frame(targets, indicator: str, year) -> tuple[object, str]:
     rows = [t for t in targets if t.canonical == indicator and t.year == year and not t.qualitative and t.value is not None]
     if not rows:
         return empty, f"没有城市给出{year}年{indicator}的具体数值。"
-    units = [t.unit or "" for t in rows]
+    based = [(t, *in_base(float(t.value), t.unit or None)) for t in rows]
+    units = [u or "" for _, _, u in based]
     unit = max(dict.fromkeys(units), key=units.count)
-    chosen: dict[str, object] = {}
-    for t in rows:
-        if (t.unit or "") == unit and t.city not in chosen:
-            chosen[t.city] = t
+    chosen: dict[str, tuple] = {}
+    for t, value, base in based:
+        if (base or "") == unit and t.city not in chosen:
+            chosen[t.city] = (t, value)
     frame = pd.DataFrame(
-        [[t.city, float(t.value), f"{t.year}年{t.value_text()}"] for t in chosen.values()], columns=["城市", "数值", "目标"]
+        [[t.city, value, f"{t.year}年{t.value_text()}"] for t, value in chosen.values()], columns=["城市", "数值", "目标"]
     )
     caption = f"{year}年{indicator}（单位：{unit or '无'}）"
     if picked:
         caption += f"。年份选“全部”时，图中只画一个年份：{year}年是给出该目标的城市最多的最近年份"
     qualitative = sorted({t.city for t in targets if t.canonical == indicator and t.qualitative and t.year == year} - set(chosen))
-    skipped = sorted({t.city for t in rows if (t.unit or "") != unit} - set(chosen))
+    skipped = sorted({t.city for t, _, base in based if (base or "") != unit} - set(chosen))
     if skipped:
         caption += f"；{'、'.join(skipped)}的目标单位不同，未画出"
     if qualitative:
         caption += f"；{'、'.join(qualitative)}未给出具体数值"
     return frame, caption
-
 
 
 @dataclass
