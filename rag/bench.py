@@ -2,7 +2,8 @@
 throughput and a load check (asks during rebuilds).
 
     rag bench            # warm latency over 20 questions, 3 rounds, medians
-    rag bench --build    # also a cold build into a temporary index folder
+    rag bench --build    # also a cold build into a temporary index folder, and passages/s per embedding backend
+    rag bench --backends # per backend: cold build of the shipped plans + ../shared/realpdfs, hit@5 on three sets
     rag bench --web      # (rag/webbench.py) 16 concurrent users of the running web app's /ask
     rag bench --start    # (rag/webbench.py) seconds from starting the app to its first page and first answer
     rag bench --scale N  # ask latency and memory on the real index and on a synthetic one N times its size
@@ -13,6 +14,7 @@ The machine is noisy: read medians, not single runs.
 """
 from __future__ import annotations
 
+import gc
 import shutil
 import statistics
 import tempfile
@@ -38,7 +40,7 @@ def run_bench(settings: Settings, build: bool, rounds: int) -> str:
     from .answer import ask
     from .index import load_index
 
-    lines = build_ratios(settings) + ingestion_speed() if build else []
+    lines = build_ratios(settings) + ingestion_speed() + backend_throughput(settings) if build else []
     started = time.perf_counter()
     index = load_index(settings)
     ask(index, QUESTIONS[0])  # loads the model and the targets table
@@ -99,6 +101,83 @@ def build_ratios(settings: Settings) -> list[str]:
     ]
 
 
+def backend_throughput(settings: Settings, rounds: int = 2, passages: int = 160) -> list[str]:
+    """Passages/s of each embedding backend on `passages` of the index's passages (spread over all its
+    plans), nothing cached, in one process with
+    the backends taking turns (the machine is shared: read the runs side by side). CPU passages/s
+    count the seconds of every thread, so they hold steadier than wall time when others load the cores."""
+    from .embed import BACKENDS, embedder
+    from .index import load_index
+
+    chunks = load_index(settings).chunks
+    texts = [chunks[i].search_text() for i in np.linspace(0, len(chunks) - 1, num=min(passages, len(chunks)), dtype=int)]
+    models = {b: embedder(settings.model, b, str(settings.models_cache)) for b in BACKENDS}
+    for model in models.values():
+        model.encode(texts[:8])  # load (and export) outside the clock
+    speeds: dict[str, list[tuple[float, float]]] = {b: [] for b in BACKENDS}
+    for _ in range(rounds):
+        for backend, model in models.items():
+            wall, cpu = time.perf_counter(), time.process_time()
+            model.encode(texts)
+            speeds[backend].append((len(texts) / (time.perf_counter() - wall), len(texts) / (time.process_time() - cpu)))
+    torch_speed = statistics.median(w for w, _ in speeds["torch"])
+    return [f"embedding {len(texts)} passages, {backend}: {statistics.median(w for w, _ in runs):.1f} passages/s "
+            f"({statistics.median(w for w, _ in runs) / torch_speed:.2f}x torch; runs {', '.join(f'{w:.1f}' for w, _ in runs)}), "
+            f"{statistics.median(c for _, c in runs):.1f} passages per CPU-second"
+            for backend, runs in speeds.items()]
+
+
+def backend_builds(settings: Settings, as_json: bool = False) -> list[str]:
+    """Per embedding backend: a cold build of the shipped plans + ../shared/realpdfs (nothing cached
+    but the model's ONNX export), its stages and passages/s, then hit@5 and answer accuracy on the
+    real-PDF questions, the shipped questions and the new-plans questions (their corpora built with
+    the same backend). The dev sets are read in place through links in a temporary folder."""
+    import json
+
+    from .config import PROJECT_ROOT
+    from .embed import BACKENDS
+    from .evaluate import EVALS, evaluate_full, load_questions
+    from .index import build_index, load_index
+
+    shared = PROJECT_ROOT.parent / "shared"
+    sets = {"realpdfs": (sorted((shared / "realpdfs").glob("*.pdf")), shared / "realpdfs" / "questions.jsonl"),
+            "shipped": ([], EVALS / "questions.jsonl"),
+            "newplans": (sorted((shared / "newplans").glob("*.txt")), shared / "newplans" / "questions.jsonl")}
+    sets = {name: (files, questions) for name, (files, questions) in sets.items() if questions.is_file()}
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in BACKENDS:
+            cache = Path(tmp) / backend / "cache"
+            cache.mkdir(parents=True)
+            row = {"backend": backend}
+            for name, (files, questions) in sets.items():
+                corpus, index_dir = Path(tmp) / backend / name / "corpus", Path(tmp) / backend / name / "index"
+                corpus.mkdir(parents=True)
+                index_dir.mkdir()
+                (index_dir / "cache").symlink_to(cache)  # one embedding and parse cache per backend
+                for path in [*Path(settings.corpus_dir).iterdir(), *files]:
+                    (corpus / path.name).symlink_to(path.resolve())
+                local = replace(settings, corpus_dir=corpus, index_dir=index_dir, embed_backend=backend,
+                                model_cache=str(settings.models_cache))
+                started = time.perf_counter()
+                built = build_index(local, progress=False)
+                seconds = time.perf_counter() - started
+                if name == next(iter(sets)):  # the first corpus of each backend is built cold
+                    row.update(cold_build_seconds=round(seconds, 1), passages=built.manifest.chunks, stages=built.stages,
+                               passages_per_second=round(built.embedded / max(built.stages["embed"], 1e-9), 1))
+                metrics = evaluate_full(load_index(local), load_questions(questions))
+                row[name] = {"hit@5": metrics["hit@5"], "answer_accuracy": metrics["answer_accuracy"]}
+            rows.append(row)
+    if as_json:
+        return [json.dumps(rows, ensure_ascii=False)]
+    torch_row = next(r for r in rows if r["backend"] == "torch")
+    return [f"{r['backend']}: cold build ({r['passages']} passages, {next(iter(sets))}) {r['cold_build_seconds']} s "
+            f"({torch_row['cold_build_seconds'] / r['cold_build_seconds']:.2f}x faster than torch), embedding "
+            f"{r['passages_per_second']} passages/s; stages {r['stages']}; "
+            + "; ".join(f"{name} hit@5 {r[name]['hit@5']}, accuracy {r[name]['answer_accuracy']}" for name in sets)
+            for r in rows]
+
+
 def ingestion_speed(ocr_pages: int = 3) -> list[str]:
     """Pages/s of reading the real PDFs of ../shared/realpdfs (text layer, layout, tables), and seconds per
     page of OCR on the first pages of a few of them, rendered and read as if they were scans."""
@@ -133,95 +212,131 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def run_scale_bench(settings: Settings, copies: int, rounds: int = 3) -> str:
+def run_scale_bench(settings: Settings, copies: int, rounds: int = 3, as_json: bool = False) -> str:
     """`ask` latency and resident memory on the real index, then on a corpus `copies` times its size, in one run.
 
     The large corpus is synthetic (`scaled_index`): what it measures is how retrieval and answering grow
-    with the number of chunks and plans, not answer quality.
+    with the number of chunks and plans, not answer quality. Beside `ask`, the same questions' bare
+    query embedding (the floor any answer pays) and `retrieve` alone; recall@5 is the vector index's
+    against exact search (1.0 for an exact index).
     """
-    from .answer import ask
+    import json
+
     from .index import load_index
-    from .question import parse as parse_question
-    from .retrieve import retrieve
     from .serving import shared_index
 
-    def latencies(index) -> tuple[list[float], list[float], list[float]]:
-        """(ask, parse_question, retrieve): how much of `ask` is reading the question (place and indicator
-        names), how much the search (embedding, dense and BM25 over every chunk, fusion), the rest answering."""
-        for question in QUESTIONS:  # model, per-index caches, and a warm CPU before the clock starts
-            ask(index, question)
-        asked, parsed, searched = [], [], []
-        for _ in range(rounds):
-            for question in QUESTIONS:
-                started = time.perf_counter()
-                ask(index, question)
-                asked.append(time.perf_counter() - started)
-                started = time.perf_counter()
-                query = parse_question(question, index)
-                parsed.append(time.perf_counter() - started)
-                started = time.perf_counter()
-                retrieve(index, query)
-                searched.append(time.perf_counter() - started)
-        return asked, parsed, searched
-
-    def figures(times: list[float]) -> str:
-        return f"p50 {percentile(times, 0.5) * 1000:.1f} ms, p95 {percentile(times, 0.95) * 1000:.1f} ms"
-
-    def ratio(large: list[float], small: list[float], share: float) -> float:
-        return percentile(large, share) / percentile(small, share)
-
-    base = shared_index(load_index(settings))  # one torch thread, as in the app
-    small, small_parse, small_search = latencies(base)
-    small_rss = resident_mb()
+    base = shared_index(load_index(settings))  # one embedding thread, as in the app
+    rows = [_scale_row(base, 1, rounds)]
     started = time.perf_counter()
     big = scaled_index(base, copies)
     made = time.perf_counter() - started
-    large, large_parse, large_search = latencies(big)
-    large_rss = resident_mb()
-    return "\n".join([
-        f"ask over {len(QUESTIONS)} questions x {rounds} rounds, one torch thread; dense search: FAISS {type(big.vectors).__name__}",
-        f"  x1   ({len(base.plans)} plans, {len(base.chunks)} chunks): ask {figures(small)}; RSS {small_rss:.0f} MB",
-        f"       of which parse_question {figures(small_parse)}, retrieve {figures(small_search)}",
-        f"  x{copies} ({len(big.plans)} plans, {len(big.chunks)} chunks, made in {made:.1f} s): ask {figures(large)}; "
-        f"RSS {large_rss:.0f} MB (both indexes loaded, +{large_rss - small_rss:.0f} MB)",
-        f"       of which parse_question {figures(large_parse)}, retrieve {figures(large_search)}",
-        f"  ratio x{copies}/x1: ask p50 {ratio(large, small, 0.5):.2f}, p95 {ratio(large, small, 0.95):.2f}; "
-        f"retrieve p95 {ratio(large_search, small_search, 0.95):.2f} (goal: ask p95 <= 100 ms and <= 3x)",
-    ])
+    rows.append(_scale_row(big, copies, rounds) | {"made_seconds": round(made, 1)})
+    if as_json:
+        return json.dumps(rows, ensure_ascii=False)
+    small, large = rows
+    lines = [f"ask over {len(QUESTIONS)} questions x {rounds} rounds, one embedding thread ({settings.embed_backend})"]
+    for row in rows:
+        lines += [
+            f"  x{row['copies']:<5} {row['plans']} plans, {row['passages']} passages, vectors {row['vector_index']} "
+            f"(recall@5 {row['recall_at_5']:.4f}): ask p50 {row['ask_p50_ms']} ms, p95 {row['ask_p95_ms']} ms; "
+            f"RSS {row['rss_mb']} MB",
+            f"         questions naming a place: ask p95 {row['ask_named_p95_ms']} ms; "
+            f"bare query embedding p50 {row['embed_p50_ms']} ms (ask p50 = {row['ask_p50_ms'] / row['embed_p50_ms']:.2f}x); "
+            f"parse_question p95 {row['parse_p95_ms']} ms; retrieve p50 {row['retrieve_p50_ms']} ms, p95 {row['retrieve_p95_ms']} ms",
+        ]
+    lines.append(f"  x{copies} made in {made:.1f} s; ratio x{copies}/x1: ask p50 {large['ask_p50_ms'] / small['ask_p50_ms']:.2f}, "
+                 f"p95 {large['ask_p95_ms'] / small['ask_p95_ms']:.2f} (goals: ask p95 <= 100 ms, recall@5 >= 0.99, RSS <= 3 GB)")
+    return "\n".join(lines)
 
 
-def scaled_index(index, copies: int):
-    """The loaded `index` with its plans, chunks and targets repeated `copies` times under distinct plan ids.
+def _scale_row(index, copies: int, rounds: int) -> dict:
+    """Latencies of `ask`, `parse_question`, `retrieve` and the bare query embedding over QUESTIONS."""
+    from .answer import ask
+    from .question import parse as parse_question
+    from .retrieve import retrieve
 
-    Copy 0 is the original; copy i's plans are `<plan_id>~i`, with their own copies of the text (so memory
-    grows as a real corpus would). Embeddings are reused, not recomputed; BM25 is indexed over the repeated
-    chunks. Places stay as they are, so a question naming a place searches all copies of its plan.
-    IDF is unchanged by repetition (every count grows by the same factor), so the original's is reused.
+    for question in QUESTIONS:  # model, per-index caches, and a warm CPU before the clock starts
+        ask(index, question)
+    times: dict[str, list[float]] = {"ask": [], "parse": [], "retrieve": [], "embed": [], "ask_named": []}
+    named = set()
+    for question in QUESTIONS:
+        query = parse_question(question, index)
+        if query.places or query.missing:
+            named.add(question)
+    for _ in range(rounds):
+        for question in QUESTIONS:
+            for name, run in (("ask", lambda: ask(index, question)), ("embed", lambda: index.embed([question])),
+                              ("parse", lambda: parse_question(question, index)),
+                              ("retrieve", lambda: retrieve(index, parse_question(question, index)))):
+                started = time.perf_counter()
+                run()
+                times[name].append(time.perf_counter() - started)
+                if name == "ask" and question in named:
+                    times["ask_named"].append(times[name][-1])
+    ms = lambda name, share: round(percentile(times[name], share) * 1000, 1)
+    return {
+        "copies": copies, "plans": len(index.plans), "passages": len(index.chunks),
+        "ask_p50_ms": ms("ask", 0.5), "ask_p95_ms": ms("ask", 0.95),
+        # the questions naming a place (the rest are asked of every plan, and their answers list every plan)
+        "ask_named_p95_ms": ms("ask_named", 0.95), "retrieve_p50_ms": ms("retrieve", 0.5),
+        "retrieve_p95_ms": ms("retrieve", 0.95), "parse_p95_ms": ms("parse", 0.95), "embed_p50_ms": ms("embed", 0.5),
+        "recall_at_5": index.manifest.recall_at_5, "vector_index": index.manifest.vector_index, "rss_mb": round(resident_mb()),
+    }
+
+
+def scaled_index(index, copies: int, noise: float = 0.3):
+    """The loaded `index` with its plans, chunks and targets repeated `copies` times, as a corpus of
+    every place's plan would be.
+
+    Copy 0 is the original. Copy i's plans are `<plan_id>~i` for a place of their own (`江门市~i`), with
+    their own copies of the text (so memory grows as a real corpus would): a question naming 江门 names
+    one plan among copies x 5, as one naming a place does among every plan in China. Their vectors are
+    the original's moved by random noise (cosine ~0.96 to it) and normalised, so the vector index holds
+    distinct points to cluster and search, built as `rag build` builds it (approximate past
+    `Settings.approximate_from`, its recall measured on the benchmark questions and corpus phrases).
+    BM25 is indexed over the repeated chunks. IDF is unchanged by repetition, so the original's is reused.
     """
     import bm25s
-    import faiss
 
-    from .index import lexical_tokens
+    from . import vectors as dense
+    from .index import recall_queries
+    from .lexical import lexical_tokens
 
     plans, chunks, targets = {}, [], []
     for copy in range(copies):
-        rename = (lambda plan_id: plan_id) if copy == 0 else (lambda plan_id, c=copy: f"{plan_id}~{c}")
+        rename = (lambda name: name) if copy == 0 else (lambda name, c=copy: f"{name}~{c}" if name else name)
         for plan in index.plans.values():
             text = plan.text if copy == 0 else (plan.text + " ")[:-1]  # a string of its own
-            plans[rename(plan.plan_id)] = replace(plan, plan_id=rename(plan.plan_id), text=text)
+            plans[rename(plan.plan_id)] = replace(plan, plan_id=rename(plan.plan_id), place=rename(plan.place),
+                                                  title=rename(plan.title), text=text)
         for chunk in index.chunks:
             text = chunk.text if copy == 0 else (chunk.text + " ")[:-1]
-            chunks.append(replace(chunk, chunk_id=len(chunks), plan_id=rename(chunk.plan_id), text=text))
-        targets += [replace(t, plan_id=rename(t.plan_id)) for t in index.targets]
-    vectors = faiss.IndexFlatIP(index.vectors.d)
-    vectors.add(np.tile(index.matrix, (copies, 1)))
+            chunks.append(replace(chunk, chunk_id=len(chunks), plan_id=rename(chunk.plan_id), city=rename(chunk.city),
+                                  title=rename(chunk.title), text=text))
+        targets += [replace(t, plan_id=rename(t.plan_id), city=rename(t.city)) for t in index.targets]
+    rng = np.random.default_rng(0)
+    matrix = np.empty((len(chunks), index.matrix.shape[1]), dtype="float32")
+    n = len(index.chunks)
+    for copy in range(copies):
+        block = np.array(index.matrix, dtype="float32")
+        if copy:
+            block += rng.standard_normal(block.shape, dtype="float32") * (noise / np.sqrt(block.shape[1]))
+            block /= np.linalg.norm(block, axis=1, keepdims=True)
+        matrix[copy * n : (copy + 1) * n] = block
+    settings = index.settings
+    queries = np.concatenate([index.embed(list(QUESTIONS)), recall_queries(settings, index.chunks, index.targets)])
+    approximate, search = dense.build_search(matrix, queries, settings.approximate_from, settings.ann_recall,
+                                             settings.search_depth)
     tokens = [lexical_tokens(c.search_text()) for c in index.chunks]
     bm25 = bm25s.BM25()
     bm25.index(tokens * copies, show_progress=False)
-    manifest = replace(index.manifest, plans=len(plans), chunks=len(chunks), targets=len(targets))
-    scaled = type(index)(manifest, plans, chunks, vectors, bm25, targets, index.path, index.settings)
-    scaled.__dict__.update({k: v for k, v in index.__dict__.items() if k.startswith("_")})  # a SharedIndex's lock
+    manifest = replace(index.manifest, plans=len(plans), chunks=len(chunks), targets=len(targets),
+                       vector_index=search.kind, recall_at_5=search.recall_at_5)
+    scaled = type(index)(manifest, plans, chunks, matrix, approximate, bm25, targets, index.path, settings)
+    if hasattr(index, "_embed_lock"):  # a SharedIndex answers like the original
+        scaled._embed_lock = index._embed_lock
     scaled.__dict__["idf"] = index.idf
+    gc.freeze()  # as load_index does: the collector need not scan the synthetic corpus again and again
     return scaled
 
 

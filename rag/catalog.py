@@ -39,6 +39,11 @@ def plan_rows(index) -> list[dict]:
     ]
 
 
+# `BuildResult.stages` in Chinese (`rag build` prints seconds per stage; `--json` gives them as they are)
+STAGE_NAMES = {"parse": "读取解析", "embed": "向量化", "lexical": "关键词索引", "targets": "目标归一", "vectors": "向量索引",
+               "write": "写入"}
+
+
 def report_lines(result: BuildResult) -> list[str]:
     """A BuildResult as the lines `rag build` prints: one per file, then the totals."""
     from .places import LEVEL_NAMES
@@ -61,8 +66,12 @@ def report_lines(result: BuildResult) -> list[str]:
     else:
         lines.append(
             f"索引已建成：{m.plans} 个方案，{m.chunks} 个段落（新向量化 {result.embedded} 个），{m.targets} 条目标，"
-            f"跳过 {skipped} 个文件，模型 {m.model}（{m.dims} 维），用时 {m.build_seconds} 秒。"
+            f"跳过 {skipped} 个文件，模型 {m.model}（{m.dims} 维，后端 {m.embed_backend}），"
+            f"向量索引 {m.vector_index}（recall@5 {m.recall_at_5:.4f}），用时 {m.build_seconds} 秒。"
         )
+        stages = "，".join(f"{STAGE_NAMES.get(name, name)} {seconds} 秒" for name, seconds in result.stages.items())
+        if stages:
+            lines.append(f"各阶段：{stages}；{result.reused_files} 个文件的解析取自缓存。")
     return lines
 
 

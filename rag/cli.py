@@ -10,7 +10,7 @@
     rag targets --city 南昌 --year 2025 --indicator 非化石能源 --csv
     rag eval-targets [--json]
     rag eval [--set FILE] [--k 5] [--json] [--baseline evals/baseline.json]
-    rag bench [--build] [--web] [--start] [--scale N] [--normalize] [--load] [--corpus DIR --index DIR]
+    rag bench [--build] [--web] [--start] [--scale N] [--backends] [--normalize] [--load] [--corpus DIR --index DIR] [--json]
 
 User and environment errors print one sentence to stderr and exit with status 2; `rag build
 --strict` exits 1 when a file was skipped; an error nobody foresaw prints one sentence and exits 3
@@ -168,6 +168,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--web", action="store_true", help="网页并发：启动 app.py，16 个 gradio_client 用户各问 5 个问题（p50/p95/错误数）")
     p.add_argument("--start", action="store_true", help="网页启动：从启动 app.py 到首页可访问、到第一个回答的秒数（--rounds 次）")
     p.add_argument("--scale", type=int, metavar="N", help="规模：把语料重复 N 倍（合成），测问答 p50/p95 与内存，并与 1 倍对比")
+    p.add_argument("--backends", action="store_true",
+                   help="每个嵌入后端：冷构建内置方案 + ../shared/realpdfs 的用时与每秒段落数，及三个问题集的 hit@5")
+    p.add_argument("--json", action="store_true", help="--scale / --backends 的结果以 JSON 输出")
     p.set_defaults(run=_bench)
     return parser
 
@@ -362,7 +365,7 @@ def _eval(args, settings: Settings) -> int:
 
 def _bench(args, settings: Settings) -> int:
     """Each flag picks one benchmark (several may be combined); none gives the warm-latency run."""
-    from .bench import load_check, normalize_throughput, run_bench, run_scale_bench
+    from .bench import backend_builds, load_check, normalize_throughput, run_bench, run_scale_bench
     from .webbench import run_start_bench, run_web_bench
 
     if args.scale is not None and args.scale < 1:
@@ -372,7 +375,8 @@ def _bench(args, settings: Settings) -> int:
         *(load_check(settings) if args.load else []),
         *([run_web_bench(settings)] if args.web else []),
         *([run_start_bench(settings, args.rounds)] if args.start else []),
-        *([run_scale_bench(settings, args.scale, args.rounds)] if args.scale else []),
+        *([run_scale_bench(settings, args.scale, args.rounds, args.json)] if args.scale else []),
+        *(backend_builds(settings, args.json) if args.backends else []),
     ]
     print("\n".join(chosen) if chosen else run_bench(settings, args.build, args.rounds))
     return 0

@@ -181,11 +181,28 @@ def odd_entries(corpus_dir: Path) -> list[tuple[str, str]]:
     return odd
 
 
-def load_plans(corpus_dir: Path, limits: Limits | int | None = None, progress=None) -> tuple[list[Plan], list[FileReport]]:
-    """Every readable plan in the folder, and one report per entry (skipped ones and other types included)."""
+@dataclass(frozen=True)
+class FileJob:
+    """One corpus file to read, with its plans.json entry and the limits it is read under."""
+
+    path: Path
+    override: dict
+    limits: Limits
+
+
+def load_plans(corpus_dir: Path, limits: Limits | int | None = None, progress=None,
+               read_all=None) -> tuple[list[Plan], list[FileReport]]:
+    """Every readable plan in the folder, and one report per entry (skipped ones and other types included).
+
+    `read_all(jobs)` reads the files and yields `read_file`'s (report, plan or None) for each job, in
+    order: by default one after another here; a build passes one that reads in parallel, with a cache
+    (`rag.parsing`).
+    """
     from .config import Settings
 
     limits = limits or Settings().limits
+    if not isinstance(limits, Limits):
+        limits = Limits(max_bytes=limits)
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(f"语料目录不存在：{corpus_dir}")
@@ -194,11 +211,12 @@ def load_plans(corpus_dir: Path, limits: Limits | int | None = None, progress=No
     if not files:
         raise CorpusError(f"语料目录 {corpus_dir} 中没有方案文件（支持 {'、'.join(FORMATS)}）")
     ids = plan_ids(files, overrides)
+    jobs = [FileJob(path, overrides.get(path.name, {}), limits) for path in files]
     read: list[tuple[Path, FileReport, Plan | None]] = []
-    for path in files:
-        read.append((path, *read_file(path, overrides.get(path.name, {}), limits)))
+    for job, (report, plan) in zip(jobs, (read_all or _read_each)(jobs)):
+        read.append((job.path, report, plan))
         if progress:
-            progress(path.name)
+            progress(job.path.name)
     digest = {path.name: hashlib.sha256(plan.text.encode("utf-8", "surrogatepass")).hexdigest()
               for path, _report, plan in read if plan is not None}
     first: dict[str, str] = {}  # a plan text's digest -> the file that keeps it (the shortest name)
@@ -244,6 +262,15 @@ def read_file(path: Path, override: dict, limits: Limits) -> tuple[FileReport, P
         log.warning("reading %s failed", path, exc_info=True)
         report.error = f"读取时出错（{exc.__class__.__name__}），文件可能已损坏；可用 rag inspect 查看"
     return report, None
+
+
+def read_job(job: FileJob) -> tuple[FileReport, Plan | None]:
+    """`read_file` of one `FileJob` (what `load_plans` hands to `read_all`)."""
+    return read_file(job.path, job.override, job.limits)
+
+
+def _read_each(jobs: list[FileJob]):
+    return map(read_job, jobs)
 
 
 @dataclass(frozen=True)

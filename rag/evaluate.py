@@ -25,7 +25,7 @@ from .normalize import normalize, to_simplified
 
 EVALS = PROJECT_ROOT / "evals"
 REPORTS = EVALS / "reports"
-KINDS = ("target", "fact", "open", "compare", "unanswerable")
+KINDS = ("target", "fact", "open", "compare", "unanswerable")  # open: ../shared/realpdfs asks for passages
 FIELDS = ("id", "question", "city", "kind", "answer", "answer_keys", "evidence", "source", "note")
 
 
@@ -186,7 +186,8 @@ def run_eval(settings: Settings, args) -> bool:
     return gate_ok
 
 
-def _systems(index, settings: Settings, k: int) -> dict:
+def full_system(index, k: int):
+    """This system, through exactly the code path of `rag ask`: (question, context) -> (passages, answer, found, type)."""
     from .answer import ask
 
     def full(question, context=""):
@@ -195,6 +196,23 @@ def _systems(index, settings: Settings, k: int) -> dict:
         previous = parse(context, index) if context else None
         a = ask(index, question, k=k, previous=previous)
         return [p.chunk.text for p in a.passages], a.answer, a.found, a.type
+
+    return full
+
+
+def evaluate_full(index, questions: list[dict], k: int = 5) -> dict:
+    """`score` of this system alone on `questions` (benchmarks compare it across embedding backends)."""
+    answer = full_system(index, k)
+    results = []
+    for q in questions:
+        started = time.perf_counter()
+        passages, text, found, kind = answer(q["question"], q.get("context", ""))
+        results.append(Result(passages, text, found, time.perf_counter() - started, kind))
+    return score(questions, results)
+
+
+def _systems(index, settings: Settings, k: int) -> dict:
+    full = full_system(index, k)
 
     def bm25(question, context=""):
         from .index import lexical_tokens
@@ -230,9 +248,9 @@ def _langchain_baseline(index, settings: Settings, k: int):
 
 
 def _embed(index, texts: list[str]) -> np.ndarray:
-    from .index import embedder
+    from .embed import embedder_for
 
-    return embedder(index.settings.model).encode(texts, progress=False)
+    return embedder_for(index.settings).encode(texts)
 
 
 def _held_out(path: Path) -> set[str]:

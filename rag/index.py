@@ -5,22 +5,26 @@ Layout under the index directory:
     builds/<id>/manifest.json   what built it: model, dims, corpus fingerprint, chunk settings
     builds/<id>/plans.jsonl     plan metadata and normalized text (the reader and citations)
     builds/<id>/chunks.jsonl    passages with plan, section path and character span
-    builds/<id>/vectors.faiss   one normalized embedding per chunk (inner product = cosine)
+    builds/<id>/vectors.npy     one normalized embedding per chunk (inner product = cosine), memory-mapped
+    builds/<id>/vectors.faiss   past `Settings.approximate_from` chunks: the approximate index (rag.vectors)
     builds/<id>/bm25/           lexical index over jieba tokens
     builds/<id>/targets.sqlite  the quantified targets table
     current -> builds/<id>      switched atomically once a build is complete
+    cache/                      embeddings (by model, backend and text), parsed files, ONNX exports
 
 A build writes a new folder and only then swaps the `current` link, so a
-crash at any point leaves the previous index loadable.
+crash at any point leaves the previous index loadable. The work before that
+is committed in steps (each parsed file, each batch of embeddings), so a
+killed build's successor neither reads nor embeds again what it finished.
 """
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import json
 import math
 import os
-import re
 import shutil
 import sqlite3
 import sys
@@ -34,13 +38,16 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .chunk import Chunk, chunk_plans
+from . import vectors as dense
+from .chunk import Chunk
 from .config import Settings
-from .config import SettingError, is_local_model, model_problem
+from .config import SettingError, Settings, model_problem
 from .corpus import FileReport, Plan, file_digests, fingerprint, load_plans, not_indexed, plan_files
+from .embed import CacheUnusable, cache_reason as _reason, check_backend, embed_texts, embedder_for
 from .errors import UserError, os_reason
+from .lexical import _jieba, lexical_tokens  # noqa: F401 (retrieve and answer import them from here)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: vectors.npy (+ vectors.faiss past the approximate threshold), embedding backend
 CURRENT = "current"
 
 
@@ -66,6 +73,9 @@ class Manifest:
     mojibake_repaired: int
     build_seconds: float
     pipeline: str = ""  # hash of the code that turns files into an index (see `pipeline_version`)
+    embed_backend: str = "torch"  # rag.embed backend of every vector (builds before backends: torch)
+    vector_index: str = "flat"  # rag.vectors.Search.kind
+    recall_at_5: float = 1.0  # of the vector index against exact search, measured at build time
     files: dict = field(default_factory=dict)  # file name -> digest of each file built from (`file_digests`)
 
 
@@ -76,14 +86,15 @@ class Index:
     manifest: Manifest
     plans: dict[str, Plan]
     chunks: list[Chunk]
-    vectors: object  # faiss.Index
+    matrix: np.ndarray  # (chunks x dims) unit vectors, memory-mapped from vectors.npy
+    approximate: object | None  # the FAISS approximate index past `Settings.approximate_from` chunks
     bm25: object  # bm25s.BM25
     targets: list  # rag.targets.Target rows, read at load like everything else
     path: Path  # the build folder itself (not the `current` link)
     settings: Settings
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        return embedder(self.settings.model).encode(texts)
+        return embedder_for(self.settings).encode(texts)
 
     def not_indexed(self) -> list[str]:
         """Files of the corpus folder that changed since this index was built ("name（新增）", ...): the
@@ -102,12 +113,35 @@ class Index:
 
     @cached_property
     def plan_rows(self) -> dict[str, np.ndarray]:
-        """The row numbers of each plan's chunks, so a search restricted to some plans marks their rows
+        """The row numbers of each plan's chunks, so a search restricted to some plans reads their rows
         directly (comparing every chunk's plan id string took ~15 ms a search at 32,000 chunks)."""
         rows: dict[str, list[int]] = {}
         for row, chunk in enumerate(self.chunks):
             rows.setdefault(chunk.plan_id, []).append(row)
         return {plan_id: np.array(found) for plan_id, found in rows.items()}
+
+    def rows_of(self, plan_ids) -> np.ndarray:
+        """The rows of these plans' chunks, in row order."""
+        parts = [self.plan_rows[p] for p in plan_ids if p in self.plan_rows]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=int)
+
+    @cached_property
+    def plan_ids_by_label(self) -> dict[str, tuple[str, ...]]:
+        """The plans of each place (by the label answers use), so naming a place looks up its plans
+        instead of reading every plan."""
+        found: dict[str, list[str]] = {}
+        for plan in self.plans.values():
+            found.setdefault(plan.label, []).append(plan.plan_id)
+        return {label: tuple(ids) for label, ids in found.items()}
+
+    def plans_of(self, labels) -> list[Plan]:
+        """The plans of these places, in corpus order."""
+        ids = {plan_id for label in labels for plan_id in self.plan_ids_by_label.get(label, ())}
+        return [self.plans[plan_id] for plan_id in sorted(ids, key=self._plan_order.__getitem__)]
+
+    @cached_property
+    def _plan_order(self) -> dict[str, int]:
+        return {plan_id: n for n, plan_id in enumerate(self.plans)}
 
     @cached_property
     def wordings(self) -> dict[str, frozenset[tuple[str, str]]]:
@@ -127,179 +161,86 @@ class Index:
             return self.all_wordings
         return frozenset().union(*(self.wordings.get(p, frozenset()) for p in plan_ids))
 
+    def plans_naming(self, name: str, labels=(), times: int = 2) -> list[Plan]:
+        """The plans (of these places, or of all) whose text names `name` at least `times` times, in
+        corpus order. Over all plans the answer is kept per name: the first question naming a place
+        without a plan reads every text once (~30 us a plan), later ones look it up."""
+        if labels:
+            return [plan for plan in self.plans_of(labels) if plan.text.count(name) >= times]
+        found = self.__dict__.setdefault("_naming", {})
+        if (name, times) not in found:
+            found[name, times] = [plan.plan_id for plan in self.plans.values() if plan.text.count(name) >= times]
+        return [self.plans[plan_id] for plan_id in found[name, times]]
+
+    def memo(self, name: str, make):
+        """A structure another module derives from this index (place names, ...), made once per loaded
+        index: a cached property here would make this module import that one."""
+        cache = self.__dict__.setdefault("_memo", {})
+        if name not in cache:
+            cache[name] = make()
+        return cache[name]
+
+    def search_scores(self, text: str, tokens: list[str], rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, cosine, BM25 score) of the passages a search for `text` must rank: the given rows (the
+        plans a question names, in row order), else every passage.
+
+        On an approximate index, when that is every passage or more than `Settings.approximate_from` of
+        them, only those the vector index and BM25 each rank in their top `Settings.search_depth` (the
+        vector index proposing proportionally more when some rows are left out), plus a fixed spread
+        of rows that keeps the scale of the scores (`retrieve.fuse` scales by min and max)."""
+        vector = self.embed([text])[0]
+        if self.approximate is None or (rows is not None and len(rows) < self.settings.approximate_from):
+            if rows is None:
+                return np.arange(len(self.chunks)), self.matrix @ vector, self.lexical_scores(tokens)
+            return rows, self.matrix[rows] @ vector, self.lexical_scores(tokens, rows)
+        total, depth = len(self.chunks), self.settings.search_depth
+        lexical = self.lexical_scores(tokens)
+        allowed = None
+        if rows is not None and len(rows) < total:
+            allowed = np.zeros(total, dtype=bool)
+            allowed[rows] = True
+        share = 1.0 if allowed is None else len(rows) / total
+        proposals = dense.nearest(self.approximate, self.matrix, vector, min(total, int(np.ceil(depth / share))))
+        words = lexical if allowed is None else np.where(allowed, lexical, 0)
+        best_words = np.argpartition(-words, depth)[:depth] if total > depth else np.arange(total)
+        found = np.unique(np.concatenate([proposals, best_words[words[best_words] > 0], self._scale_rows]))
+        if allowed is not None:
+            found = found[allowed[found]]
+        return found, self.matrix[found] @ vector, lexical[found]
+
     @cached_property
-    def matrix(self) -> np.ndarray:
-        """The FAISS flat index's own vector storage as a (chunks x dims) array, without a copy."""
-        import faiss
+    def _scale_rows(self) -> np.ndarray:
+        return np.linspace(0, len(self.chunks) - 1, num=min(len(self.chunks), 1024), dtype=int)
 
-        return faiss.rev_swig_ptr(self.vectors.get_xb(), self.vectors.ntotal * self.vectors.d).reshape(self.vectors.ntotal, self.vectors.d)
-
-    def dense_scores(self, text: str) -> np.ndarray:
-        """Cosine similarity of `text` to every chunk (vectors are normalised)."""
-        return self.matrix @ self.embed([text])[0]
+    def lexical_scores(self, tokens: list[str], rows: np.ndarray | None = None) -> np.ndarray:
+        """BM25 scores of `tokens` for the given rows (sorted), or for every chunk. The same sums as
+        bm25s' get_scores (each query token's precomputed score in each document holding it), read
+        from its column-sorted matrix: a subset costs a binary search per token, not a corpus scan."""
+        scores, ids = self.bm25.scores, self.bm25.get_tokens_ids(tokens)
+        data, indices, indptr = scores["data"], scores["indices"], scores["indptr"]
+        base = float(self.bm25.nonoccurrence_array[ids].sum()) if self.bm25.nonoccurrence_array is not None and ids else 0.0
+        if rows is None:
+            if not ids:
+                return np.full(len(self.chunks), base, dtype="float32")
+            spans = [slice(indptr[t], indptr[t + 1]) for t in ids]
+            found = np.bincount(np.concatenate([indices[s] for s in spans]), weights=np.concatenate([data[s] for s in spans]),
+                                minlength=len(self.chunks))
+            return (found + base).astype("float32")
+        out = np.full(len(rows), base, dtype="float64")
+        for span in (slice(indptr[t], indptr[t + 1]) for t in ids):
+            docs = indices[span]
+            if not len(docs):
+                continue
+            at = np.minimum(np.searchsorted(docs, rows), len(docs) - 1)
+            hit = docs[at] == rows
+            out[hit] += data[span][at[hit]]
+        return out.astype("float32")
 
     @cached_property
     def idf(self) -> dict[str, float]:
         """Inverse document frequency of each lexical token over the chunks (for answer selection)."""
         df = Counter(w for c in self.chunks for w in set(lexical_tokens(c.search_text())))
         return {w: math.log(1 + len(self.chunks) / n) for w, n in df.items()}
-
-
-# ---------------------------------------------------------------- tokens
-
-
-_PUNCT = re.compile(r"^[\W_]+$")
-STOPWORDS = frozenset(
-    "的 了 和 与 及 等 在 是 为 对 将 把 中 上 下 以 其 或 并 到 年 有 要 我 你 他 它 这 那 哪些 哪个 什么 多少 怎么 如何 吗 呢 啊 "
-    "是否 有没有 请问 目标 提出 方面 关于 一下 情况 问题 市 我市 全市 方案 实施 实施方案 碳达峰 能否 分别 各自 啥 哪 那个 这个 是不是 会不会 能不能 要不要".split()
-)
-
-
-@lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-
-    jieba.setLogLevel(60)
-    jieba.initialize()
-    return jieba
-
-
-def lexical_tokens(text: str) -> list[str]:
-    """jieba search-mode tokens without punctuation and stopwords (simplified text)."""
-    tokens = []
-    for token in _jieba().lcut_for_search(text.lower()):
-        token = token.strip()
-        if token and not _PUNCT.match(token) and token not in STOPWORDS:
-            tokens.append(token)
-    return tokens
-
-
-# ---------------------------------------------------------------- embeddings
-
-
-class Embedder:
-    """sentence-transformers model, loaded on first use; m3e takes no query prefix."""
-
-    def __init__(self, model: str):
-        self.model_name = model
-        self._model = None
-
-    @property
-    def model(self):
-        if self._model is None:
-            problem = model_problem(self.model_name)
-            if problem:  # a local folder was expected: say so at once, never try the hub instead
-                raise SettingError(problem)
-            if is_local_model(self.model_name):
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.set_verbosity_error()
-            hf_logging.disable_progress_bar()
-
-            try:
-                self._model = SentenceTransformer(self.model_name, device="cpu")
-            except Exception as exc:  # hub unreachable, folder incomplete, ...
-                raise IndexUnusable(
-                    f"无法加载嵌入模型 {self.model_name}：{exc.__class__.__name__}。"
-                    "请用 RAG_MODEL 指定本地模型目录或可访问的模型名。"
-                ) from exc
-        return self._model
-
-    @property
-    def dims(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
-
-    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        vectors = self.model.encode(
-            texts, batch_size=32, normalize_embeddings=True, show_progress_bar=progress, convert_to_numpy=True
-        )
-        return np.asarray(vectors, dtype="float32")
-
-
-@lru_cache(maxsize=4)
-def embedder(model: str) -> Embedder:
-    return Embedder(model)
-
-
-# ---------------------------------------------------------------- embedding cache
-
-
-class EmbeddingCache:
-    """Vectors keyed by (model, hash of the chunk's search text), kept beside the builds.
-
-    A rebuild embeds only chunks whose text is new; a corrupt cache is
-    discarded and rebuilt rather than trusted.
-    """
-
-    def __init__(self, path: Path, model: str):
-        self.path, self.model = path, model
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                self.db = self._open()
-            except sqlite3.DatabaseError:
-                if path.is_file():  # a damaged cache file is discarded, anything else is not ours to delete
-                    path.unlink()
-                self.db = self._open()
-        except (OSError, sqlite3.Error) as exc:
-            raise IndexUnusable(f"嵌入缓存 {path} 无法打开（{_reason(exc)}）。请检查该路径，或删除它后重试") from None
-
-    def _open(self):
-        db = sqlite3.connect(self.path, timeout=30)
-        db.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT, key TEXT, vector BLOB, PRIMARY KEY (model, key))")
-        return db
-
-    @staticmethod
-    def key(text: str) -> str:
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-    def get(self, keys: list[str], dims: int | None) -> dict[str, np.ndarray]:
-        found = {}
-        for start in range(0, len(keys), 500):
-            batch = keys[start : start + 500]
-            rows = self.db.execute(
-                f"SELECT key, vector FROM vectors WHERE model = ? AND key IN ({','.join('?' * len(batch))})",
-                [self.model, *batch],
-            ).fetchall()
-            for key, blob in rows:
-                vector = np.frombuffer(blob, dtype="float32")
-                if dims is None or len(vector) == dims:
-                    found[key] = vector
-        return found
-
-    def put(self, items: dict[str, np.ndarray]) -> None:
-        with self.db:
-            self.db.executemany(
-                "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
-                [(self.model, k, np.asarray(v, dtype="float32").tobytes()) for k, v in items.items()],
-            )
-
-    def close(self) -> None:
-        self.db.close()
-
-
-def embed_chunks(settings: Settings, chunks: list[Chunk], progress: bool) -> tuple[np.ndarray, int]:
-    """One vector per chunk, from the cache where possible; returns (vectors, how many were embedded)."""
-    cache = EmbeddingCache(Path(settings.index_dir) / "cache" / "embeddings.sqlite", settings.model_id)
-    try:
-        texts = [c.search_text() for c in chunks]
-        keys = [cache.key(t) for t in texts]
-        known = cache.get(list(dict.fromkeys(keys)), None)
-        missing = list(dict.fromkeys(k for k in keys if k not in known))
-        if missing:
-            text_of = dict(zip(keys, texts))
-            fresh = embedder(settings.model).encode([text_of[k] for k in missing], progress=progress)
-            cache.put(dict(zip(missing, fresh)))
-            known.update(zip(missing, fresh))
-        if not chunks:
-            return np.zeros((0, embedder(settings.model).dims), dtype="float32"), 0
-        return np.stack([known[k] for k in keys]).astype("float32"), len(missing)
-    finally:
-        cache.close()
 
 
 # ---------------------------------------------------------------- build
@@ -311,6 +252,8 @@ class BuildResult:
     files: list[FileReport]
     embedded: int  # chunks embedded by the model in this build (the rest came from the cache)
     unchanged: bool = False  # the corpus had not changed: nothing was rebuilt
+    reused_files: int = 0  # files whose parse came from the cache (not read again)
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, in build order
 
     @property
     def skipped(self) -> list[FileReport]:
@@ -318,7 +261,8 @@ class BuildResult:
 
     def to_dict(self) -> dict:
         return {"manifest": asdict(self.manifest), "files": [f.to_dict() for f in self.files],
-                "embedded": self.embedded, "unchanged": self.unchanged}
+                "embedded": self.embedded, "unchanged": self.unchanged, "reused_files": self.reused_files,
+                "stages": self.stages}
 
 
 def build_index(settings: Settings, progress: bool = True, force: bool = False) -> BuildResult:
@@ -353,13 +297,26 @@ def _build_lock(root: Path, progress: bool):
         yield
 
 
+class Stages:
+    """Seconds spent in each stage of a build, in order."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def done(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = round(self.seconds.get(name, 0.0) + now - self._last, 2)
+        self._last = now
+
+
 def _build(settings: Settings, root: Path, progress: bool, force: bool) -> BuildResult:
     import bm25s
-    import faiss
 
     from .targets import canonicalise, write_targets
 
     started = time.time()
+    check_backend(settings.embed_backend)
     digests = file_digests(settings.corpus_dir) if Path(settings.corpus_dir).is_dir() else {}
     corpus_print = fingerprint(settings.corpus_dir, digests) if Path(settings.corpus_dir).is_dir() else ""
     if not force:
@@ -367,17 +324,31 @@ def _build(settings: Settings, root: Path, progress: bool, force: bool) -> Build
         if previous:
             return previous
     _remove_stale_tmp(root)
-    with tqdm(total=0, desc="读取并清洗语料", unit="个文件", disable=not progress, leave=False) as bar:
-        bar.total = len(plan_files(settings.corpus_dir)) if Path(settings.corpus_dir).is_dir() else 0
-        plans, files = load_plans(settings.corpus_dir, settings.limits, progress=lambda _name: bar.update())
-    plans, chunks, targets = _extract(plans, files, settings, progress)
+    stages = Stages()
+    plans, files, parsed, reused = _parse_corpus(settings, progress)
     if not plans:
         raise IndexUnusable("没有可以收录的方案文件：" + "；".join(f"{f.file}：{f.error}" for f in files if f.error))
-    vectors, embedded = embed_chunks(settings, chunks, progress)
+    chunks, targets, tokens = [], [], []
+    for plan in plans:
+        mine = parsed[plan.file].as_plan(plan.plan_id, len(chunks))
+        chunks += mine.chunks
+        targets += mine.targets
+        tokens += mine.tokens
+    stages.done("parse")
+    vectors, embedded = _embed_chunks(settings, chunks, progress)
+    stages.done("embed")
     bm25 = bm25s.BM25()
-    tokens = [lexical_tokens(c.search_text()) for c in tqdm(chunks, desc="建立关键词索引", unit="段", disable=not progress, leave=False)]
     bm25.index(tokens, show_progress=False)
-    targets = canonicalise(targets, embedder(settings.model).encode, settings.canonical_similarity)
+    stages.done("lexical")
+    targets = canonicalise(targets, embedder_for(settings).encode, settings.canonical_similarity)
+    stages.done("targets")
+    queries = recall_queries(settings, chunks, targets) if len(chunks) >= settings.approximate_from else np.zeros((0, 1))
+    approximate, search = dense.build_search(vectors, queries, settings.approximate_from, settings.ann_recall,
+                                             settings.search_depth)
+    stages.done("vectors")
+    if progress and approximate is not None:
+        print(f"近似向量索引 {search.kind}：recall@5 = {search.recall_at_5:.4f}（对照精确检索，{search.queries} 个查询）",
+              file=sys.stderr, flush=True)
     by_plan = {f.plan_id: f for f in files if f.plan_id}
     for chunk in chunks:
         by_plan[chunk.plan_id].chunks += 1
@@ -390,9 +361,7 @@ def _build(settings: Settings, root: Path, progress: bool, force: bool) -> Build
     tmp = builds / f".tmp-{build_id}"
     tmp.mkdir()
     try:
-        index = faiss.IndexFlatIP(vectors.shape[1])
-        index.add(vectors)
-        faiss.write_index(index, str(tmp / "vectors.faiss"))
+        dense.save(tmp, vectors, approximate)
         bm25.save(str(tmp / "bm25"))
         _write_jsonl(tmp / "plans.jsonl", (asdict(p) for p in plans))
         _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
@@ -403,6 +372,9 @@ def _build(settings: Settings, root: Path, progress: bool, force: bool) -> Build
             pipeline=pipeline_version(),
             model=settings.model_id,
             model_path=settings.model,
+            embed_backend=settings.embed_backend,
+            vector_index=search.kind,
+            recall_at_5=search.recall_at_5,
             dims=int(vectors.shape[1]),
             corpus_dir=str(Path(settings.corpus_dir).resolve()),
             corpus_fingerprint=corpus_print,
@@ -426,43 +398,53 @@ def _build(settings: Settings, root: Path, progress: bool, force: bool) -> Build
         if isinstance(exc, (OSError, sqlite3.Error)) or (isinstance(exc, RuntimeError) and "faiss" in str(exc).lower()):
             raise IndexUnusable(f"写入新索引时出错（{_reason(exc)}），原索引未改变。请检查 {root} 所在磁盘的空间和权限") from None
         raise
+    stages.done("write")
     _remove_old_builds(root)
-    return BuildResult(manifest, files, embedded)
+    return BuildResult(manifest, files, embedded, reused_files=reused, stages=stages.seconds)
 
 
-def _extract(plans: list[Plan], files: list[FileReport], settings: Settings, progress: bool):
-    """Each plan's passages and targets; a plan whose cutting or extraction fails is skipped like a file
-    that cannot be read (its report line says why), and the rest are built."""
-    from .targets import extract_targets
+def _parse_corpus(settings: Settings, progress: bool):
+    """(plans, file reports, parse of each file by name, how many parses came from the cache): every
+    file read in parallel and cached (rag.parsing), with a bar of files, pages and passages."""
+    from .parsing import CorpusReader
 
-    report = {f.file: f for f in files}
-    kept, chunks, targets = [], [], []
-    for plan in tqdm(plans, desc="分段并抽取量化目标", unit="个方案", disable=not progress, leave=False):
+    corpus = Path(settings.corpus_dir)
+    with tqdm(total=len(plan_files(corpus)) if corpus.is_dir() else 0, desc="读取并解析", unit="个文件",
+              disable=not progress, leave=False) as bar:
+        counts = Counter()
+
+        def arrived(parsed) -> None:
+            counts.update(pages=parsed.report.pages, passages=len(parsed.chunks))
+            bar.set_postfix_str(f"{counts['pages']} 页，{counts['passages']} 段", refresh=False)
+            bar.update()
+
+        reader = CorpusReader(settings, parse_pipeline_version(), arrived)
+        plans, files = load_plans(corpus, settings.limits, read_all=reader)
+    return plans, files, reader.parsed, reader.reused
+
+
+def _embed_chunks(settings: Settings, chunks: list[Chunk], progress: bool) -> tuple[np.ndarray, int]:
+    """Every chunk's vector: cached ones read, the rest embedded in committed steps under a bar with an ETA."""
+    with tqdm(total=0, desc="向量化", unit="段", disable=not progress, leave=False) as bar:
+        def step(done: int, total: int) -> None:
+            if bar.total != total:
+                bar.reset(total=total)
+            bar.update(done)
+
         try:
-            found = chunk_plans([plan], settings.chunks), extract_targets(plan)
-        except Exception as exc:  # one plan's text must not stop the others
-            line = report[plan.file]
-            line.status, line.plan_id = "skipped", ""
-            line.error = f"分段或抽取目标时出错（{exc.__class__.__name__}），已跳过；可用 rag inspect 查看"
-            continue
-        kept.append(plan)
-        chunks += [replace(c, chunk_id=len(chunks) + i) for i, c in enumerate(found[0])]
-        targets += found[1]
-    return kept, chunks, targets
+            return embed_texts(settings, [c.search_text() for c in chunks], settings.embed_step, step)
+        except CacheUnusable as problem:
+            raise IndexUnusable(str(problem)) from None
 
 
-def _reason(exc: BaseException) -> str:
-    """A file system or database error in Chinese where there is one (磁盘空间不足, 没有权限 …)."""
-    if isinstance(exc, OSError) and exc.errno:
-        return os_reason(exc)
-    text = str(exc).lower()
-    if "disk is full" in text or "no space" in text:
-        return "磁盘空间不足"
-    if "readonly" in text or "read-only" in text or "permission" in text:
-        return "没有写入权限"
-    if "unable to open" in text or "is a directory" in text:
-        return "无法打开，可能是一个目录"
-    return exc.__class__.__name__
+def recall_queries(settings: Settings, chunks: list[Chunk], targets: list, count: int = 200) -> np.ndarray:
+    """Question-like phrases from the corpus itself, embedded: section titles and target indicators
+    (what questions ask about), a fixed sample of `count`, for measuring the approximate index."""
+    from .sections import SEPARATOR
+
+    phrases = sorted({c.section.rsplit(SEPARATOR, 1)[-1] for c in chunks if c.section} | {t.indicator for t in targets})
+    picked = [phrases[i] for i in np.linspace(0, len(phrases) - 1, num=min(count, len(phrases)), dtype=int)] if phrases else []
+    return embed_texts(settings, picked)[0] if picked else np.zeros((0, 1), dtype="float32")
 
 
 def check_writable(root: Path, needed_bytes: int = 50_000_000) -> None:
@@ -485,18 +467,34 @@ def check_writable(root: Path, needed_bytes: int = 50_000_000) -> None:
         raise IndexUnusable(f"索引目录 {root} 所在磁盘剩余空间不足（{free / 1e6:.0f} MB，至少需要 {needed_bytes / 1e6:.0f} MB）")
 
 
-# The modules (and data) whose code decides what a build contains: a build made by other code is
-# rebuilt, never reused because the corpus alone is unchanged.
-PIPELINE = ("ingest/__init__.py", "ingest/pdf.py", "ingest/ocr.py", "ingest/docx.py", "ingest/html.py", "tables.py", "normalize.py", "metadata.py", "places.py", "divisions.tsv", "corpus.py", "sections.py",
-            "chunk.py", "targets.py", "indicators.py", "index.py")
+# The modules (and data) whose code decides what a file parses into (rag.parsing caches by it), and
+# those that decide what a build contains: a build made by other code is rebuilt, never reused because
+# the corpus alone is unchanged. A name may be a package folder (every file in it counts).
+PARSE_PIPELINE = ("ingest", "tables.py", "units.py", "normalize.py", "metadata.py", "places.py", "divisions.tsv", "corpus.py",
+                  "sections.py", "chunk.py", "targets.py", "indicators.py", "lexical.py", "parsing.py")
+PIPELINE = PARSE_PIPELINE + ("index.py", "embed.py", "vectors.py")
 
 
-@lru_cache(maxsize=1)
-def pipeline_version() -> str:
+@lru_cache(maxsize=2)
+def _modules_digest(names: tuple[str, ...]) -> str:
     digest = hashlib.sha256()
-    for name in PIPELINE:
-        digest.update((Path(__file__).parent / name).read_bytes())
+    here = Path(__file__).parent
+    for name in names:
+        path = here / name
+        if not path.exists() and path.suffix == ".py" and path.with_suffix("").is_dir():
+            path = path.with_suffix("")  # a module that became a package
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix != ".pyc") if path.is_dir() else [path]
+        for file in files:
+            digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def pipeline_version() -> str:
+    return _modules_digest(PIPELINE)
+
+
+def parse_pipeline_version() -> str:
+    return _modules_digest(PARSE_PIPELINE)
 
 
 def _current_build(root: Path, settings: Settings, corpus_print: str) -> BuildResult | None:
@@ -508,7 +506,8 @@ def _current_build(root: Path, settings: Settings, corpus_print: str) -> BuildRe
     except (OSError, ValueError, TypeError):
         return None
     same = (manifest.format_version == FORMAT_VERSION and manifest.pipeline == pipeline_version()
-            and manifest.model == settings.model_id
+            and manifest.model == settings.model_id and manifest.embed_backend == settings.embed_backend
+            and (manifest.vector_index == "flat") == (manifest.chunks < settings.approximate_from)
             and manifest.chunk_size == settings.chunks.size and manifest.chunk_overlap == settings.chunks.overlap
             and manifest.corpus_fingerprint == corpus_print
             and manifest.corpus_dir == str(Path(settings.corpus_dir).resolve()))
@@ -594,7 +593,6 @@ def load_index(settings: Settings) -> Index:
 def _read_build(path: Path, raw_manifest: bytes, settings: Settings) -> Index:
     """Every file of one build folder, checked against its manifest and the settings."""
     import bm25s
-    import faiss
 
     from .targets import read_targets
 
@@ -612,18 +610,27 @@ def _read_build(path: Path, raw_manifest: bytes, settings: Settings) -> Index:
             f"与当前配置（模型 {settings.model_id}，分块 {settings.chunks.size}/{settings.chunks.overlap}）不一致。"
             "请运行 rag build 重建索引"
         )
+    if check_backend(settings.embed_backend) != manifest.embed_backend:
+        raise IndexUnusable(
+            f"索引是用嵌入后端 {manifest.embed_backend} 构建的，与当前设置 RAG_EMBED_BACKEND={settings.embed_backend} 不一致，"
+            f"请运行 rag build 重建索引，或设置 RAG_EMBED_BACKEND={manifest.embed_backend}"
+        )
     try:
         plans = {row["plan_id"]: Plan(**row) for row in read_jsonl(path / "plans.jsonl")}
         chunks = [Chunk(**row) for row in read_jsonl(path / "chunks.jsonl")]
-        vectors = faiss.read_index(str(path / "vectors.faiss"))
+        matrix, approximate = dense.load(path, manifest.vector_index)
         bm25 = bm25s.BM25.load(str(path / "bm25"))
         targets = read_targets(path / "targets.sqlite")
     except Exception as exc:
         raise IndexUnusable(f"索引文件已损坏（{exc.__class__.__name__}）。请运行 rag build 重建索引") from exc
-    if (vectors.ntotal != len(chunks) or vectors.d != manifest.dims or len(chunks) != manifest.chunks
-            or len(targets) != manifest.targets or len(plans) != manifest.plans):
+    if (matrix.shape != (len(chunks), manifest.dims) or (approximate is not None and approximate.ntotal != len(chunks))
+            or len(chunks) != manifest.chunks or len(targets) != manifest.targets or len(plans) != manifest.plans):
         raise IndexUnusable("索引文件彼此不一致（段落、目标或向量数与清单不符）。请运行 rag build 重建索引")
-    return Index(manifest, plans, chunks, vectors, bm25, targets, path, settings)
+    index = Index(manifest, plans, chunks, matrix, approximate, bm25, targets, path, settings)
+    # millions of long-lived objects at the scale of every plan in China: the garbage collector need not
+    # scan them again and again (full collections took ~0.5 s of some questions at 320,000 passages)
+    gc.freeze()
+    return index
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -158,8 +158,8 @@ def longest_matches(text: str, words, accept=None) -> list[tuple[int, int, str]]
     """
     taken: list[tuple[int, int, str]] = []  # kept in text order, never overlapping
     starts: list[int] = []  # their starts, to find a new match's neighbours by bisection (not by a scan of all)
-    for word in sorted(words, key=len, reverse=True):
-        for start, end in _occurrences(text, word) if word else ():
+    for word in _longest_first(text, words):
+        for start, end in _occurrences(text, word):
             if accept and not accept(start, end, word):
                 continue
             i = bisect_right(starts, start)
@@ -168,6 +168,34 @@ def longest_matches(text: str, words, accept=None) -> list[tuple[int, int, str]]
             starts.insert(i, start)
             taken.insert(i, (start, end, word))
     return taken
+
+
+_BY_LENGTH: dict[int, tuple[object, int, dict[int, dict[str, int]]]] = {}
+
+
+def _longest_first(text: str, words) -> list[str]:
+    """The non-empty `words`, longest first (equal lengths in `words`' order); for a short text and many
+    words (a question and the place aliases of every plan in China) only those the text contains, found
+    by looking its substrings up, so the cost follows the text instead of the number of words."""
+    entry = _BY_LENGTH.get(id(words))
+    if entry is None or entry[0] is not words or entry[1] != len(words):
+        groups: dict[int, dict[str, int]] = {}
+        for order, word in enumerate(words):
+            if word:
+                groups.setdefault(len(word), {}).setdefault(word, order)
+        if len(_BY_LENGTH) >= 32:
+            _BY_LENGTH.clear()
+        entry = _BY_LENGTH[id(words)] = (words, len(words), groups)  # holds `words`, so its id stays its own
+    groups = entry[2]
+    found: list[str] = []
+    for length in sorted(groups, reverse=True):
+        group = groups[length]
+        if len(text) * len(groups) <= 2 * len(words):
+            present = {text[i : i + length] for i in range(len(text) - length + 1)}.intersection(group)
+        else:
+            present = group
+        found += sorted(present, key=group.__getitem__)
+    return found
 
 
 def _occurrences(text: str, word: str):
@@ -203,7 +231,7 @@ def find_indicators_tolerant(text: str) -> list[str]:
             continue
         for start in range(len(text) - n + 1):
             window = text[start : start + n]
-            if sum(a != b for a, b in zip(window, synonym)) == 1 and window[0] == synonym[0]:
+            if window[0] == synonym[0] and sum(a != b for a, b in zip(window, synonym)) == 1:  # cheap test first
                 fits.add(canonical)
     return list(fits) if len(fits) == 1 else []
 

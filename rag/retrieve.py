@@ -42,19 +42,21 @@ def plans_meant(index: Index, question) -> tuple[str, ...]:
 
 
 def retrieve(index: Index, question, k: int = 5, plan_ids: tuple[str, ...] | None = None) -> list[Passage]:
-    """Top-k passages for a `rag.question.Question`, inside `plan_ids` (default: the plans it means)."""
+    """Top-k passages for a `rag.question.Question`, inside `plan_ids` (default: the plans it means).
+
+    Only the allowed plans' passages are scored (`Index.search_scores`: never the whole corpus for a
+    question naming a place; on an approximate index, an unrestricted question ranks what the vector
+    index and BM25 propose)."""
     allowed = plan_ids if plan_ids is not None else plans_meant(index, question)
-    mask = np.zeros(len(index.chunks), dtype=bool) if allowed else np.ones(len(index.chunks), dtype=bool)
-    for plan_id in allowed:
-        mask[index.plan_rows.get(plan_id, [])] = True
     search = question.topic if allowed else question.text
-    dense = index.dense_scores(search)
-    tokens = lexical_tokens(search)
-    lexical = np.asarray(index.bm25.get_scores(tokens), dtype="float32") if tokens else np.zeros(len(index.chunks), dtype="float32")
-    fused = fuse(dense, lexical, mask, index.settings.lexical_weight)
+    rows, dense, lexical = index.search_scores(search, lexical_tokens(search), index.rows_of(allowed) if allowed else None)
+    if not len(rows):
+        return []
+    fused = fuse(dense, lexical, np.ones(len(rows), dtype=bool), index.settings.lexical_weight)
     top = np.argpartition(-fused, min(k, len(fused) - 1))[: k + 1] if len(fused) > k + 1 else np.arange(len(fused))
-    order = [i for i in sorted(top, key=lambda i: (-fused[i], i)) if mask[i] and fused[i] > 0][:k]
-    return [Passage(r + 1, index.chunks[i], float(fused[i]), float(dense[i]), float(lexical[i])) for r, i in enumerate(order)]
+    top = top[np.lexsort((top, -fused[top]))]  # best first, ties by row
+    order = top[fused[top] > 0][:k].tolist()
+    return [Passage(r + 1, index.chunks[rows[i]], float(fused[i]), float(dense[i]), float(lexical[i])) for r, i in enumerate(order)]
 
 
 def fuse(dense: np.ndarray, lexical: np.ndarray, mask: np.ndarray, lexical_weight: float) -> np.ndarray:

@@ -37,15 +37,17 @@ def shared_index(index):
     included), with `embed` taking turns — the model's tokenizer must not be used by two threads at once
     — and everything else running concurrently.
 
-    Each request is one short question, so torch and faiss get one thread each: their own thread pools
-    would only spin against the other concurrent requests for the same cores.
+    Each request is one short question, so the embedding runtime (torch or onnxruntime) and faiss get
+    one thread each: their own thread pools would only spin against the other concurrent requests for
+    the same cores.
     """
     import copy
 
     import faiss
-    import torch
 
-    torch.set_num_threads(1)
+    from .embed import limit_threads
+
+    limit_threads(1)
     faiss.omp_set_num_threads(1)
     shared = copy.copy(index)
     shared._embed_lock = threading.Lock()

@@ -1,6 +1,7 @@
 """One real index of the shipped corpus, built once per test session into a temp folder."""
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 import pytest
@@ -8,6 +9,10 @@ import pytest
 from rag.config import PROJECT_ROOT, Settings
 from rag.corpus import load_plans
 from rag.index import build_index, load_index
+
+# every index the tests build (in temporary folders, here and in subprocesses) shares one ONNX export
+# of the model: the one `make test` exports for the project's own index
+os.environ.setdefault("RAG_MODEL_CACHE", str(PROJECT_ROOT / "index" / "cache" / "models"))
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import numpy as np
 
 from rag.answer import ask
 from rag.bench import percentile, scaled_index
-from rag.index import lexical_tokens
+from rag.lexical import lexical_tokens
 
 COPIES = 3
 
@@ -16,15 +16,22 @@ COPIES = 3
 def test_scaled_index_repeats_plans_chunks_targets_and_vectors(index):
     big = scaled_index(index, COPIES)
     assert len(big.plans) == COPIES * len(index.plans) == big.manifest.plans
-    assert len(big.chunks) == COPIES * len(index.chunks) == big.manifest.chunks == big.vectors.ntotal
+    assert len(big.chunks) == COPIES * len(index.chunks) == big.manifest.chunks == len(big.matrix)
     assert len(big.targets) == COPIES * len(index.targets) == big.manifest.targets
     assert {"jiangmen", "jiangmen~1", "jiangmen~2"} <= set(big.plans)
     assert [c.chunk_id for c in big.chunks] == list(range(len(big.chunks)))
     assert {c.plan_id for c in big.chunks} == set(big.plans) == {t.plan_id for t in big.targets}
-    # embeddings reused: every copy's rows are the original vectors
+    # every copy is a place of its own, as every plan in China would be
+    assert big.plans["jiangmen~2"].place == "江门市~2" and big.plans["jiangmen"].place == "江门市"
+    assert {c.city for c in big.chunks if c.plan_id == "jiangmen~1"} == {"江门市~1"}
+    # copy 0 keeps the original vectors; the others are those moved a little (distinct points to index)
     n = len(index.chunks)
-    for copy in range(COPIES):
-        assert np.array_equal(big.matrix[copy * n : (copy + 1) * n], index.matrix)
+    assert np.array_equal(big.matrix[:n], index.matrix)
+    for copy in range(1, COPIES):
+        block = big.matrix[copy * n : (copy + 1) * n]
+        assert not np.array_equal(block, index.matrix)
+        assert np.allclose(np.linalg.norm(block, axis=1), 1, atol=1e-5)
+        assert 0.9 < float(np.mean(np.sum(block * index.matrix, axis=1))) < 0.99
     # each copy has text of its own (memory grows like a real corpus), equal to the original's
     copy = big.plans["jiangmen~2"]
     assert copy.text == index.plans["jiangmen"].text and copy.text is not index.plans["jiangmen"].text
@@ -37,7 +44,7 @@ def test_scaled_index_answers_with_the_real_functions(index):
     big = scaled_index(index, COPIES)
     answer = ask(big, "江门2030年可再生能源装机目标是多少？")
     assert answer.found and "700万千瓦" in answer.answer
-    assert all(p.chunk.city == "江门市" for p in answer.passages)
+    assert all(p.chunk.plan_id == "jiangmen" for p in answer.passages)  # the one plan of 江门, not its copies
     mentions = ask(big, "哪些城市提到了氢能？")
     assert mentions.found and len({plan_id for plan_id, _, _ in mentions.highlight}) >= COPIES
 

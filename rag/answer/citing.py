@@ -5,6 +5,8 @@ the chunks holding those spans, in citation order, then retrieval's best for the
 """
 from __future__ import annotations
 
+import re
+
 from ..chunk import Chunk
 from ..index import Index
 from ..retrieve import Passage, retrieve
@@ -46,11 +48,28 @@ def passages_for(index: Index, spans, question=None, k: int = 5, plan_ids: tuple
     return [Passage(r + 1, p.chunk, p.score, p.dense, p.lexical) for r, p in enumerate(passages)]
 
 
+SENTENCE_MARK = re.compile(r"[。！？!?\n]")
+
+
 def sentence_at(text: str, position: int) -> tuple[int, int]:
-    """The span of the sentence holding `position` (。！？ or a line end close it), found locally."""
-    start = max(text.rfind(mark, 0, position) for mark in "。！？!?\n") + 1
-    ends = [at for at in (text.find(mark, position) for mark in "。！？!?\n") if at >= 0]
-    return start, (min(ends) + 1 if ends else len(text))
+    """The span of the sentence holding `position` (。！？ or a line end close it), found locally: in
+    windows growing from the position, so a mark the text lacks (an ASCII "!") does not send the
+    search to both ends of a long plan (a question naming no place looks at every plan)."""
+    width, start = 256, None
+    while start is None:
+        low = max(0, position - width)
+        marks = [m.start() for m in SENTENCE_MARK.finditer(text, low, position)]
+        if marks or low == 0:
+            start = marks[-1] + 1 if marks else 0
+        width *= 4
+    width, end = 256, None
+    while end is None:
+        high = min(len(text), position + width)
+        mark = SENTENCE_MARK.search(text, position, high)
+        if mark or high == len(text):
+            end = mark.start() + 1 if mark else len(text)
+        width *= 4
+    return start, end
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:

@@ -145,7 +145,11 @@ def _latin_spans(text: str) -> list[tuple[int, int, str]]:
 
 
 def place_names(index) -> PlaceNames:
-    return _place_names(tuple(index.plans.values()))
+    """Made once per loaded index (hashing every plan per question grew with the corpus)."""
+    memo = getattr(index, "memo", None)
+    if memo is None:
+        return _place_names(tuple(index.plans.values()))
+    return memo("place_names", lambda: PlaceNames.of(list(index.plans.values())))
 
 
 @lru_cache(maxsize=8)
@@ -288,9 +292,12 @@ def plans_naming(place: str, index, places: tuple[str, ...]) -> list[str]:
     divisions_named = divisions().named(place)
     if not places and any(d.level in ("province", "city") for d in divisions_named[:1]):
         return []
-    return [plan.plan_id for plan in index.plans.values()
-            if (not places or plan.label in places) and plan.text.count(name) >= 2
-            and (not divisions_named or any(plan.place in (d.province, d.parent) for d in divisions_named))]
+    if hasattr(index, "plans_naming"):  # the places' plans only, and over all plans looked up once per name
+        naming = index.plans_naming(name, places)
+    else:
+        naming = [plan for plan in index.plans.values() if (not places or plan.label in places) and plan.text.count(name) >= 2]
+    return [plan.plan_id for plan in naming
+            if not divisions_named or any(plan.place in (d.province, d.parent) for d in divisions_named)]
 
 
 def inside(place: str, labels: tuple[str, ...]) -> bool:
