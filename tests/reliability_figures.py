@@ -99,7 +99,8 @@ def filters(index_dir: str | None) -> None:
     from rag.config import Settings
     from rag.index import load_index
     from rag.targets import filter_targets
-    from rag.ui import targets_dict
+    from rag.serving import ServedIndex
+    from rag.web.api import targets_dict
 
     settings = Settings() if not index_dir else replace(Settings(), index_dir=Path(index_dir))
     index = load_index(settings)
@@ -109,7 +110,9 @@ def filters(index_dir: str | None) -> None:
         filter_targets(index.targets, indicator=text)
         print(f"filter_targets, {size:,} characters: {time.time() - started:.3f} s")
     started = time.time()
-    result = targets_dict(index, "", "", "光伏装机容量" * 33_334)
+    served = ServedIndex(settings)
+    served.load()
+    result = targets_dict(served, "", "", "光伏装机容量" * 33_334)
     answer = result.get("error") or f"{len(result.get('targets', []))} rows"
     print(f"/targets with a 200,000-character indicator: {time.time() - started:.3f} s -> {answer[:90]}")
 
