@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from ..index import Index
+from ..question import QUANTITY
 from ..targets import Target
 from ..units import amount, in_base
 from .citing import passages_for
@@ -125,8 +126,10 @@ def compare(index: Index, question, k: int) -> Answer:
     万千瓦), the difference of two, and a row for each place that does not set the target."""
     from .passages import mention, passage
 
-    if not question.indicators:
-        found = mention(index, question, k)
+    if not question.indicators:  # an amount of something no target row measures: a quoted sentence or nothing
+        if QUANTITY.search(question.text):
+            return passage(index, question, k)
+        found = mention(index, question, k)  # "哪些城市提到了氢能"
         return found if found.found else passage(index, question, k)
     places = list(question.places) or sorted({p.label for p in index.plans.values()}, key=_plan_order(index))
     lines: list[str] = []

@@ -177,7 +177,8 @@ def answer_type(text: str, facts: tuple[str, ...], indicators: tuple[str, ...], 
         return "corpus"
     if facts and not indicators:
         return "fact"
-    if DEFINITION.match(text.strip()) and not places and not years and not QUANTITY.search(text):
+    if DEFINITION.match(text.strip()) and not places and not years and not QUANTITY.search(text) \
+            and not COMPARE.search(text) and not re.search(r"目标|任务|措施|要求|举措|路径|重点", text):  # a term, not a plan's content
         return "definition"
     if LIST.search(text) and not indicators:
         return "list"
