@@ -20,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import sys
@@ -340,7 +341,15 @@ def _quantize(source: Path, path: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QUInt8, per_channel=True)
+    root = logging.getLogger()  # the quantiser logs an English advice on the root logger, which would also
+    handlers, level = root.handlers[:], root.level  # configure it and let every library's DEBUG lines through
+    root.handlers[:] = [logging.NullHandler()]
+    root.setLevel(logging.ERROR)
+    try:
+        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QUInt8, per_channel=True)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
     os.replace(tmp, path)
 
 
