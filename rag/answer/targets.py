@@ -156,10 +156,10 @@ def compare(index: Index, question, k: int) -> Answer:
             elif absent:
                 parts.append("、".join(absent) + "的方案中未找到该目标")
             parts += [f"语料中没有{p}的方案" for p in question.missing]
-            ranking = _ranking(numeric, question)  # "最高的是…" answers the question: it comes first
-            lines += [line for line in ranking if question.extreme and line.startswith(("最高", "最低"))]
+            extreme, difference = _ranking(numeric, question)
+            lines += extreme  # "最高的是…" answers the question: it comes first
             lines.append(f"{f'{year}年' if year else ''}{indicator}：" + "；".join(parts))
-            lines += [line for line in ranking if line not in lines]
+            lines += difference
     found = bool(rows or quoted)
     passages = passages_for(index, spans(rows) + quoted, question if len(question.places) == 1 else None, max(k, len(rows)))
     return Answer(question.asked, "\n".join(lines) if found else "；".join(lines) or "方案中未找到所问的目标。", found,
@@ -185,24 +185,24 @@ def _compare_part(t: Target, index: Index) -> str:
     return f"{t.city}{t.value_text()}{converted}（{where}）"
 
 
-def _ranking(numeric: list[Target], question) -> list[str]:
-    """"最高的是…" and "相差…" lines, when the values share one unit once converted."""
+def _ranking(numeric: list[Target], question) -> tuple[list[str], list[str]]:
+    """("最高的是…" when asked, the difference line), when the values share one unit once converted."""
     units = {in_base(t.value, t.unit)[1] for t in numeric}
     if len(numeric) < 2 or len(units) != 1:
-        return []
-    lines = []
+        return [], []
+    extreme, difference = [], []
     if question.extreme:
         word = "最低" if question.extreme == "lowest" else "最高"
         first = numeric[0]
-        lines.append(f"{word}的是{first.city}（{first.year}年{first.value_text()}）。")
+        extreme.append(f"{word}的是{first.city}（{first.year}年{first.value_text()}）。")
     if (len(numeric) == 2 and len(question.places) == 2) or re.search(r"相差|差多少|差距|高多少|低多少|多多少|少多少", question.text):
         (a, unit), (b, _) = in_base(numeric[0].value, numeric[0].unit), in_base(numeric[-1].value, numeric[-1].unit)
         if a != b:
             point = "个百分点" if unit == "%" else unit or ""
-            lines.append(f"{numeric[0].city}比{numeric[-1].city}{'高' if a > b else '低'}{amount(abs(a - b), '')}{point}。")
+            difference.append(f"{numeric[0].city}比{numeric[-1].city}{'高' if a > b else '低'}{amount(abs(a - b), '')}{point}。")
         else:
-            lines.append(f"{numeric[0].city}与{numeric[-1].city}的目标相同。")
-    return lines
+            difference.append(f"{numeric[0].city}与{numeric[-1].city}的目标相同。")
+    return extreme, difference
 
 
 def yes_no(index: Index, question, k: int) -> Answer:

@@ -146,15 +146,7 @@ def _latin_spans(text: str) -> list[tuple[int, int, str]]:
 
 def place_names(index) -> PlaceNames:
     """Made once per loaded index (hashing every plan per question grew with the corpus)."""
-    memo = getattr(index, "memo", None)
-    if memo is None:
-        return _place_names(tuple(index.plans.values()))
-    return memo("place_names", lambda: PlaceNames.of(list(index.plans.values())))
-
-
-@lru_cache(maxsize=8)
-def _place_names(plans) -> PlaceNames:
-    return PlaceNames.of(list(plans))
+    return index.memo("place_names", lambda: PlaceNames.of(list(index.plans.values())))
 
 
 @dataclass(frozen=True)
@@ -221,16 +213,11 @@ def find_places(text: str, index) -> NamedPlaces:
     # a province written before a place inside it ("广东汕尾市") only says where that place is
     for (s1, e1, outer), (s2, _e2, inner) in zip(list(spans), list(spans[1:])):
         outer_name, inner_name = outer or named_at.get(s1, ""), inner or named_at.get(s2, "")
-        if outer_name and inner_name and outer_name != inner_name and not text[e1:s2].strip() and _inside(inner_name, outer_name):
+        if outer_name and inner_name and outer_name != inner_name and not text[e1:s2].strip() and inside(inner_name, (outer_name,)):
             spans[spans.index((s1, e1, outer))] = (s1, e1, "")
             missing = [m for m in missing if m != outer_name]
     labels = tuple(dict.fromkeys(label for _, _, label in spans if label))
     return NamedPlaces(labels, tuple((s, e) for s, e, _ in spans), tuple(dict.fromkeys(missing)), tuple(readings))
-
-
-def _inside(inner: str, outer: str) -> bool:
-    """Whether the division `inner` lies inside `outer` (汕尾市 in 广东省), by the divisions table."""
-    return any(outer in (d.province, d.parent) for d in divisions().named(inner))
 
 
 def word_frequency(text: str) -> int:
@@ -292,11 +279,8 @@ def plans_naming(place: str, index, places: tuple[str, ...]) -> list[str]:
     divisions_named = divisions().named(place)
     if not places and any(d.level in ("province", "city") for d in divisions_named[:1]):
         return []
-    if hasattr(index, "plans_naming"):  # the places' plans only, and over all plans looked up once per name
-        naming = index.plans_naming(name, places)
-    else:
-        naming = [plan for plan in index.plans.values() if (not places or plan.label in places) and plan.text.count(name) >= 2]
-    return [plan.plan_id for plan in naming
+    # the places' plans only, and over all plans looked up once per name
+    return [plan.plan_id for plan in index.plans_naming(name, places)
             if not divisions_named or any(plan.place in (d.province, d.parent) for d in divisions_named)]
 
 
