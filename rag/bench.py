@@ -8,6 +8,7 @@ throughput and a load check (asks during rebuilds).
     rag bench --start    # (rag/webbench.py) seconds from starting the app to its first page and first answer
     rag bench --scale N  # ask latency and memory on the real index and on a synthetic one N times its size
     rag bench --normalize  # MB/s of decode + normalize on 1, 4, 16 MB, and the 16/1 time ratio
+    rag bench --resume   # a cold build killed at 25/50/75 % of its time, then resumed: seconds, files, passages
     rag bench --load     # 200 asks from 4 processes while 3 forced rebuilds replace the index
 
 The machine is noisy: read medians, not single runs.
@@ -178,6 +179,60 @@ def backend_builds(settings: Settings, as_json: bool = False) -> list[str]:
             for r in rows]
 
 
+def resume_timings(settings: Settings, fractions: tuple[float, ...] = (0.25, 0.5, 0.75)) -> list[str]:
+    """A cold build of the shipped plans + ../shared/realpdfs run to its end, then the same build from
+    nothing killed (SIGKILL to it and its parse workers) at each fraction of that time and run again:
+    the seconds the second run takes, the files it read again and the passages it embedded again.
+    Each build is `rag build --json` in its own process with empty caches but the model's ONNX export."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from .config import PROJECT_ROOT
+
+    def build(env: dict, kill_after: float | None = None) -> tuple[float, dict | None]:
+        started = time.perf_counter()
+        run = subprocess.Popen([sys.executable, "-m", "rag.cli", "build", "--json"], env=env, cwd=PROJECT_ROOT,
+                               start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            out, _ = run.communicate(timeout=kill_after)
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.communicate()
+            return time.perf_counter() - started, None
+        if run.returncode != 0:
+            raise RuntimeError(f"rag build exited with {run.returncode}")
+        return time.perf_counter() - started, json.loads(out)
+
+    pdfs = sorted((PROJECT_ROOT.parent / "shared" / "realpdfs").glob("*.pdf"))
+    lines = []
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        for path in [*Path(settings.corpus_dir).iterdir(), *pdfs]:
+            (corpus / path.name).symlink_to(path.resolve())
+
+        def env_for(name: str) -> dict:
+            return dict(os.environ, RAG_CORPUS=str(corpus), RAG_INDEX=str(Path(tmp) / name),
+                        RAG_MODEL=str(settings.model), RAG_EMBED_BACKEND=settings.embed_backend,
+                        RAG_MODEL_CACHE=str(settings.models_cache))
+
+        cold, report = build(env_for("cold"))
+        files, passages = len(report["files"]), report["manifest"]["chunks"]
+        lines.append(f"cold build, {files} files, {passages} passages ({settings.embed_backend}): {cold:.1f} s; "
+                     f"stages {report['stages']}")
+        for fraction in fractions:
+            killed, _ = build(env_for(f"kill{fraction}"), kill_after=cold * fraction)
+            resumed, again = build(env_for(f"kill{fraction}"))
+            lines.append(f"killed at {100 * fraction:.0f} % ({killed:.1f} s), run again: {resumed:.1f} s, "
+                         f"{files - again['reused_files']}/{files} files read again, "
+                         f"{again['embedded']}/{passages} passages embedded by it; killed + resumed "
+                         f"{killed + resumed:.1f} s = {(killed + resumed) / cold:.2f}x the uninterrupted build")
+    return lines
+
+
 def ingestion_speed(ocr_pages: int = 3) -> list[str]:
     """Pages/s of reading the real PDFs of ../shared/realpdfs (text layer, layout, tables), and seconds per
     page of OCR on the first pages of a few of them, rendered and read as if they were scans."""
@@ -243,6 +298,7 @@ def run_scale_bench(settings: Settings, copies: int, rounds: int = 3, as_json: b
             f"         questions naming a place: ask p95 {row['ask_named_p95_ms']} ms; "
             f"bare query embedding p50 {row['embed_p50_ms']} ms (ask p50 = {row['ask_p50_ms'] / row['embed_p50_ms']:.2f}x); "
             f"parse_question p95 {row['parse_p95_ms']} ms; retrieve p50 {row['retrieve_p50_ms']} ms, p95 {row['retrieve_p95_ms']} ms",
+            "         slowest questions (median ask): " + "; ".join(f"{q} {t} ms" for q, t in row["slowest"].items()),
         ]
     lines.append(f"  x{copies} made in {made:.1f} s; ratio x{copies}/x1: ask p50 {large['ask_p50_ms'] / small['ask_p50_ms']:.2f}, "
                  f"p95 {large['ask_p95_ms'] / small['ask_p95_ms']:.2f} (goals: ask p95 <= 100 ms, recall@5 >= 0.99, RSS <= 3 GB)")
@@ -258,6 +314,7 @@ def _scale_row(index, copies: int, rounds: int) -> dict:
     for question in QUESTIONS:  # model, per-index caches, and a warm CPU before the clock starts
         ask(index, question)
     times: dict[str, list[float]] = {"ask": [], "parse": [], "retrieve": [], "embed": [], "ask_named": []}
+    per_question: dict[str, list[float]] = {q: [] for q in QUESTIONS}
     named = set()
     for question in QUESTIONS:
         query = parse_question(question, index)
@@ -271,8 +328,10 @@ def _scale_row(index, copies: int, rounds: int) -> dict:
                 started = time.perf_counter()
                 run()
                 times[name].append(time.perf_counter() - started)
-                if name == "ask" and question in named:
-                    times["ask_named"].append(times[name][-1])
+                if name == "ask":
+                    per_question[question].append(times[name][-1])
+                    if question in named:
+                        times["ask_named"].append(times[name][-1])
     ms = lambda name, share: round(percentile(times[name], share) * 1000, 1)
     return {
         "copies": copies, "plans": len(index.plans), "passages": len(index.chunks),
@@ -281,6 +340,8 @@ def _scale_row(index, copies: int, rounds: int) -> dict:
         "ask_named_p95_ms": ms("ask_named", 0.95), "retrieve_p50_ms": ms("retrieve", 0.5),
         "retrieve_p95_ms": ms("retrieve", 0.95), "parse_p95_ms": ms("parse", 0.95), "embed_p50_ms": ms("embed", 0.5),
         "recall_at_5": index.manifest.recall_at_5, "vector_index": index.manifest.vector_index, "rss_mb": round(resident_mb()),
+        "slowest": {q: round(statistics.median(t) * 1000, 1)
+                    for q, t in sorted(per_question.items(), key=lambda item: -statistics.median(item[1]))[:3]},
     }
 
 

@@ -10,7 +10,7 @@
     rag targets --city 南昌 --year 2025 --indicator 非化石能源 --csv
     rag eval-targets [--json]
     rag eval [--set FILE] [--k 5] [--json] [--baseline evals/baseline.json]
-    rag bench [--build] [--web] [--start] [--scale N] [--backends] [--normalize] [--load] [--corpus DIR --index DIR] [--json]
+    rag bench [--build] [--web] [--start] [--scale N] [--backends] [--resume] [--normalize] [--load] [--corpus DIR --index DIR] [--json]
 
 User and environment errors print one sentence to stderr and exit with status 2; `rag build
 --strict` exits 1 when a file was skipped; an error nobody foresaw prints one sentence and exits 3
@@ -170,6 +170,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=int, metavar="N", help="规模：把语料重复 N 倍（合成），测问答 p50/p95 与内存，并与 1 倍对比")
     p.add_argument("--backends", action="store_true",
                    help="每个嵌入后端：冷构建内置方案 + ../shared/realpdfs 的用时与每秒段落数，及三个问题集的 hit@5")
+    p.add_argument("--resume", action="store_true",
+                   help="断点续建：内置方案 + ../shared/realpdfs 的冷构建在 25/50/75%% 时被强行终止后重跑的用时与重读文件、重嵌段落数")
     p.add_argument("--json", action="store_true", help="--scale / --backends 的结果以 JSON 输出")
     p.set_defaults(run=_bench)
     return parser
@@ -365,7 +367,7 @@ def _eval(args, settings: Settings) -> int:
 
 def _bench(args, settings: Settings) -> int:
     """Each flag picks one benchmark (several may be combined); none gives the warm-latency run."""
-    from .bench import backend_builds, load_check, normalize_throughput, run_bench, run_scale_bench
+    from .bench import backend_builds, load_check, normalize_throughput, resume_timings, run_bench, run_scale_bench
     from .webbench import run_start_bench, run_web_bench
 
     if args.scale is not None and args.scale < 1:
@@ -377,6 +379,7 @@ def _bench(args, settings: Settings) -> int:
         *([run_start_bench(settings, args.rounds)] if args.start else []),
         *([run_scale_bench(settings, args.scale, args.rounds, args.json)] if args.scale else []),
         *(backend_builds(settings, args.json) if args.backends else []),
+        *(resume_timings(settings) if args.resume else []),
     ]
     print("\n".join(chosen) if chosen else run_bench(settings, args.build, args.rounds))
     return 0
