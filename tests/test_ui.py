@@ -24,7 +24,8 @@ from rag.serving import ServedIndex, shared_index
 from rag.usertext import clean_input
 from rag.web.api import ask_dict, targets_dict
 from rag.web.chat import EMPTY_HINT, UNRELATED_LABEL, chat_turn, choose_city, citation_picker
-from rag.web.choices import ALL, parse_year, resolve_city
+from rag.question import selected_place
+from rag.web.choices import ALL, parse_year
 from rag.web.render import (
     Reply, format_answer, highlight_html, is_heading, passage_html, plan_reader_html, screen_answer, section_html,
     user_html,
@@ -408,7 +409,7 @@ def test_echoed_input_is_truncated(index, served):
                     targets_dict(served, "", huge, "")["error"]):
         assert len(message) < 300 and huge[:200] not in message  # never echoed back in full
     with pytest.raises(UserError) as problem:
-        resolve_city(index, huge)
+        selected_place(index, huge)
     assert len(str(problem.value)) < 300
     turn = chat_turn(served, JIANGMEN_Q, [], huge, None)
     assert "RAG_MAX_FIELD_CHARS" in turn.history[-1]["content"] and len(turn.history[-1]["content"]) < 500

@@ -3,12 +3,10 @@
 from the corpus with its citation. The honesty rules (`honesty.py`) hold for all of them."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ..config import MAX_PASSAGES
 from ..errors import UserError
 from ..index import Index
-from ..question import EXAMPLE_QUESTION, NO_CONTEXT, Question, answer_type, choose_plans, is_bare_follow_up, parse, place_names
+from ..question import EXAMPLE_QUESTION, NO_CONTEXT, Question, for_place, parse, selected_place
 from . import facts, passages, structure, targets
 from .honesty import missing_places
 from .result import Answer
@@ -27,33 +25,28 @@ ANSWERERS = {
 }
 
 
+def understand(index: Index, question: str, city: str | None = None, previous: Question | None = None) -> Question:
+    """The question as it will be answered: parsed (bad input refused first), a follow-up built on
+    `previous`, and restricted to the place `city` names (a selector) when one is chosen."""
+    place = selected_place(index, city)  # an unknown city is refused, not ignored
+    understood = parse(question, index, previous, index.settings.max_question_chars)
+    return for_place(understood, place, index) if place else understood
+
+
 def ask(index: Index, question: str, city: str | None = None, k: int = 5, previous: Question | None = None) -> Answer:
     """Answer one question; `city` (a selector) restricts it to one place, `previous` is the last
     question of a conversation (a follow-up inherits from it)."""
     if not 1 <= k <= MAX_PASSAGES:
         raise UserError(f"--k 必须在 1 到 {MAX_PASSAGES} 之间。")
-    if city and city.strip() not in ("", "全部", "all"):
-        resolved = place_names(index).resolve(city)
-        if not resolved:
-            known = "、".join(dict.fromkeys(p.label for p in index.plans.values()))
-            raise UserError(f"未知城市：{city}。语料中有这些城市的方案：{known}")
-        city = resolved
-    else:
-        city = None
-    understood = parse(question, index, previous, index.settings.max_question_chars)  # refuses bad input first
-    if previous is None and is_bare_follow_up(question, index):
-        text = NO_CONTEXT.format(example=EXAMPLE_QUESTION)
-        return Answer(question, text, False, [], mode="help", note=text)
-    if city and understood.places != (city,):  # the selector's place: the question is about it alone
-        kind = understood.type if understood.type != "compare" else \
-            answer_type(understood.text, understood.facts, understood.indicators, (city,), understood.years)
-        understood = replace(understood, places=(city,), plan_ids=choose_plans(understood.text, (city,), index), missing=(),
-                             type=kind)
-    return answer(index, understood, k)
+    return answer(index, understand(index, question, city, previous), k)
 
 
 def answer(index: Index, question: Question, k: int = 5) -> Answer:
-    """The answer to an understood question: places the corpus lacks are refused first."""
+    """The answer to an understood question: a follow-up with nothing to follow gets help, places the
+    corpus lacks are refused first."""
+    if question.needs_context:
+        text = NO_CONTEXT.format(example=EXAMPLE_QUESTION)
+        return Answer(question.asked, text, False, [], mode="help", note=text)
     result = _answer(index, question, k)
     result.question = question.asked
     result.type = question.type

@@ -17,12 +17,13 @@ chat and `/ask` resolve follow-ups here too, on the `Question`, not on strings.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import UserError, check_length
 from ..indicators import char_pairs, indicator_mentions
 from ..normalize import to_simplified
 from ..places import divisions, short_name
+from ..usertext import clip
 from .indicators import indicators_asked
 from .years import QUESTION_YEAR, question_year
 from .place_names import NamedPlaces, find_places, inside, place_names, places_without_plans, plans_naming
@@ -30,6 +31,9 @@ from .place_names import NamedPlaces, find_places, inside, place_names, places_w
 # The answer types: one answerer each (rag.answer). A target question whose plan states the
 # indicator only in words is answered as a qualitative target by the target answerer.
 TYPES = ("greeting", "corpus", "definition", "fact", "list", "where", "yesno", "compare", "target", "open")
+
+# Types about no plan's content: a place selector (the chat's, `rag ask --city`) does not apply to them.
+SELECTOR_FREE = ("greeting", "corpus", "definition")
 
 NO_CONTEXT = "这是一个追问，但当前对话里还没有可以接着问的问题。请把问题写完整，例如：“{example}”"
 EXAMPLE_QUESTION = "江门2030年可再生能源装机目标是多少？"
@@ -55,6 +59,7 @@ class Question:
     local: tuple[str, ...] = ()  # plans that talk about a district or town the question names (台山)
     extreme: str = ""  # "highest" / "lowest" when it asks which is most or least
     follow_up: bool = False  # inherited context from the previous question
+    needs_context: bool = False  # a follow-up that cannot stand alone ("那2030年呢？") asked with no previous question
 
     @property
     def understood(self) -> str:
@@ -235,7 +240,10 @@ def _slot_spans(text: str, places: NamedPlaces) -> tuple[list[tuple[int, int]], 
 def is_bare_follow_up(text: str, index) -> bool:
     """A follow-up that cannot stand alone ("那2030年呢？", "光伏呢？"): it needs a previous question."""
     text = to_simplified(text.strip())
-    places = find_places(text, index)
+    return _bare(text, find_places(text, index))
+
+
+def _bare(text: str, places: NamedPlaces) -> bool:
     place_spans, years, indicators = _slot_spans(text, places)
     spans = place_spans + years + [(s, e) for s, e, _ in indicators]
     if not spans:
@@ -301,7 +309,31 @@ def parse(question: str, index, previous: Question | None = None, max_chars: int
         if full is not None:
             text, follow_up = full, True
             places = find_places(text, index)
-    return _understand(asked, text, places, index, follow_up)
+    question = _understand(asked, text, places, index, follow_up)
+    return replace(question, needs_context=True) if previous is None and _bare(asked, places) else question
+
+
+def selected_place(index, city: str | None) -> str | None:
+    """A place selector's pick as a plan place's full name; None for empty/全部/all; an unknown name is refused."""
+    name = check_length(str(city or "").strip(), index.settings.max_field_chars, "城市名称", "RAG_MAX_FIELD_CHARS")
+    if name in ("", "全部", "all"):
+        return None
+    resolved = place_names(index).resolve(name)
+    if not resolved:
+        known = "、".join(dict.fromkeys(p.label for p in index.plans.values()))
+        raise UserError(f"未知城市：{clip(name)}。语料中有这些城市的方案：{known}")
+    return resolved
+
+
+def for_place(question: Question, place: str, index) -> Question:
+    """The question about one place chosen beside it (a selector), understood as if it had named it:
+    that place's plans, the indicators their rows word, and the answer type a named place gives."""
+    if question.type in SELECTOR_FREE or question.places == (place,):
+        return question
+    plan_ids = choose_plans(question.text, (place,), index)
+    indicators = tuple(indicators_asked(index, question.text, question.topic, plan_ids))
+    kind = answer_type(question.text, question.facts, indicators, (place,), question.years)
+    return replace(question, places=(place,), plan_ids=plan_ids, missing=(), indicators=indicators, type=kind)
 
 
 def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bool) -> Question:
@@ -344,14 +376,12 @@ def _listed_with_known(text: str, place: str, places: NamedPlaces) -> bool:
 
 def suggest(missing: list[str], index) -> tuple[str, ...]:
     """Plan places close to places the corpus lacks: in the same province, or a name sharing two
-    characters in a row ("湘潭" for "湘谭市")."""
+    characters in a row ("湘潭" for "湘谭市"); in corpus order."""
+    names = place_names(index)
     found = []
     for name in missing:
         place = next(iter(divisions().named(name)), None)
-        for plan in index.plans.values():
-            if not plan.place or plan.place == name:
-                continue
-            same_province = place is not None and place.level != "province" and plan.province == place.province
-            if same_province or char_pairs(short_name(plan.place)) & char_pairs(short_name(name)):
-                found.append(plan.label)
+        near = names.by_province.get(place.province, []) if place is not None and place.level != "province" and place.province else []
+        near = near + [hit for pair in char_pairs(short_name(name)) for hit in names.by_pair.get(pair, [])]
+        found += [label for _, plan_place, label in sorted(set(near)) if plan_place != name]
     return tuple(dict.fromkeys(found))[:3]

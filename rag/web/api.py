@@ -7,7 +7,8 @@ import logging
 
 from ..errors import UserError, check_length
 from ..usertext import INTERNAL_ERROR, answer_record, clip, question_text, refusal_record
-from .choices import parse_year, resolve_city
+from ..question import selected_place
+from .choices import parse_year
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ def ask_dict(served, question, city) -> dict:
     asked = question_text("" if question is None else str(question))
     try:
         index = served.current
-        record = answer_record(ask(index, asked, city=resolve_city(index, city)))
+        record = answer_record(ask(index, asked, city=selected_place(index, city)))
         notice = index.stale_notice()
         return record | ({"index_notice": notice} if notice else {})
     except UserError as error:
@@ -38,7 +39,7 @@ def targets_dict(served, city=None, year=None, indicator=None) -> dict:
         index = served.current
         rows = filter_targets(
             index.targets,
-            city=resolve_city(index, city),
+            city=selected_place(index, city),
             year=parse_year(year),
             indicator=check_length(str(indicator or "").strip(), index.settings.max_field_chars, "指标名称",
                                    "RAG_MAX_FIELD_CHARS") or None,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ..errors import UserError
 from ..usertext import INTERNAL_ERROR, clip, question_text
 from ..question import COMPARE as ACROSS
-from .choices import ALL, resolve_city
+from .choices import ALL
 from .render import Citation, Reply, error_html, format_answer, screen_answer, user_html
 
 log = logging.getLogger(__name__)
@@ -82,8 +82,8 @@ def chat_turn(served, message: str | None, history: list | None, selected_city: 
 
     `context` is the previous question as it was understood (a full question); the question stage
     (`rag.question.parse`) reads it back into a `Question` that this message's follow-up builds on."""
-    from ..answer import ask
-    from ..question import parse, place_names
+    from ..answer import answer as answer_to, understand
+    from ..question import for_place, parse, place_names, selected_place
 
     history = list(history or [])
     message = question_text(message)
@@ -92,12 +92,14 @@ def chat_turn(served, message: str | None, history: list | None, selected_city: 
     answer = None
     try:
         index = served.current
-        resolve_city(index, selected_city)  # an unknown city is reported, not silently ignored
+        selected_place(index, selected_city)  # an unknown city is reported, not silently ignored
         previous = parse(context, index) if context else None
-        understood = parse(message, index, previous, index.settings.max_question_chars)
+        understood = understand(index, message, previous=previous)
         city_filter, notice = choose_city(selected_city, message, place_names(index), understood)
+        if city_filter:
+            understood = for_place(understood, city_filter, index)
         notice = "；".join(filter(None, (notice, index.stale_notice()))) or None
-        answer = screen_answer(ask(index, message, city=city_filter, previous=previous))
+        answer = screen_answer(answer_to(index, understood))
         reply = format_answer(answer, understood_as=answer.understood or None, notice=notice)
         context = (answer.understood or message) if answer.mode != "help" else context
     except UserError as problem:

@@ -1,10 +1,10 @@
 """What the page's selectors offer and what a pick means: places and years of the index served now,
-全部 for no filter, a place in any written form, a year as typed."""
+全部 for no filter, a year as typed (a place pick is read by `rag.question.selected_place`)."""
 from __future__ import annotations
 
 import re
 
-from ..errors import UserError, check_length
+from ..errors import UserError
 from ..usertext import clip
 
 ALL = "全部"
@@ -13,20 +13,6 @@ ALL = "全部"
 def place_of(plan) -> str:
     """The place a plan is for: its place, or its title when the place is unknown."""
     return getattr(plan, "place", None) or plan.label
-
-
-def resolve_city(index, city) -> str | None:
-    """None for empty/全部, else the plan city's full name; unknown names raise UserError."""
-    from ..question import place_names
-
-    name = check_length(str(city or "").strip(), index.settings.max_field_chars, "城市名称", "RAG_MAX_FIELD_CHARS")
-    if name in ("", ALL, "all"):
-        return None
-    resolved = place_names(index).resolve(name)
-    if not resolved:
-        known = "、".join(place_of(p) for p in index.plans.values())
-        raise UserError(f"未知城市：{clip(name)}。语料中有这些城市的方案：{known}")
-    return resolved
 
 
 def parse_year(year) -> int | None:

@@ -247,9 +247,9 @@ class TargetsView:
 def targets_view(index, exports: ExportFolder, city, year, indicator) -> TargetsView:
     """The targets of `index` matching the filter (place in any form or 全部, year, indicator name)."""
     from ..targets import filter_targets
-    from .choices import resolve_city
+    from ..question import selected_place
 
-    city_name, year_value = resolve_city(index, city), parse_year(year)
+    city_name, year_value = selected_place(index, city), parse_year(year)
     indicator = (indicator or "").strip()[:50]
     rows = filter_targets(index.targets, city=city_name, year=year_value, indicator=indicator)
     csv_path, xlsx_path = exports.files(index, rows, city_name, year_value, indicator)
