@@ -18,6 +18,9 @@ SHARED_DIR = PROJECT_ROOT.parent / "shared"
 SHARED_MODEL_DIR = SHARED_DIR / "models" / "m3e-small"
 HUB_MODEL_ID = "moka-ai/m3e-small"
 MAX_PASSAGES = 50  # the largest k an answer may cite (`rag ask --k`, /ask)
+# an answer across places (a comparison, "哪些城市提到了…") quotes at most this many places; the rest are
+# counted and left to the targets table (the 目标 tab, `rag targets`), which lists every row
+MAX_PLACES_LISTED = 100
 # torch | onnx | onnx-int8 (rag.embed). onnx-int8: measured on the shipped corpus + 16 real PDFs, see
 # README "Embedding backends" (faster than torch at the same hit@5)
 DEFAULT_EMBED_BACKEND = "onnx-int8"

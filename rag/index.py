@@ -19,6 +19,7 @@ killed build's successor neither reads nor embeds again what it finished.
 """
 from __future__ import annotations
 
+import bisect
 import fcntl
 import gc
 import hashlib
@@ -31,7 +32,7 @@ import sys
 import time
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -40,7 +41,6 @@ from tqdm import tqdm
 
 from . import vectors as dense
 from .chunk import Chunk
-from .config import Settings
 from .config import SettingError, Settings, model_problem
 from .corpus import FileReport, Plan, file_digests, fingerprint, load_plans, not_indexed, plan_files
 from .embed import CacheUnusable, cache_reason as _reason, check_backend, embed_texts, embedder_for
@@ -120,6 +120,23 @@ class Index:
             rows.setdefault(chunk.plan_id, []).append(row)
         return {plan_id: np.array(found) for plan_id, found in rows.items()}
 
+    @cached_property
+    def _chunks_by_start(self) -> dict[str, tuple[list[int], list[Chunk]]]:
+        """Each plan's chunks ordered by where they start, with those starts."""
+        found = {}
+        for plan_id, rows in self.plan_rows.items():
+            ordered = sorted(rows, key=lambda r: (self.chunks[r].char_start, -r))  # ties: the first row is met first
+            found[plan_id] = ([self.chunks[r].char_start for r in ordered], [self.chunks[r] for r in ordered])
+        return found
+
+    def chunk_at(self, plan_id: str, position: int) -> Chunk | None:
+        """The chunk of a plan holding a character position (the one starting last, where chunks overlap)."""
+        starts, chunks = self._chunks_by_start.get(plan_id, ([], []))
+        for i in range(bisect.bisect_right(starts, position) - 1, -1, -1):
+            if position < chunks[i].char_end:
+                return chunks[i]
+        return None
+
     def rows_of(self, plan_ids) -> np.ndarray:
         """The rows of these plans' chunks, in row order."""
         parts = [self.plan_rows[p] for p in plan_ids if p in self.plan_rows]
@@ -137,11 +154,21 @@ class Index:
     def plans_of(self, labels) -> list[Plan]:
         """The plans of these places, in corpus order."""
         ids = {plan_id for label in labels for plan_id in self.plan_ids_by_label.get(label, ())}
-        return [self.plans[plan_id] for plan_id in sorted(ids, key=self._plan_order.__getitem__)]
+        return [self.plans[plan_id] for plan_id in sorted(ids, key=self.plan_order.__getitem__)]
 
     @cached_property
-    def _plan_order(self) -> dict[str, int]:
+    def plan_order(self) -> dict[str, int]:
+        """Each plan's position in the corpus."""
         return {plan_id: n for n, plan_id in enumerate(self.plans)}
+
+    @cached_property
+    def targets_by_indicator(self) -> dict[str, list]:
+        """The target rows of each canonical indicator, in table order: an answer reads one indicator's rows,
+        not the whole table (~100 rows a plan)."""
+        found: dict[str, list] = {}
+        for target in self.targets:
+            found.setdefault(target.canonical, []).append(target)
+        return found
 
     @cached_property
     def wordings(self) -> dict[str, frozenset[tuple[str, str]]]:
@@ -163,14 +190,12 @@ class Index:
 
     def plans_naming(self, name: str, labels=(), times: int = 2) -> list[Plan]:
         """The plans (of these places, or of all) whose text names `name` at least `times` times, in
-        corpus order. Over all plans the answer is kept per name: the first question naming a place
-        without a plan reads every text once (~30 us a plan), later ones look it up."""
+        corpus order. Over all plans only those whose passages hold the word are read (`chunks_with_word`)."""
         if labels:
             return [plan for plan in self.plans_of(labels) if plan.text.count(name) >= times]
-        found = self.__dict__.setdefault("_naming", {})
-        if (name, times) not in found:
-            found[name, times] = [plan.plan_id for plan in self.plans.values() if plan.text.count(name) >= times]
-        return [self.plans[plan_id] for plan_id in found[name, times]]
+        holding = {self.chunks[row].plan_id for row in self.chunks_with_word(name.lower())}
+        return [self.plans[plan_id] for plan_id in sorted(holding, key=self.plan_order.__getitem__)
+                if self.plans[plan_id].text.count(name) >= times]
 
     def memo(self, name: str, make):
         """A structure another module derives from this index (place names, ...), made once per loaded
@@ -235,6 +260,19 @@ class Index:
             hit = docs[at] == rows
             out[hit] += data[span][at[hit]]
         return out.astype("float32")
+
+    def chunks_with_word(self, word: str) -> np.ndarray:
+        """Rows (sorted) of the chunks one of whose lexical tokens contains `word` ("氢能" in 氢能源), read from
+        the BM25 index's postings: which passages mention a word without reading every plan's text."""
+        found = self.__dict__.setdefault("_word_rows", {})
+        if word not in found:
+            if len(found) >= 10_000:  # a long-running server asked many words: start afresh
+                found.clear()
+            indices, indptr = self.bm25.scores["indices"], self.bm25.scores["indptr"]
+            ids = [i for token, i in self.bm25.vocab_dict.items() if word in token]
+            rows = [indices[indptr[i] : indptr[i + 1]] for i in ids]
+            found[word] = np.unique(np.concatenate(rows)) if rows else np.empty(0, dtype=int)
+        return found[word]
 
     @cached_property
     def idf(self) -> dict[str, float]:

@@ -12,22 +12,12 @@ from ..index import Index
 from ..retrieve import Passage, retrieve
 
 
-def chunk_at(index: Index, plan_id: str, position: int) -> Chunk | None:
-    best = None
-    for row in index.plan_rows.get(plan_id, ()):  # that plan's chunks, not the whole corpus
-        chunk = index.chunks[row]
-        if chunk.char_start <= position < chunk.char_end:
-            if best is None or chunk.char_start > best.char_start:
-                best = chunk
-    return best
-
-
 def cited_chunks(index: Index, spans) -> list[Chunk]:
     """The chunk holding each cited (plan_id, start, …) span, once each, in citation order
     (compared by identity: comparing whole chunks is slow)."""
     chosen: dict[int, Chunk] = {}
     for plan_id, start, *_ in spans:
-        chunk = chunk_at(index, plan_id, start)
+        chunk = index.chunk_at(plan_id, start)
         if chunk:
             chosen.setdefault(id(chunk), chunk)
     return list(chosen.values())

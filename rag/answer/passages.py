@@ -6,6 +6,9 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
+
+from ..config import MAX_PLACES_LISTED
 from ..index import Index, lexical_tokens
 from ..retrieve import retrieve
 from ..sections import heading_of
@@ -156,28 +159,44 @@ def _topic_words(question) -> list[str]:
 
 
 def mention(index: Index, question, k: int) -> Answer:
-    """Which places' plans mention a topic ("哪些城市提到了氢能"), each with the sentence that does."""
+    """Which places' plans mention a topic ("哪些城市提到了氢能"), each with the sentence that does: the
+    first sentence around an occurrence of the main word, in the passages holding it, that has every word."""
     topic = _topic_words(question)[:2]
     if not topic:
         return passage(index, question, k)
     plans = [index.plans[p] for p in question.plan_ids] if question.plan_ids else list(index.plans.values())
-    hits: list[tuple[str, int, int]] = []
-    for plan in plans:
-        lowered = plan.text.lower()
-        at = lowered.find(topic[0])
-        while at >= 0:  # the first sentence around an occurrence of the main word that has every word
-            start, end = sentence_at(plan.text, at)
-            if all(word in lowered[start:end] for word in topic):
-                hits.append((plan.plan_id, start, end))
+    rows = index.chunks_with_word(topic[0])
+    if question.plan_ids:
+        rows = np.intersect1d(rows, index.rows_of(question.plan_ids))
+    first: dict[str, tuple[str, int, int]] = {}  # plan -> its sentence, for the first MAX_PLACES_LISTED plans
+    order = index.plan_order
+    for chunk in sorted((index.chunks[r] for r in rows), key=lambda c: (order[c.plan_id], c.char_start)):
+        if chunk.plan_id in first:
+            continue
+        if len(first) == MAX_PLACES_LISTED:
+            break
+        text = index.plans[chunk.plan_id].text
+        piece = text[chunk.char_start : chunk.char_end].lower()  # words are lower case: "pue"
+        at = piece.find(topic[0]) if len(piece) == chunk.char_end - chunk.char_start else -1
+        while at >= 0:
+            start, end = sentence_at(text, chunk.char_start + at)
+            if all(word in text[start:end].lower() for word in topic):
+                first[chunk.plan_id] = (chunk.plan_id, start, end)
                 break
-            at = lowered.find(topic[0], end)
+            at = piece.find(topic[0], end - chunk.char_start)
+    hits = list(first.values())
     what = "、".join(topic)
     if not hits:
         return Answer(question.asked, f"没有方案提到{what}。", False, [], mode="none", note=f"没有方案提到{what}。")
-    named = {index.plans[p].label for p, _, _ in hits}
+    # past the listed plans, the rest holding the main word are counted, not quoted
+    others = {index.chunks[r].plan_id for r in rows} - set(first) if len(first) == MAX_PLACES_LISTED else set()
+    named = {index.plans[p].label for p in [*first, *others]}
     absent = sorted({p.label for p in plans} - named)
     quotes = [f"{index.plans[p].label}（“{_excerpt(index.plans[p].text[s:e], topic[0])}”）" for p, s, e in hits]
-    text = f"提到{what}的：{'；'.join(quotes)}。" + (f"未提到的：{'、'.join(absent)}。" if absent else "")
+    more = f"；另有{len(others)}个方案中出现“{topic[0]}”" if others else ""
+    text = f"提到{what}的：{'；'.join(quotes)}{more}。"
+    if absent:
+        text += f"未提到的：{'、'.join(absent)}。" if len(absent) <= MAX_PLACES_LISTED else f"另有{len(absent)}个地方的方案未提到。"
     return Answer(question.asked, text, True, passages_for(index, hits, None, k), [], "mention", hits)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from ..config import MAX_PLACES_LISTED
 from ..index import Index
 from ..question import QUANTITY
 from ..targets import Target
@@ -40,7 +41,8 @@ def rows_for(index: Index, question, indicator: str, plan_ids) -> list[Target]:
     """The target rows of these plans for one indicator, narrowed by the question's modifier word
     ("海上风电装机": 海上 must be in the row's sentence)."""
     narrowing = narrowing_words(question, index)
-    return [t for t in index.targets if t.canonical == indicator and (not plan_ids or t.plan_id in plan_ids)
+    plan_ids = set(plan_ids)
+    return [t for t in index.targets_by_indicator.get(indicator, ()) if (not plan_ids or t.plan_id in plan_ids)
             and all(m in t.sentence for m in narrowing)]
 
 
@@ -73,8 +75,7 @@ def stated(index: Index, question, indicator: str, place: str, k: int, fallback:
     nearest statement labelled."""
     from .passages import best_sentence
 
-    plan_ids = tuple(p for p in question.plan_ids if index.plans[p].label == place) or \
-        tuple(p.plan_id for p in index.plans.values() if p.label == place)
+    plan_ids = tuple(p for p in question.plan_ids if index.plans[p].label == place) or index.plan_ids_by_label.get(place, ())
     mine = rows_for(index, question, indicator, plan_ids)
     chosen = in_years(mine, question.years, question.actual)
     if chosen:
@@ -131,28 +132,37 @@ def compare(index: Index, question, k: int) -> Answer:
             return passage(index, question, k)
         found = mention(index, question, k)  # "哪些城市提到了氢能"
         return found if found.found else passage(index, question, k)
-    places = list(question.places) or sorted({p.label for p in index.plans.values()}, key=_plan_order(index))
+    places = list(question.places) or sorted(index.plan_ids_by_label, key=_plan_order(index))
+    place_set = set(places)
     lines: list[str] = []
-    rows: list[Target] = []
+    rows: list[Target] = []  # every row found
+    shown: list[Target] = []  # those the answer lists (MAX_PLACES_LISTED a year and indicator)
     quoted: list[tuple[str, int, int]] = []
     for indicator in question.indicators:
-        plan_ids = question.plan_ids or tuple(index.plans)
-        wanted = rows_for(index, question, indicator, plan_ids)
-        years = set(question.years) or _years_present(wanted, places) or {None}
-        chosen = [t for t in in_years(wanted, years - {None}, question.actual) if t.city in places]
+        wanted = rows_for(index, question, indicator, question.plan_ids)  # no plans named: every plan's
+        years = set(question.years) or _years_present(wanted, place_set) or {None}
+        chosen = [t for t in in_years(wanted, years - {None}, question.actual) if t.city in place_set]
         rows += chosen
         for year in sorted(years, key=lambda y: y or 0):
             year_rows = [t for t in chosen if t.year == year or year is None]
+            stating = {t.city for t in year_rows}
             numeric = sorted((t for t in year_rows if not t.qualitative), key=lambda t: -in_base(t.value, t.unit)[0])
             if question.extreme == "lowest":
                 numeric.reverse()
-            parts = [_compare_part(t, index) for t in numeric + [t for t in year_rows if t.qualitative]]
-            absent = [p for p in places if p not in {t.city for t in year_rows}]
+            ranked = numeric + [t for t in year_rows if t.qualitative]
+            shown += ranked[:MAX_PLACES_LISTED]
+            parts = [_compare_part(t, index) for t in ranked[:MAX_PLACES_LISTED]]
+            if len(ranked) > MAX_PLACES_LISTED:
+                parts.append(f"另有{len(ranked) - MAX_PLACES_LISTED}条目标未在此列出（共{len(ranked)}条），"
+                             f"完整列表见“目标”页或 rag targets --indicator {indicator}")
+            absent = [p for p in places if p not in stating]
             if question.places:  # a named place without a row may still state it in a sentence
                 for place in absent:
                     found = stated(index, replace(question, years=(year,) if year else ()), indicator, place, k)
                     parts.append(found.line if found.quoted else f"{place}方案中未找到该目标")
                     quoted += [found.quoted] if found.quoted else []
+            elif len(absent) > MAX_PLACES_LISTED:
+                parts.append(f"另有{len(absent)}个地方的方案中未找到该目标")
             elif absent:
                 parts.append("、".join(absent) + "的方案中未找到该目标")
             parts += [f"语料中没有{p}的方案" for p in question.missing]
@@ -161,9 +171,11 @@ def compare(index: Index, question, k: int) -> Answer:
             lines.append(f"{f'{year}年' if year else ''}{indicator}：" + "；".join(parts))
             lines += difference
     found = bool(rows or quoted)
-    passages = passages_for(index, spans(rows) + quoted, question if len(question.places) == 1 else None, max(k, len(rows)))
+    listed = {id(t) for t in shown}
+    shown = [t for t in rows if id(t) in listed]  # in the targets table's order
+    passages = passages_for(index, spans(shown) + quoted, question if len(question.places) == 1 else None, max(k, len(shown)))
     return Answer(question.asked, "\n".join(lines) if found else "；".join(lines) or "方案中未找到所问的目标。", found,
-                  passages, rows, "compare" if found else "none", spans(rows) + quoted)
+                  passages, shown, "compare" if found else "none", spans(shown) + quoted)
 
 
 def _plan_order(index: Index):

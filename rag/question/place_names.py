@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
-from ..indicators import longest_matches
+from ..indicators import char_pairs, longest_matches
 from ..normalize import to_simplified
 from ..places import divisions, short_name
 
@@ -39,12 +39,22 @@ class PlaceNames:
 
     aliases: dict[str, str] = field(default_factory=dict)  # alias -> plan label (湖南 -> 湖南省)
     ancestors: dict[str, frozenset[str]] = field(default_factory=dict)  # label -> names of the places around it
+    # plan places (order in the corpus, place, label) by province and by the character pairs of their
+    # short names: the places to suggest for one the corpus lacks, looked up rather than searched for
+    by_province: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
+    by_pair: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, plans) -> "PlaceNames":
         aliases: dict[str, str] = {}
         ancestors: dict[str, frozenset[str]] = {}
-        for plan in plans:
+        by_province: dict[str, list[tuple[int, str, str]]] = {}
+        by_pair: dict[str, list[tuple[int, str, str]]] = {}
+        for order, plan in enumerate(plans):
+            if plan.place:
+                by_province.setdefault(plan.province, []).append((order, plan.place, plan.label))
+                for pair in char_pairs(short_name(plan.place)):
+                    by_pair.setdefault(pair, []).append((order, plan.place, plan.label))
             label = plan.label
             names = [label, plan.plan_id.lower()]
             if plan.place:
@@ -57,7 +67,17 @@ class PlaceNames:
                 ancestors[label] = frozenset(n for p in {plan.parent, plan.province} - {"", plan.place} for n in (p, short_name(p)))
             for alias in names:
                 aliases.setdefault(alias, label)
-        return cls(aliases, ancestors)
+        return cls(aliases, ancestors, by_province, by_pair)
+
+    @cached_property
+    def short_names(self) -> dict[tuple[str, int], list[tuple[str, str]]]:
+        """(alias, label) of the places' short Chinese names (2-4 characters) by (first character, length):
+        a typo is looked up by how the typed stretch begins, not compared with every place."""
+        found: dict[tuple[str, int], list[tuple[str, str]]] = {}
+        for alias, label in self.aliases.items():
+            if re.fullmatch(r"[\u4e00-\u9fff]{2,4}", alias) and alias == short_name(label):
+                found.setdefault((alias[0], len(alias)), []).append((alias, label))
+        return found
 
     def resolve(self, name: str) -> str | None:
         """The plan label for a user-supplied name (any alias, simplified or traditional, pinyin or English)."""
@@ -254,20 +274,16 @@ def _typos(text: str, names: PlaceNames) -> list[tuple[int, int, str, str]]:
     from pypinyin import lazy_pinyin
 
     found = []
-    for alias, label in names.aliases.items():
-        if not re.fullmatch(r"[\u4e00-\u9fff]{2,4}", alias) or alias != short_name(label):
-            continue
-        n = len(alias)
+    for n in (2, 3, 4):
         for start in range(len(text) - n + 1):
             window = text[start : start + n]
-            if window[0] != alias[0] or sum(a != b for a, b in zip(window, alias)) != 1:
-                continue
-            if lazy_pinyin(window) != lazy_pinyin(alias):
-                continue
-            if divisions().named(window) or word_frequency(window) or not re.fullmatch(r"[\u4e00-\u9fff]+", window):
-                continue
-            found.append((start, start + n, label, window))
-    return found
+            for alias, label in names.short_names.get((window[0], n), ()):
+                if sum(a != b for a, b in zip(window, alias)) != 1 or lazy_pinyin(window) != lazy_pinyin(alias):
+                    continue
+                if divisions().named(window) or word_frequency(window) or not re.fullmatch(r"[\u4e00-\u9fff]+", window):
+                    continue
+                found.append((start, start + n, label, window))
+    return sorted(found, key=lambda hit: (hit[0], hit[0] - hit[1]))  # in question order, the longer first
 
 
 def plans_naming(place: str, index, places: tuple[str, ...]) -> list[str]:
