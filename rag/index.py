@@ -190,12 +190,16 @@ class Index:
 
     def plans_naming(self, name: str, labels=(), times: int = 2) -> list[Plan]:
         """The plans (of these places, or of all) whose text names `name` at least `times` times, in
-        corpus order. Over all plans only those whose passages hold the word are read (`chunks_with_word`)."""
+        corpus order. Over all plans only those whose passages hold the word are read (`chunks_with_word`),
+        once per name."""
         if labels:
             return [plan for plan in self.plans_of(labels) if plan.text.count(name) >= times]
-        holding = {self.chunks[row].plan_id for row in self.chunks_with_word(name.lower())}
-        return [self.plans[plan_id] for plan_id in sorted(holding, key=self.plan_order.__getitem__)
-                if self.plans[plan_id].text.count(name) >= times]
+        found = self.__dict__.setdefault("_naming", {})  # kept per name: a common word is counted once
+        if (name, times) not in found:
+            holding = {self.chunks[row].plan_id for row in self.chunks_with_word(name.lower())}
+            found[name, times] = [plan_id for plan_id in sorted(holding, key=self.plan_order.__getitem__)
+                                  if self.plans[plan_id].text.count(name) >= times]
+        return [self.plans[plan_id] for plan_id in found[name, times]]
 
     def memo(self, name: str, make):
         """A structure another module derives from this index (place names, ...), made once per loaded

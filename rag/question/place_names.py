@@ -262,6 +262,8 @@ def places_without_plans(text: str, known: list[tuple[int, int]]) -> list[str]:
         start, position = position, position + len(word)
         if flag != "ns" or len(word) < 2 or not free(start, position) or any(word in p or p in word for p in places):
             continue
+        if len(word) == 2 and word.endswith(("市", "县")) and not divisions().named(word):
+            continue  # 城市, 都市: a one-character stem is a place only when the division table has it (津市)
         if word.endswith(("市", "县")) or (not word.endswith(("省", "区")) and freq.get(word + "市")):
             places.append(word)
     return list(dict.fromkeys(places))
