@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
-
 from .config import ChunkSettings
 from .corpus import Plan, page_label
 from .sections import Section, split_sections
@@ -42,6 +40,9 @@ class Chunk:
 
 
 def chunk_plans(plans: list[Plan], settings: ChunkSettings) -> list[Chunk]:
+    # imported here: building needs it, serving questions does not (~0.5 s of the web page's start)
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=settings.size,
         chunk_overlap=settings.overlap,

@@ -17,8 +17,6 @@ import sqlite3
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-import cn2an
-
 from .corpus import Plan
 from .indicators import INDICATORS, canonical_by_meaning, canonical_of, find_indicators
 from .sections import heading_of, section_at, split_sections
@@ -184,6 +182,8 @@ def arabic_numerals(text: str) -> str:
     The shortest run of numerals before a unit is read, so a unit beginning with 万 keeps its 万.
     Only used to read values; sentences are quoted as written.
     """
+    import cn2an  # here, not at the top: ~0.7 s of import the web page's start need not wait for
+
     def number(run: str) -> str:
         try:
             return f"{cn2an.cn2an(run, 'smart'):g}"

@@ -26,7 +26,7 @@ from ..places import divisions, short_name
 from ..usertext import clip
 from .indicators import indicators_asked
 from .years import QUESTION_YEAR, question_year
-from .place_names import NamedPlaces, find_places, inside, place_names, places_without_plans, plans_naming
+from .place_names import NamedPlaces, find_places, inside, place_names, places_without_plans, plans_naming, sounds
 
 # The answer types: one answerer each (rag.answer). A target question whose plan states the
 # indicator only in words is answered as a qualitative target by the target answerer.
@@ -140,13 +140,11 @@ def facts_asked(text: str) -> tuple[str, ...]:
 
 def _sounds_at(text: str, word: str) -> int:
     """Where `word` is written in `text`, or a word that sounds the same (one character differing)."""
-    from pypinyin import lazy_pinyin
-
     n = len(word)
-    wanted = lazy_pinyin(word)
+    wanted = sounds(word)
     for start in range(len(text) - n + 1):
         window = text[start : start + n]
-        if sum(a != b for a, b in zip(window, word)) <= 1 and lazy_pinyin(window) == wanted:
+        if sum(a != b for a, b in zip(window, word)) <= 1 and sounds(window) == wanted:
             return start
     return -1
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from ..index import lexical_tokens
 from ..indicators import MEASURE_WORDS, char_pairs, find_indicators_tolerant, indicator_mentions
@@ -77,10 +78,15 @@ def coordinated(text: str) -> list[str]:
 def _says_all_of(phrase: str, asked: set[str], topic: str) -> bool:
     """Whether the question names every distinctive word of a row's wording and its measure word
     ("公交车、出租车清洁能源和新能源占比" names 出租车 and 占比 of the row "出租车占比")."""
-    tokens = lexical_tokens(phrase)
-    distinctive = [w for w in tokens if w not in MEASURE_WORDS and len(w) >= 2]
+    distinctive = _distinctive_words(phrase)
     head = phrase[-2:]
     return bool(distinctive) and head in topic and all(w in asked for w in distinctive)
+
+
+@lru_cache(maxsize=100_000)
+def _distinctive_words(phrase: str) -> tuple[str, ...]:
+    """A row wording's words that are not measure words (kept: every question reads every wording)."""
+    return tuple(w for w in lexical_tokens(phrase) if w not in MEASURE_WORDS and len(w) >= 2)
 
 
 def _by_meaning(index, rest: str, wordings) -> list[str]:

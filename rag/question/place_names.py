@@ -269,18 +269,24 @@ def places_without_plans(text: str, known: list[tuple[int, int]]) -> list[str]:
     return list(dict.fromkeys(places))
 
 
+@lru_cache(maxsize=100_000)
+def sounds(text: str) -> tuple[str, ...]:
+    """The pinyin of a short stretch of Chinese, tone-less (kept: the same few words are compared again and again)."""
+    from pypinyin import lazy_pinyin
+
+    return tuple(lazy_pinyin(text))
+
+
 def _typos(text: str, names: PlaceNames) -> list[tuple[int, int, str, str]]:
     """Plan places typed with one character wrong ("南畅" for 南昌): a stretch of the question as long as
     a place's short name, differing in one character (not the first) that sounds the same (the
     usual slip of a pinyin keyboard), and that is neither a division nor a word of the dictionary."""
-    from pypinyin import lazy_pinyin
-
     found = []
     for n in (2, 3, 4):
         for start in range(len(text) - n + 1):
             window = text[start : start + n]
             for alias, label in names.short_names.get((window[0], n), ()):
-                if sum(a != b for a, b in zip(window, alias)) != 1 or lazy_pinyin(window) != lazy_pinyin(alias):
+                if sum(a != b for a, b in zip(window, alias)) != 1 or sounds(window) != sounds(alias):
                     continue
                 if divisions().named(window) or word_frequency(window) or not re.fullmatch(r"[\u4e00-\u9fff]+", window):
                     continue
