@@ -1,13 +1,13 @@
 """The API endpoints as plain dicts: /ask (the record `rag ask --json` prints), /targets ({"targets": [...]}),
 /plans ({"plans": [...]}, the rows of `rag plans --json`). Each reads the index served at the moment it
-is called, and waits for it while the app is still loading."""
+is called, and waits for it while the app is still loading. What answers is imported when first asked:
+the page is served before it is needed."""
 from __future__ import annotations
 
 import logging
 
 from ..errors import UserError, check_length
 from ..usertext import INTERNAL_ERROR, answer_record, clip, question_text, refusal_record
-from ..question import selected_place
 from .choices import parse_year
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ def ask_dict(served, question, city) -> dict:
     asked = question_text("" if question is None else str(question))
     try:
         index = served.current
-        record = answer_record(ask(index, asked, city=selected_place(index, city)))
+        record = answer_record(ask(index, asked, city=city))
         notice = index.stale_notice()
         return record | ({"index_notice": notice} if notice else {})
     except UserError as error:
@@ -33,6 +33,7 @@ def ask_dict(served, question, city) -> dict:
 
 def targets_dict(served, city=None, year=None, indicator=None) -> dict:
     """/targets: {"targets": [...]} filtered like `rag targets`, or {"error": "..."}."""
+    from ..question import selected_place
     from ..targets import filter_targets
 
     try:

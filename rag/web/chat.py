@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from ..errors import UserError
 from ..usertext import INTERNAL_ERROR, clip, question_text
-from ..question import COMPARE as ACROSS
 from .choices import ALL
 from .render import Citation, Reply, error_html, format_answer, screen_answer, user_html
 
@@ -52,6 +51,7 @@ def choose_city(selected: str | None, typed: str, names, question=None) -> tuple
     "最高") or about the collection: then the reply says the selector was not applied.
     """
     from ..normalize import to_simplified
+    from ..question import COMPARE as ACROSS
 
     if not selected or selected.strip() in ("", ALL, "all"):
         return None, None
