@@ -52,3 +52,22 @@ def test_scaled_index_answers_with_the_real_functions(index):
 def test_percentile_is_the_nearest_rank():
     values = [float(v) for v in range(1, 101)]
     assert percentile(values, 0.5) == 51.0 and percentile(values, 0.95) == 95.0 and percentile([7.0], 0.95) == 7.0
+
+
+def test_answers_across_more_places_than_are_listed_count_the_rest(index):
+    from rag.config import MAX_PLACES_LISTED
+
+    copies = 2 * MAX_PLACES_LISTED // len(index.plans) + 2  # more places than an answer lists
+    big = scaled_index(index, copies)
+    compared = ask(big, "各城市2025年非化石能源消费比重目标对比")
+    stating = {t.city for t in big.targets if t.canonical == "非化石能源消费比重" and t.year == 2025}
+    assert len(stating) > MAX_PLACES_LISTED
+    assert compared.found and len(compared.targets) == MAX_PLACES_LISTED
+    assert f"另有{len(stating) - MAX_PLACES_LISTED}条目标未在此列出（共{len(stating)}条）" in compared.answer
+    assert "rag targets --indicator 非化石能源消费比重" in compared.answer
+    highest = ask(big, "哪个城市2025年非化石能源消费比重目标最高？")
+    assert highest.answer.startswith("最高的是")  # ranked over every place, not only those listed
+    mentions = ask(big, "哪些城市提到了氢能？")
+    mentioning = {c.plan_id for c in big.chunks if "氢能" in c.text}
+    assert len(mentions.highlight) == MAX_PLACES_LISTED
+    assert f"另有{len(mentioning) - MAX_PLACES_LISTED}个方案中出现“氢能”" in mentions.answer

@@ -103,3 +103,20 @@ def test_corpus_definition_and_greeting_questions_are_answered(index):
 def test_ordinals_and_counts_of_actions(index):
     answer = ask(index, "江阴七大行动的第一个是什么？")
     assert answer.found and "第1项" in answer.answer
+
+
+def test_a_place_chosen_beside_the_question_is_read_as_if_it_named_it(index):
+    # no place and no year: open; with the selector's place it is that place's target question
+    assert parse("可再生能源发电装机容量目标是多少？", index).type != "target"
+    answer = ask(index, "可再生能源发电装机容量目标是多少？", city="江门")
+    assert answer.type == "target" and answer.found and "700万千瓦" in answer.answer
+    assert {p.chunk.plan_id for p in answer.passages} == {"jiangmen"}
+    # questions about no plan's content are not narrowed by it
+    assert ask(index, "你好", city="江门").type == "greeting"
+    assert ask(index, "收录了哪些城市的方案？", city="江门").type == "corpus"
+
+
+def test_generic_words_ending_in_a_division_suffix_are_no_places(index):
+    question = parse("哪些城市提到了氢能？", index)
+    assert not question.missing and not question.local and question.places == ()
+    assert parse("津市2030年光伏装机规模", index).places == ("津市市",)  # a one-character stem the division table has
