@@ -171,6 +171,14 @@ class Index:
         return found
 
     @cached_property
+    def targets_by_plan(self) -> dict[str, list]:
+        """Each plan's target rows, in table order: a question naming a place reads that place's rows."""
+        found: dict[str, list] = {}
+        for target in self.targets:
+            found.setdefault(target.plan_id, []).append(target)
+        return found
+
+    @cached_property
     def wordings(self) -> dict[str, frozenset[tuple[str, str]]]:
         """Each plan's target indicators as (wording in lower case, canonical), for matching questions."""
         found: dict[str, set[tuple[str, str]]] = {}

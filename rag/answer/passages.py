@@ -125,7 +125,7 @@ def definition(index: Index, question, k: int) -> Answer:
     if term:
         pattern = re.compile(re.escape(term) + r"[”\"]?(?:（[^）]{0,20}）)?\s*" + f"(?:{DEFINED}|指)")
         plans = [index.plans[p] for p in question.plan_ids] if question.plan_ids else list(index.plans.values())
-        for plan in plans:
+        for plan in plans:  # the first plan that defines it (a question naming no place reads them in turn)
             match = pattern.search(plan.text)
             if match:
                 start, end = sentence_at(plan.text, match.start())

@@ -41,9 +41,9 @@ def rows_for(index: Index, question, indicator: str, plan_ids) -> list[Target]:
     """The target rows of these plans for one indicator, narrowed by the question's modifier word
     ("海上风电装机": 海上 must be in the row's sentence)."""
     narrowing = narrowing_words(question, index)
-    plan_ids = set(plan_ids)
-    return [t for t in index.targets_by_indicator.get(indicator, ()) if (not plan_ids or t.plan_id in plan_ids)
-            and all(m in t.sentence for m in narrowing)]
+    rows = [t for p in plan_ids for t in index.targets_by_plan.get(p, ()) if t.canonical == indicator] if plan_ids \
+        else index.targets_by_indicator.get(indicator, ())  # that place's rows, or every plan's of the indicator
+    return [t for t in rows if all(m in t.sentence for m in narrowing)]
 
 
 def in_years(rows: list[Target], years, actual: bool) -> list[Target]:

@@ -85,7 +85,7 @@ def choose_plans(text: str, labels: tuple[str, ...], index) -> tuple[str, ...]:
     chosen: list[str] = []
     asked = set(lexical_tokens(text))
     for label in labels:
-        plans = [p for p in index.plans.values() if p.label == label]
+        plans = index.plans_of((label,))
         if len(plans) == 1:
             chosen.append(plans[0].plan_id)
             continue
