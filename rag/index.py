@@ -32,6 +32,7 @@ import sys
 import time
 from collections import Counter
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -49,6 +50,20 @@ from .lexical import _jieba, lexical_tokens  # noqa: F401 (retrieve and answer i
 
 FORMAT_VERSION = 2  # 2: vectors.npy (+ vectors.faiss past the approximate threshold), embedding backend
 CURRENT = "current"
+
+
+# the query vectors of the answer being made (`one_answer`), per thread and task
+_QUERY_VECTORS: ContextVar[dict | None] = ContextVar("query_vectors", default=None)
+
+
+@contextmanager
+def one_answer():
+    """The scope of one answer: a search text it embeds is embedded once, then reused until it ends."""
+    token = _QUERY_VECTORS.set({})
+    try:
+        yield
+    finally:
+        _QUERY_VECTORS.reset(token)
 
 
 class IndexUnusable(UserError):
@@ -217,6 +232,16 @@ class Index:
             cache[name] = make()
         return cache[name]
 
+    def query_vector(self, text: str) -> np.ndarray:
+        """The embedding of a search text; inside `one_answer` each text is embedded once (an answer
+        may search the same words several times: its value, then a sentence stating it, then the nearest)."""
+        memo = _QUERY_VECTORS.get()
+        if memo is None:
+            return self.embed([text])[0]
+        if text not in memo:
+            memo[text] = self.embed([text])[0]
+        return memo[text]
+
     def search_scores(self, text: str, tokens: list[str], rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(rows, cosine, BM25 score) of the passages a search for `text` must rank: the given rows (the
         plans a question names, in row order), else every passage.
@@ -225,7 +250,7 @@ class Index:
         them, only those the vector index and BM25 each rank in their top `Settings.search_depth` (the
         vector index proposing proportionally more when some rows are left out), plus a fixed spread
         of rows that keeps the scale of the scores (`retrieve.fuse` scales by min and max)."""
-        vector = self.embed([text])[0]
+        vector = self.query_vector(text)
         if self.approximate is None or (rows is not None and len(rows) < self.settings.approximate_from):
             if rows is None:
                 return np.arange(len(self.chunks)), self.matrix @ vector, self.lexical_scores(tokens)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..config import MAX_PASSAGES
 from ..errors import UserError
-from ..index import Index
+from ..index import Index, one_answer
 from ..question import EXAMPLE_QUESTION, NO_CONTEXT, Question, for_place, parse, selected_place
 from . import facts, passages, structure, targets
 from .honesty import missing_places
@@ -47,7 +47,8 @@ def answer(index: Index, question: Question, k: int = 5) -> Answer:
     if question.needs_context:
         text = NO_CONTEXT.format(example=EXAMPLE_QUESTION)
         return Answer(question.asked, text, False, [], mode="help", note=text)
-    result = _answer(index, question, k)
+    with one_answer():
+        result = _answer(index, question, k)
     result.question = question.asked
     result.type = question.type
     result.understood = question.text if question.text != question.asked else ""
