@@ -356,8 +356,10 @@ def main(argv: list[str] | None = None) -> int:
     from rag.web.plans import AdminGate
 
     served = ServedIndex(settings, warm_questions=tuple(EXAMPLES))
+    # the queue's default concurrency, read when the page is made (a .queue() call after it would make
+    # Gradio's FastAPI app once more: ~0.1-0.2 s of start-up)
+    os.environ["GRADIO_DEFAULT_CONCURRENCY_LIMIT"] = str(CONCURRENT_ANSWERS)
     demo = build_app(served, AdminGate(password))
-    demo.queue(default_concurrency_limit=CONCURRENT_ANSWERS)
     import gradio as gr
 
     try:
