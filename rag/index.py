@@ -46,7 +46,7 @@ from .config import SettingError, Settings, model_problem
 from .corpus import FileReport, Plan, file_digests, fingerprint, load_plans, not_indexed, plan_files
 from .embed import CacheUnusable, cache_reason as _reason, check_backend, embed_texts, embedder_for
 from .errors import UserError, os_reason
-from .lexical import _jieba, lexical_tokens  # noqa: F401 (retrieve and answer import them from here)
+from .lexical import lexical_tokens  # noqa: F401 (retrieve and answer import it from here)
 
 FORMAT_VERSION = 2  # 2: vectors.npy (+ vectors.faiss past the approximate threshold), embedding backend
 CURRENT = "current"

@@ -26,7 +26,7 @@ from ..places import divisions, short_name
 from ..usertext import clip
 from .indicators import indicators_asked
 from .years import QUESTION_YEAR, question_year
-from .place_names import NamedPlaces, find_places, inside, place_names, places_without_plans, plans_naming, sounds
+from .place_names import NamedPlaces, find_places, inside, place_names, plans_naming, sounds
 
 # The answer types: one answerer each (rag.answer). A target question whose plan states the
 # indicator only in words is answered as a qualitative target by the target answerer.

@@ -242,7 +242,7 @@ def find_places(text: str, index) -> NamedPlaces:
 
 def word_frequency(text: str) -> int:
     """How often the dictionary (jieba's) has seen a word: 0 for no word, thousands for common ones."""
-    from ..index import _jieba
+    from ..lexical import _jieba
 
     return _jieba().dt.FREQ.get(text) or 0
 
@@ -252,7 +252,7 @@ def places_without_plans(text: str, known: list[tuple[int, int]]) -> list[str]:
     (湖北省, 汕尾市, 朝阳区) or a city-like name jieba tags (深圳), outside the known spans."""
     import jieba.posseg
 
-    from ..index import _jieba
+    from ..lexical import _jieba
 
     free = lambda s, e: not any(a < e and s < b for a, b in known)
     places = [w for s, e, w in divisions().mentions(text, ("province", "city")) if free(s, e)]
