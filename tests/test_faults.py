@@ -414,7 +414,7 @@ def _rag_process(folder: Folder, *args: str) -> subprocess.Popen:
 
 
 # (id, seconds after start, drop the embedding cache first so the kill lands while embedding)
-KILL_CASES = [("kill-while-starting", 0.5, False), ("kill-while-reading", 2.5, False),
+KILL_CASES = [("kill-while-starting", 0.2, False), ("kill-while-reading", 2.5, False),
               ("kill-while-writing", 4.0, False), ("kill-while-embedding", 12.0, True)]
 
 
@@ -428,7 +428,8 @@ def test_killed_build_leaves_the_last_good_index(case, delay, cold):
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.communicate()
-    assert case.created() == before or proc.returncode == 0  # a build that finished first may have switched
+    if case.created() != before:  # the build switched before the kill landed (a forced build from the caches
+        assert_answers(case.index, case.corpus)  # can be that quick): the index it switched to is whole
     run = case.rag("ask", QUESTION)
     assert run.code == 0 and EXPECTED in run.out, run.err[-2000:]
     if not cold:
