@@ -160,7 +160,9 @@ def _topic_words(question) -> list[str]:
 
 def mention(index: Index, question, k: int) -> Answer:
     """Which places' plans mention a topic ("哪些城市提到了氢能"), each with the sentence that does: the
-    first sentence around an occurrence of the main word, in the passages holding it, that has every word."""
+    first sentence around an occurrence of the main word, in the passages holding it, that has every word.
+    A main word no passage holds is mentioned by no plan; one never said with the others is left to
+    the passage that covers the question best."""
     topic = _topic_words(question)[:2]
     if not topic:
         return passage(index, question, k)
@@ -168,6 +170,9 @@ def mention(index: Index, question, k: int) -> Answer:
     rows = index.chunks_with_word(topic[0])
     if question.plan_ids:
         rows = np.intersect1d(rows, index.rows_of(question.plan_ids))
+    if not len(rows):  # the main word is in no passage: no sentence elsewhere can say a plan mentions it
+        what = topic[0]
+        return Answer(question.asked, f"没有方案提到{what}。", False, [], mode="none", note=f"没有方案提到{what}。")
     first: dict[str, tuple[str, int, int]] = {}  # plan -> its sentence, for the first MAX_PLACES_LISTED plans
     order = index.plan_order
     for chunk in sorted((index.chunks[r] for r in rows), key=lambda c: (order[c.plan_id], c.char_start)):
@@ -185,9 +190,9 @@ def mention(index: Index, question, k: int) -> Answer:
                 break
             at = piece.find(topic[0], end - chunk.char_start)
     hits = list(first.values())
+    if not hits:  # the main word is there, never with the others: the passage that covers the question best
+        return passage(index, question, k)
     what = "、".join(topic)
-    if not hits:
-        return Answer(question.asked, f"没有方案提到{what}。", False, [], mode="none", note=f"没有方案提到{what}。")
     # past the listed plans, the rest holding the main word are counted, not quoted
     others = {index.chunks[r].plan_id for r in rows} - set(first) if len(first) == MAX_PLACES_LISTED else set()
     named = {index.plans[p].label for p in [*first, *others]}

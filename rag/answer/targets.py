@@ -130,8 +130,7 @@ def compare(index: Index, question, k: int) -> Answer:
     if not question.indicators:  # an amount of something no target row measures: a quoted sentence or nothing
         if QUANTITY.search(question.text):
             return passage(index, question, k)
-        found = mention(index, question, k)  # "哪些城市提到了氢能"
-        return found if found.found else passage(index, question, k)
+        return mention(index, question, k)  # "哪些城市提到了氢能"
     places = list(question.places) or sorted(index.plan_ids_by_label, key=_plan_order(index))
     place_set = set(places)
     lines: list[str] = []
