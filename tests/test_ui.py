@@ -17,14 +17,13 @@ from rag.answer import ask
 from rag.chunk import Chunk
 from rag.errors import UserError
 from rag.indicators import INDICATORS
-from rag.question import is_bare_follow_up, place_names
+from rag.question import parse, place_names, selected_place
 from rag.retrieve import Passage
 from rag.targets import filter_targets
 from rag.serving import ServedIndex, shared_index
 from rag.usertext import clean_input
 from rag.web.api import ask_dict, targets_dict
 from rag.web.chat import EMPTY_HINT, UNRELATED_LABEL, chat_turn, choose_city, citation_picker
-from rag.question import selected_place
 from rag.web.choices import ALL, parse_year
 from rag.web.render import (
     Reply, format_answer, highlight_html, is_heading, passage_html, plan_reader_html, screen_answer, section_html,
@@ -277,14 +276,14 @@ def test_follow_up_chain_carries_place_year_and_indicator(index, served):
 
 def test_follow_up_with_nothing_to_follow_says_so(index, served):
     for message in ("那2030年呢？", "光伏呢？", "津市呢？", "那呢？"):
-        assert is_bare_follow_up(message, index)
+        assert parse(message, index).needs_context
         turn = chat_turn(served, message, [], ALL, None)
         assert turn.context is None and not (turn.answer or {}).get("passages")
         assert "还没有可以接着问的问题" in _text(turn.history[-1]["content"])
         assert turn.picker.choices == []
     # a short question without 呢/那 is a question of its own, even in a fresh chat
-    assert not is_bare_follow_up("光伏装机目标是多少？", index)
-    assert not is_bare_follow_up(JIANGMEN_Q, index)
+    assert not parse("光伏装机目标是多少？", index).needs_context
+    assert not parse(JIANGMEN_Q, index).needs_context
 
 
 def test_empty_input_gets_a_hint_and_changes_nothing(index, served):

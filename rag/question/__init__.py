@@ -235,13 +235,8 @@ def _slot_spans(text: str, places: NamedPlaces) -> tuple[list[tuple[int, int]], 
     return list(places.spans), years, sorted(indicators)
 
 
-def is_bare_follow_up(text: str, index) -> bool:
-    """A follow-up that cannot stand alone ("那2030年呢？", "光伏呢？"): it needs a previous question."""
-    text = to_simplified(text.strip())
-    return _bare(text, find_places(text, index))
-
-
 def _bare(text: str, places: NamedPlaces) -> bool:
+    """A follow-up that cannot stand alone ("那2030年呢？", "光伏呢？"): it needs a previous question."""
     place_spans, years, indicators = _slot_spans(text, places)
     spans = place_spans + years + [(s, e) for s, e, _ in indicators]
     if not spans:

@@ -92,10 +92,10 @@ def chat_turn(served, message: str | None, history: list | None, selected_city: 
     answer = None
     try:
         index = served.current
-        selected_place(index, selected_city)  # an unknown city is reported, not silently ignored
+        selected = selected_place(index, selected_city)  # an unknown city is reported, not silently ignored
         previous = parse(context, index) if context else None
         understood = understand(index, message, previous=previous)
-        city_filter, notice = choose_city(selected_city, message, place_names(index), understood)
+        city_filter, notice = choose_city(selected, message, place_names(index), understood)
         if city_filter:
             understood = for_place(understood, city_filter, index)
         notice = "；".join(filter(None, (notice, index.stale_notice()))) or None
