@@ -131,7 +131,8 @@ def compare(index: Index, question, k: int) -> Answer:
         if QUANTITY.search(question.text):
             return passage(index, question, k)
         return mention(index, question, k)  # "哪些城市提到了氢能"
-    places = list(question.places) or sorted(index.plan_ids_by_label, key=_plan_order(index))
+    by_label = index.plan_ids_by_label  # every place, ordered by where its last plan stands in the corpus
+    places = list(question.places) or sorted(by_label, key=lambda label: index.plan_order[by_label[label][-1]])
     place_set = set(places)
     lines: list[str] = []
     rows: list[Target] = []  # every row found
@@ -175,11 +176,6 @@ def compare(index: Index, question, k: int) -> Answer:
     passages = passages_for(index, spans(shown) + quoted, question if len(question.places) == 1 else None, max(k, len(shown)))
     return Answer(question.asked, "\n".join(lines) if found else "；".join(lines) or "方案中未找到所问的目标。", found,
                   passages, shown, "compare" if found else "none", spans(shown) + quoted)
-
-
-def _plan_order(index: Index):
-    order = {p.label: i for i, p in enumerate(index.plans.values())}
-    return lambda label: order.get(label, 0)
 
 
 def _years_present(rows: list[Target], places) -> set[int]:
