@@ -69,15 +69,15 @@ def build_ratios(settings: Settings) -> list[str]:
     The corpus is the shipped plans plus pages of ../shared/newplans when present (else copies of the
     shipped plans under other names), assembled in a temporary folder; the 20th plan is the one added.
     """
-    from .config import PROJECT_ROOT
     from .catalog import add_plans
+    from .config import SHARED_DIR
     from .index import build_index
 
     with tempfile.TemporaryDirectory() as tmp:
         corpus, extra = Path(tmp) / "corpus", Path(tmp) / "extra"
         shutil.copytree(settings.corpus_dir, corpus)
         extra.mkdir()
-        pages = sorted((PROJECT_ROOT.parent / "shared" / "newplans").glob("*.txt"))
+        pages = sorted((SHARED_DIR / "newplans").glob("*.txt"))
         while len(pages) < 15:  # no dev set beside the checkout: reuse the shipped plans under new names
             pages += [p for p in sorted(corpus.glob("*.txt"))]
         for i, page in enumerate(pages[:15]):
@@ -135,12 +135,11 @@ def backend_builds(settings: Settings, as_json: bool = False) -> list[str]:
     the same backend). The dev sets are read in place through links in a temporary folder."""
     import json
 
-    from .config import PROJECT_ROOT
+    from .config import SHARED_DIR as shared
     from .embed import BACKENDS
     from .evaluate import EVALS, evaluate_full, load_questions
     from .index import build_index, load_index
 
-    shared = PROJECT_ROOT.parent / "shared"
     sets = {"realpdfs": (sorted((shared / "realpdfs").glob("*.pdf")), shared / "realpdfs" / "questions.jsonl"),
             "shipped": ([], EVALS / "questions.jsonl"),
             "newplans": (sorted((shared / "newplans").glob("*.txt")), shared / "newplans" / "questions.jsonl")}
@@ -153,11 +152,9 @@ def backend_builds(settings: Settings, as_json: bool = False) -> list[str]:
             row = {"backend": backend}
             for name, (files, questions) in sets.items():
                 corpus, index_dir = Path(tmp) / backend / name / "corpus", Path(tmp) / backend / name / "index"
-                corpus.mkdir(parents=True)
+                linked_corpus(corpus, [*Path(settings.corpus_dir).iterdir(), *files])
                 index_dir.mkdir()
                 (index_dir / "cache").symlink_to(cache)  # one embedding and parse cache per backend
-                for path in [*Path(settings.corpus_dir).iterdir(), *files]:
-                    (corpus / path.name).symlink_to(path.resolve())
                 local = replace(settings, corpus_dir=corpus, index_dir=index_dir, embed_backend=backend,
                                 model_cache=str(settings.models_cache))
                 started = time.perf_counter()
@@ -190,7 +187,7 @@ def resume_timings(settings: Settings, fractions: tuple[float, ...] = (0.25, 0.5
     import subprocess
     import sys
 
-    from .config import PROJECT_ROOT
+    from .config import PROJECT_ROOT, SHARED_DIR
 
     def build(env: dict, kill_after: float | None = None) -> tuple[float, dict | None]:
         started = time.perf_counter()
@@ -206,13 +203,10 @@ def resume_timings(settings: Settings, fractions: tuple[float, ...] = (0.25, 0.5
             raise RuntimeError(f"rag build exited with {run.returncode}")
         return time.perf_counter() - started, json.loads(out)
 
-    pdfs = sorted((PROJECT_ROOT.parent / "shared" / "realpdfs").glob("*.pdf"))
     lines = []
     with tempfile.TemporaryDirectory() as tmp:
-        corpus = Path(tmp) / "corpus"
-        corpus.mkdir()
-        for path in [*Path(settings.corpus_dir).iterdir(), *pdfs]:
-            (corpus / path.name).symlink_to(path.resolve())
+        corpus = linked_corpus(Path(tmp) / "corpus",
+                               [*Path(settings.corpus_dir).iterdir(), *sorted((SHARED_DIR / "realpdfs").glob("*.pdf"))])
 
         def env_for(name: str) -> dict:
             return dict(os.environ, RAG_CORPUS=str(corpus), RAG_INDEX=str(Path(tmp) / name),
@@ -238,11 +232,11 @@ def ingestion_speed(ocr_pages: int = 3) -> list[str]:
     page of OCR on the first pages of a few of them, rendered and read as if they were scans."""
     import pypdfium2 as pdfium
 
-    from .config import PROJECT_ROOT
+    from .config import SHARED_DIR
     from .ingest import Limits, read_document
     from .ingest.ocr import ocr_page
 
-    pdfs = sorted((PROJECT_ROOT.parent / "shared" / "realpdfs").glob("*.pdf"))
+    pdfs = sorted((SHARED_DIR / "realpdfs").glob("*.pdf"))
     if not pdfs:
         return ["PDF reading: ../shared/realpdfs not found, not measured"]
     started, pages = time.perf_counter(), 0
@@ -259,6 +253,14 @@ def ingestion_speed(ocr_pages: int = 3) -> list[str]:
     return [f"PDF text layer: {len(pdfs)} files, {pages} pages in {seconds:.1f} s = {pages / seconds:.1f} pages/s",
             f"OCR: median {statistics.median(ocr_times):.1f} s/page over {len(ocr_times)} pages "
             f"(the first run includes loading the OCR models)"]
+
+
+def linked_corpus(folder: Path, files: list[Path]) -> Path:
+    """A corpus folder of links to `files` (the dev sets are read in place, never copied)."""
+    folder.mkdir(parents=True)
+    for path in files:
+        (folder / path.name).symlink_to(path.resolve())
+    return folder
 
 
 def percentile(values: list[float], share: float) -> float:
