@@ -51,6 +51,9 @@ LOADING = "## 碳达峰实施方案问答\n正在加载索引……"
 
 def build_app(served, gate):
     """The page and the API over `served` (rag.serving.ServedIndex); changes behind `gate` (rag.web.plans.AdminGate)."""
+    from rag.web.gradio_import import skip_stub_writing
+
+    skip_stub_writing()  # half of `import gradio` (see rag/web/gradio_import.py)
     import gradio as gr
 
     from rag.serving import CONCURRENT_ANSWERS

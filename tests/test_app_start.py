@@ -55,3 +55,18 @@ def test_an_open_host_without_a_password_is_warned_about(busy_port):
 def test_a_bad_port_is_a_chinese_usage_error():
     run = app("--port", "abc")
     assert run.returncode == 2 and run.stderr.startswith("错误：参数 --port 应是整数") and "usage" not in run.stderr
+
+
+def test_gradio_is_imported_without_rewriting_its_stubs():
+    """Half of the app's start-up (rag/web/gradio_import.py): the hook must still find Gradio's stub writer —
+    a Gradio that renamed it would quietly bring the seconds back — and the components must still work."""
+    probe = ("from rag.web.gradio_import import skip_stub_writing; skip_stub_writing()\n"
+             "import gradio, gradio.component_meta as meta\n"
+             "print(meta.create_or_modify_pyi.__name__)\n"
+             "with gradio.Blocks() as demo:\n"
+             "    box = gradio.Textbox(label='问题'); gradio.Chatbot(); gradio.Dataframe()\n"
+             "print(box.label)\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env=os.environ | {"GRADIO_ANALYTICS_ENABLED": "False"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["_write_no_stub", "问题"]

@@ -7,6 +7,7 @@
     targets.py  the targets tab: table, chart, CSV/Excel downloads
     plans.py    the plans tab: the plan list, uploads, edits, removal and restore, the administrator sign-in
     api.py      the API endpoints /ask, /targets, /plans as plain dicts
+    gradio_import.py  importing Gradio without rewriting its editor stubs (half of the app's start-up)
     page.css, page.js  styles (phones too) and the page's own behaviour in the browser
 
 Nothing here imports gradio, so tests reach all of it without a browser. All corpus text and all
