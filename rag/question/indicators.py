@@ -33,12 +33,11 @@ def indicators_asked(index, text: str, topic: str, plan_ids: tuple[str, ...]) ->
     for start, end in [m.span() for m in QUESTION_YEAR.finditer(rest)] + [m[:2] for m in indicator_mentions(rest)]:
         rest = rest[:start] + " " * (end - start) + rest[end:]
     wordings = index.wordings_of(plan_ids)
+    stretches = _stretches(rest)
     for phrase, canonical in sorted(wordings):
-        common = SequenceMatcher(None, rest, phrase, autojunk=False).find_longest_match(0, len(rest), 0, len(phrase))
-        narrowing = re.search(r"[\u4e00-\u9fff]{0,2}$", rest[: common.a]).group()
         if canonical in named:
             continue
-        if common.size >= 4 and common.b + common.size == len(phrase) and all(ch in phrase for ch in narrowing):
+        if not stretches.isdisjoint(_wording_stretches(phrase)) and _repeats_head(rest, phrase):
             named.append(canonical)
         elif _says_all_of(phrase, asked, topic):
             named.append(canonical)
@@ -48,6 +47,23 @@ def indicators_asked(index, text: str, topic: str, plan_ids: tuple[str, ...]) ->
         # otherwise ("风电光伏装机" -> 风光发电装机量), judged by meaning
         named = _by_meaning(index, rest, wordings) or named
     return named
+
+
+def _repeats_head(rest: str, phrase: str) -> bool:
+    """Whether the longest stretch `rest` shares with a row wording is 4+ characters ending on the row's
+    head word, with nothing narrowing it just before ("煤炭消费比重" is not 非化石能源消费比重)."""
+    common = SequenceMatcher(None, rest, phrase, autojunk=False).find_longest_match(0, len(rest), 0, len(phrase))
+    narrowing = re.search(r"[\u4e00-\u9fff]{0,2}$", rest[: common.a]).group()
+    return common.size >= 4 and common.b + common.size == len(phrase) and all(ch in phrase for ch in narrowing)
+
+
+def _stretches(text: str) -> frozenset[str]:
+    """The 4-character stretches of `text`: a wording sharing none with the question cannot repeat its
+    head (`_repeats_head`), so the longest-match search runs only for the few that do."""
+    return frozenset(text[i : i + 4] for i in range(len(text) - 3))
+
+
+_wording_stretches = lru_cache(maxsize=100_000)(_stretches)  # every question reads every wording again
 
 
 CONJUNCTION = "和与及、"
