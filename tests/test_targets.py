@@ -79,6 +79,46 @@ def test_highest_question(index):
     assert result.answer.startswith("最高的是江门市")
 
 
+def test_a_bound_keeps_the_places_within_it_and_names_the_others(index):
+    # the guide's own example: 江门 32%, 津市 23% are above 20%; 南昌 15%, 江阴 10%以上 are not; 共青城 gives no number
+    result = ask(index, "哪些地方把2025年非化石能源比重定在20%以上？")
+    assert result.found and result.answer.startswith("2025年非化石能源消费比重在20%以上的：江门市")
+    assert {t.city for t in result.targets} == {"江门市", "津市市"}
+    assert "目标不在20%以上的：南昌市、江阴市" in result.answer and "15%" not in result.answer
+    assert "未给出具体数值的：共青城市" in result.answer
+    # strict and inclusive bounds differ exactly at the value; Chinese numerals read as digits
+    strict = ask(index, "哪些城市2025年非化石能源消费比重超过15%")
+    inclusive = ask(index, "哪些城市2025年非化石能源消费比重不低于百分之十五")
+    assert "南昌市" not in {t.city for t in strict.targets} and "南昌市" in {t.city for t in inclusive.targets}
+    assert {t.city for t in ask(index, "哪些城市2025年非化石能源消费比重低于20%").targets} == {"南昌市", "江阴市"}
+
+
+def test_a_bound_compares_in_one_unit_and_none_within_shows_every_value(index):
+    solar = ask(index, "哪些城市2030年光伏装机超过50万千瓦")  # 江阴 writes 1400兆瓦 = 140万千瓦
+    assert [t.city for t in solar.targets] == ["江阴市"] and "折合140万千瓦" in solar.answer
+    none = ask(index, "哪些城市2025年非化石能源消费比重在50%以上")
+    assert "没有地方的目标在50%以上" in none.answer and all(v in none.answer for v in ("32%", "23%", "15%"))
+    assert len(none.targets) >= 4  # the evidence: every place's value, cited
+
+
+def test_a_bound_on_one_place_is_answered_yes_or_no(index):
+    assert ask(index, "江门2025年非化石能源消费比重是否超过20%").answer.startswith("是，超过20%。江门市")
+    assert ask(index, "南昌2025年非化石能源消费比重在20%以上吗").answer.startswith("否，不在20%以上。南昌市")
+    assert ask(index, "江阴2030年光伏装机目标是不是超过100万千瓦？").answer.startswith("是，超过100万千瓦。江阴市")
+
+
+def test_a_bound_is_read_from_the_sentence_shape():
+    from rag.question.bounds import Bound, bound_asked
+
+    assert bound_asked("定在20%以上") == Bound(">=", 20.0, "%")
+    assert bound_asked("装机不超过1400兆瓦的城市") == Bound("<=", 1400.0, "兆瓦")
+    assert bound_asked("百分之二十以下") == Bound("<=", 20.0, "%")
+    assert bound_asked("非化石能源消费比重目标为20%") is None  # an amount alone is no bound
+    assert bound_asked("高于10%、低于20%的城市") is None  # two bounds are not guessed into one
+    assert Bound(">", 50.0, "万千瓦").holds(1400.0, "兆瓦") is True
+    assert Bound(">", 50.0, "万千瓦").holds(50.0, "%") is None
+
+
 def test_one_mistyped_character_in_an_indicator_is_tolerated():
     from rag.indicators import find_indicators_tolerant
 

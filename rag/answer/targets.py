@@ -107,9 +107,20 @@ def target(index: Index, question, k: int) -> Answer:
     quoted = [f.quoted for f in found if f.quoted]
     ok = any(f.found for f in found)
     passages = passages_for(index, spans(rows) + quoted + [s for f in found for s in f.cited], question, k)
-    return Answer(question.asked, "；".join(f.line for f in found), ok, passages, rows,
+    return Answer(question.asked, _verdict(rows, question) + "；".join(f.line for f in found), ok, passages, rows,
                   "target" if rows else ("passage" if ok else "none"), spans(rows) + quoted,
                   "" if ok else "方案中没有所问指标的数值目标。")
+
+
+def _verdict(rows: list[Target], question) -> str:
+    """"是，在20%以上。" before one place's values when the question sets a bound and every value stated
+    in a comparable unit lies on the same side of it ("江门2025年非化石能源比重是否超过20%")."""
+    if not question.bound or len(question.places) != 1:
+        return ""
+    sides = {question.bound.holds(t.value, t.unit) for t in rows if not t.qualitative}
+    if sides == {True}:
+        return f"是，{question.bound.said}。"
+    return f"否，不{question.bound.said}。" if sides == {False} else ""
 
 
 def _quote_line(index: Index, plan_id: str, start: int, end: int) -> str:
@@ -150,8 +161,16 @@ def compare(index: Index, question, k: int) -> Answer:
             if question.extreme == "lowest":
                 numeric.reverse()
             ranked = numeric + [t for t in year_rows if t.qualitative]
+            heading, others = "", []
+            if question.bound and year_rows:  # "20%以上": the places within it, the others by name
+                within = [t for t in numeric if question.bound.holds(t.value, t.unit)]
+                if within:
+                    heading, others = question.bound.said + "的：", _outside_bound(ranked, within, question.bound)
+                    ranked = numeric = within
+                else:
+                    heading = f"：没有地方的目标{question.bound.said}；各地的目标为："
             shown += ranked[:MAX_PLACES_LISTED]
-            parts = [_compare_part(t, index) for t in ranked[:MAX_PLACES_LISTED]]
+            parts = [_compare_part(t, index) for t in ranked[:MAX_PLACES_LISTED]] + others
             if len(ranked) > MAX_PLACES_LISTED:
                 parts.append(f"另有{len(ranked) - MAX_PLACES_LISTED}条目标未在此列出（共{len(ranked)}条），"
                              f"完整列表见“目标”页或 rag targets --indicator {indicator}")
@@ -168,7 +187,7 @@ def compare(index: Index, question, k: int) -> Answer:
             parts += [f"语料中没有{p}的方案" for p in question.missing]
             extreme, difference = _ranking(numeric, question)
             lines += extreme  # "最高的是…" answers the question: it comes first
-            lines.append(f"{f'{year}年' if year else ''}{indicator}：" + "；".join(parts))
+            lines.append(f"{f'{year}年' if year else ''}{indicator}{heading or '：'}" + "；".join(parts))
             lines += difference
     found = bool(rows or quoted)
     listed = {id(t) for t in shown}
@@ -176,6 +195,16 @@ def compare(index: Index, question, k: int) -> Answer:
     passages = passages_for(index, spans(shown) + quoted, question if len(question.places) == 1 else None, max(k, len(shown)))
     return Answer(question.asked, "\n".join(lines) if found else "；".join(lines) or "方案中未找到所问的目标。", found,
                   passages, shown, "compare" if found else "none", spans(shown) + quoted)
+
+
+def _outside_bound(rows: list[Target], within: list[Target], bound) -> list[str]:
+    """The places of `rows` (ranked) a bound leaves out, by name: their values are not what was asked for."""
+    kept = {id(t) for t in within}
+    groups = {f"目标不{bound.said}的": [t for t in rows if not t.qualitative and bound.holds(t.value, t.unit) is False],
+              "目标单位不同、无法比较的": [t for t in rows if not t.qualitative and bound.holds(t.value, t.unit) is None],
+              "未给出具体数值的": [t for t in rows if t.qualitative]}
+    return [f"{said}：" + "、".join(dict.fromkeys(t.city for t in group if id(t) not in kept))
+            for said, group in groups.items() if any(id(t) not in kept for t in group)]
 
 
 def _years_present(rows: list[Target], places) -> set[int]:
@@ -215,6 +244,7 @@ def _ranking(numeric: list[Target], question) -> tuple[list[str], list[str]]:
 def yes_no(index: Index, question, k: int) -> Answer:
     """"江门是否设定了光伏装机目标": 是, with the rows; 否, with what the plan says instead."""
     answer = target(index, question, k)
-    answer.answer = ("是。" if answer.found else "否。") + answer.answer
+    if not _verdict(answer.targets, question):  # with a bound ("是不是超过100万千瓦"), that verdict answers it
+        answer.answer = ("是。" if answer.found else "否。") + answer.answer
     answer.found = True  # 否 is an answer too
     return answer

@@ -10,6 +10,7 @@ chat and `/ask` resolve follow-ups here too, on the `Question`, not on strings.
 - Plans: a place may have several; words of a plan's title in the question ("绿色金融",
   "应对气候变化规划") choose among them.
 - Years and periods: 2030年, colloquial 25年, 十四五/十五五 (their end years), "2030年前".
+- A bound on the values asked for: "20%以上", "超过50万千瓦" (`bound_asked`).
 - Indicators: the vocabulary's names, then the wordings of the chosen plans' target rows (see
   `indicators_asked`).
 - The answer type, from the shape of the question (`TYPES`).
@@ -17,13 +18,14 @@ chat and `/ask` resolve follow-ups here too, on the `Question`, not on strings.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 from ..errors import UserError, check_length
 from ..indicators import char_pairs, indicator_mentions
 from ..normalize import to_simplified
 from ..places import divisions, short_name
 from ..usertext import clip
+from .bounds import Bound, bound_asked
 from .indicators import indicators_asked
 from .years import QUESTION_YEAR, question_year
 from .place_names import NamedPlaces, find_places, inside, place_names, plans_naming, sounds
@@ -58,6 +60,7 @@ class Question:
     topic: str = ""  # the text without its place names: what to search for inside the plans
     local: tuple[str, ...] = ()  # plans that talk about a district or town the question names (台山)
     extreme: str = ""  # "highest" / "lowest" when it asks which is most or least
+    bound: Bound | None = None  # the values it asks for lie within this ("20%以上"): a comparison keeps those places
     follow_up: bool = False  # inherited context from the previous question
     needs_context: bool = False  # a follow-up that cannot stand alone ("那2030年呢？") asked with no previous question
 
@@ -67,7 +70,7 @@ class Question:
         return self.text
 
     def to_dict(self) -> dict:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__} | {"understood": self.understood}
+        return asdict(self) | {"understood": self.understood}
 
 
 # ---------------------------------------------------------------- plans of a place
@@ -354,7 +357,7 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
         asked=asked, text=text, type=kind, places=places.labels, plan_ids=plan_ids, missing=tuple(missing),
         suggestions=suggest(missing, index), readings=readings, years=years,
         actual=bool(ACTUAL.search(text)), indicators=indicators, facts=facts, topic=topic, local=tuple(local),
-        extreme=extreme, follow_up=follow_up,
+        extreme=extreme, bound=bound_asked(text), follow_up=follow_up,
     )
 
 
