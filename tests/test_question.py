@@ -84,6 +84,15 @@ def test_follow_ups_are_resolved_on_the_question(index):
     assert "江阴" in narrowed.text and "2030" in narrowed.text and "非化石能源消费比重" in narrowed.text
 
 
+def test_a_bound_holds_in_a_follow_up_about_another_place_or_year(index):
+    first = parse("哪些城市2025年非化石能源消费比重在20%以上", index)
+    later = parse("那2030年呢？", index, previous=first)
+    assert later.bound == first.bound and later.type == "compare"
+    assert parse("江阴呢？", index, previous=first).text == "江阴2025年非化石能源消费比重目标是否在20%以上？"
+    assert parse("那光伏呢？", index, previous=first).bound is None  # another indicator: the bound measured something else
+    assert ask(index, "江阴呢？", previous=first).answer.startswith("否，不在20%以上。江阴市")
+
+
 def test_a_bare_follow_up_without_context_asks_for_the_whole_question(index):
     answer = ask(index, "那2030年呢？")
     assert not answer.found and "追问" in answer.answer and not answer.passages

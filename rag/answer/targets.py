@@ -162,8 +162,9 @@ def compare(index: Index, question, k: int) -> Answer:
                 numeric.reverse()
             ranked = numeric + [t for t in year_rows if t.qualitative]
             heading, others = "", []
-            if question.bound and year_rows:  # "20%以上": the places within it, the others by name
-                within = [t for t in numeric if question.bound.holds(t.value, t.unit)]
+            measured = [t for t in numeric if question.bound and question.bound.holds(t.value, t.unit) is not None]
+            if measured:  # "20%以上": the places within it, the others by name (a bound in another unit is no bound here)
+                within = [t for t in measured if question.bound.holds(t.value, t.unit)]
                 if within:
                     heading, others = question.bound.said + "的：", _outside_bound(ranked, within, question.bound)
                     ranked = numeric = within
