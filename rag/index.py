@@ -50,6 +50,7 @@ from .lexical import lexical_tokens  # noqa: F401 (retrieve and answer import it
 
 FORMAT_VERSION = 2  # 2: vectors.npy (+ vectors.faiss past the approximate threshold), embedding backend
 CURRENT = "current"
+MEMO_ENTRIES = 10_000  # per memo of words asked (Index._answer_memo)
 
 
 # the query vectors of the answer being made (`one_answer`), per thread and task
@@ -217,12 +218,20 @@ class Index:
         once per name."""
         if labels:
             return [plan for plan in self.plans_of(labels) if plan.text.count(name) >= times]
-        found = self.__dict__.setdefault("_naming", {})  # kept per name: a common word is counted once
+        found = self._answer_memo("_naming")  # kept per name: a common word is counted once
         if (name, times) not in found:
             holding = {self.chunks[row].plan_id for row in self.chunks_with_word(name.lower())}
             found[name, times] = [plan_id for plan_id in sorted(holding, key=self.plan_order.__getitem__)
                                   if self.plans[plan_id].text.count(name) >= times]
         return [self.plans[plan_id] for plan_id in found[name, times]]
+
+    def _answer_memo(self, name: str) -> dict:
+        """A memo of what answers look up by a word of the question; a long-running server asks many
+        words, so past MEMO_ENTRIES it starts afresh."""
+        found = self.__dict__.setdefault(name, {})
+        if len(found) >= MEMO_ENTRIES:
+            found.clear()
+        return found
 
     def memo(self, name: str, make):
         """A structure another module derives from this index (place names, ...), made once per loaded
@@ -301,10 +310,8 @@ class Index:
     def chunks_with_word(self, word: str) -> np.ndarray:
         """Rows (sorted) of the chunks one of whose lexical tokens contains `word` ("氢能" in 氢能源), read from
         the BM25 index's postings: which passages mention a word without reading every plan's text."""
-        found = self.__dict__.setdefault("_word_rows", {})
+        found = self._answer_memo("_word_rows")
         if word not in found:
-            if len(found) >= 10_000:  # a long-running server asked many words: start afresh
-                found.clear()
             indices, indptr = self.bm25.scores["indices"], self.bm25.scores["indptr"]
             ids = [i for token, i in self.bm25.vocab_dict.items() if word in token]
             rows = [indices[indptr[i] : indptr[i + 1]] for i in ids]
