@@ -65,6 +65,11 @@ def test_answers_across_more_places_than_are_listed_count_the_rest(index):
     assert compared.found and len(compared.targets) == MAX_PLACES_LISTED
     assert f"另有{len(stating) - MAX_PLACES_LISTED}条目标未在此列出（共{len(stating)}条）" in compared.answer
     assert "rag targets --indicator 非化石能源消费比重" in compared.answer
+    bounded = ask(big, "哪些城市2025年非化石能源消费比重在30%以上")  # every copy of 江门 (32%) only
+    above = {t.city for t in big.targets if t.canonical == "非化石能源消费比重" and t.year == 2025 and not t.qualitative and t.value >= 30}
+    below = {t.city for t in big.targets if t.canonical == "非化石能源消费比重" and t.year == 2025 and not t.qualitative and t.value < 30}
+    assert {t.city for t in bounded.targets} == above and len(below) > MAX_PLACES_LISTED
+    assert "目标不在30%以上的：" in bounded.answer and f"等{len(below)}个地方" in bounded.answer
     highest = ask(big, "哪个城市2025年非化石能源消费比重目标最高？")
     assert highest.answer.startswith("最高的是")  # ranked over every place, not only those listed
     mentions = ask(big, "哪些城市提到了氢能？")

@@ -161,15 +161,9 @@ def compare(index: Index, question, k: int) -> Answer:
             if question.extreme == "lowest":
                 numeric.reverse()
             ranked = numeric + [t for t in year_rows if t.qualitative]
-            heading, others = "", []
-            measured = [t for t in numeric if question.bound and question.bound.holds(t.value, t.unit) is not None]
-            if measured:  # "20%以上": the places within it, the others by name (a bound in another unit is no bound here)
-                within = [t for t in measured if question.bound.holds(t.value, t.unit)]
-                if within:
-                    heading, others = question.bound.said + "的：", _outside_bound(ranked, within, question.bound)
-                    ranked = numeric = within
-                else:
-                    heading = f"：没有地方的目标{question.bound.said}；各地的目标为："
+            heading, others = "：", []
+            if question.bound:  # "20%以上"
+                ranked, numeric, heading, others = _apply_bound(question.bound, ranked, numeric)
             shown += ranked[:MAX_PLACES_LISTED]
             parts = [_compare_part(t, index) for t in ranked[:MAX_PLACES_LISTED]] + others
             if len(ranked) > MAX_PLACES_LISTED:
@@ -188,7 +182,7 @@ def compare(index: Index, question, k: int) -> Answer:
             parts += [f"语料中没有{p}的方案" for p in question.missing]
             extreme, difference = _ranking(numeric, question)
             lines += extreme  # "最高的是…" answers the question: it comes first
-            lines.append(f"{f'{year}年' if year else ''}{indicator}{heading or '：'}" + "；".join(parts))
+            lines.append(f"{f'{year}年' if year else ''}{indicator}{heading}" + "；".join(parts))
             lines += difference
     found = bool(rows or quoted)
     listed = {id(t) for t in shown}
@@ -198,14 +192,28 @@ def compare(index: Index, question, k: int) -> Answer:
                   passages, shown, "compare" if found else "none", spans(shown) + quoted)
 
 
-def _outside_bound(rows: list[Target], within: list[Target], bound) -> list[str]:
-    """The places of `rows` (ranked) a bound leaves out, by name: their values are not what was asked for."""
-    kept = {id(t) for t in within}
-    groups = {f"目标不{bound.said}的": [t for t in rows if not t.qualitative and bound.holds(t.value, t.unit) is False],
-              "目标单位不同、无法比较的": [t for t in rows if not t.qualitative and bound.holds(t.value, t.unit) is None],
-              "未给出具体数值的": [t for t in rows if t.qualitative]}
-    return [f"{said}：" + "、".join(dict.fromkeys(t.city for t in group if id(t) not in kept))
-            for said, group in groups.items() if any(id(t) not in kept for t in group)]
+def _apply_bound(bound, ranked: list[Target], numeric: list[Target]) -> tuple[list[Target], list[Target], str, list[str]]:
+    """(ranked, numeric, heading, others) of a comparison under a bound: the rows within it, and the
+    places it leaves out by name; every row, headed by "没有地方…", when none lies within; unchanged
+    when no value is in a unit the bound can be compared with."""
+    sides = {id(t): bound.holds(t.value, t.unit) for t in numeric}
+    if all(side is None for side in sides.values()):
+        return ranked, numeric, "：", []
+    within = [t for t in numeric if sides[id(t)]]
+    if not within:
+        return ranked, numeric, f"：没有地方的目标{bound.said}；各地的目标为：", []
+    groups = {f"目标不{bound.said}的": [t for t in numeric if sides[id(t)] is False],
+              "目标单位不同、无法比较的": [t for t in numeric if sides[id(t)] is None],
+              "未给出具体数值的": [t for t in ranked if t.qualitative]}
+    others = [f"{said}：{_names(group)}" for said, group in groups.items() if group]
+    return within, within, bound.said + "的：", others
+
+
+def _names(rows: list[Target]) -> str:
+    """The places of `rows` in one list, at most MAX_PLACES_LISTED of them named."""
+    places = list(dict.fromkeys(t.city for t in rows))
+    more = f"等{len(places)}个地方" if len(places) > MAX_PLACES_LISTED else ""
+    return "、".join(places[:MAX_PLACES_LISTED]) + more
 
 
 def _years_present(rows: list[Target], places) -> set[int]:
