@@ -60,7 +60,7 @@ def paragraph(text: str, top: float, left: float = 72, width_chars: int = 28, si
               indent: bool = True) -> tuple[list[Run], float]:
     """A paragraph set as full lines of `width_chars` characters (the first indented by two), each
     line one run; digits are set in runs of their own, half as wide. Returns runs and the next top."""
-    runs, y, line, x, room = [], top, "", left + (2 * size if indent else 0), width_chars - (2 if indent else 0)
+    runs, y, x, room = [], top, left + (2 * size if indent else 0), width_chars - (2 if indent else 0)
     used = 0.0
     pieces = []
     for ch in text:
