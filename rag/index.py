@@ -219,11 +219,12 @@ class Index:
         if labels:
             return [plan for plan in self.plans_of(labels) if plan.text.count(name) >= times]
         found = self._answer_memo("_naming")  # kept per name: a common word is counted once
-        if (name, times) not in found:
+        plan_ids = found.get((name, times))
+        if plan_ids is None:  # read into a local: another answer's thread may clear the memo meanwhile
             holding = {self.chunks[row].plan_id for row in self.chunks_with_word(name.lower())}
-            found[name, times] = [plan_id for plan_id in sorted(holding, key=self.plan_order.__getitem__)
-                                  if self.plans[plan_id].text.count(name) >= times]
-        return [self.plans[plan_id] for plan_id in found[name, times]]
+            plan_ids = found[name, times] = [plan_id for plan_id in sorted(holding, key=self.plan_order.__getitem__)
+                                             if self.plans[plan_id].text.count(name) >= times]
+        return [self.plans[plan_id] for plan_id in plan_ids]
 
     def _answer_memo(self, name: str) -> dict:
         """A memo of what answers look up by a word of the question; a long-running server asks many
@@ -311,12 +312,12 @@ class Index:
         """Rows (sorted) of the chunks one of whose lexical tokens contains `word` ("氢能" in 氢能源), read from
         the BM25 index's postings: which passages mention a word without reading every plan's text."""
         found = self._answer_memo("_word_rows")
-        if word not in found:
+        rows = found.get(word)
+        if rows is None:  # read into a local: another answer's thread may clear the memo meanwhile
             indices, indptr = self.bm25.scores["indices"], self.bm25.scores["indptr"]
-            ids = [i for token, i in self.bm25.vocab_dict.items() if word in token]
-            rows = [indices[indptr[i] : indptr[i + 1]] for i in ids]
-            found[word] = np.unique(np.concatenate(rows)) if rows else np.empty(0, dtype=int)
-        return found[word]
+            postings = [indices[indptr[i] : indptr[i + 1]] for token, i in self.bm25.vocab_dict.items() if word in token]
+            rows = found[word] = np.unique(np.concatenate(postings)) if postings else np.empty(0, dtype=int)
+        return rows
 
     @cached_property
     def idf(self) -> dict[str, float]:

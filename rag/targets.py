@@ -20,6 +20,7 @@ from pathlib import Path
 from .corpus import Plan
 from .indicators import INDICATORS, canonical_by_meaning, canonical_of, find_indicators
 from .sections import heading_of, section_at, split_sections
+from .units import relation
 from .tables import parse_row
 
 
@@ -56,6 +57,11 @@ class Target:
     @property
     def key(self) -> tuple:
         return (self.city, self.year, self.canonical, self.value, self.unit)
+
+    @property
+    def side(self) -> str:
+        """The side of its value the target commits to (rag.units.RELATIONS): "300万千瓦以上" is ">="."""
+        return relation(before=self.qualifier or "", after=self.qualifier or "")
 
     def value_text(self) -> str:
         """达到15% / 达到300万千瓦以上 / 比2020年下降14% / 未给出具体数值."""
@@ -182,9 +188,9 @@ def arabic_numerals(text: str) -> str:
     The shortest run of numerals before a unit is read, so a unit beginning with 万 keeps its 万.
     Only used to read values; sentences are quoted as written.
     """
-    import cn2an  # here, not at the top: ~0.7 s of import the web page's start need not wait for
-
     def number(run: str) -> str:
+        import cn2an  # here, not at the top: ~0.7 s of import that text without Chinese numerals need not wait for
+
         try:
             return f"{cn2an.cn2an(run, 'smart'):g}"
         except (ValueError, KeyError):

@@ -80,24 +80,30 @@ def test_highest_question(index):
 
 
 def test_a_bound_keeps_the_places_within_it_and_names_the_others(index):
-    # the guide's own example: 江门 32%, 津市 23% are above 20%; 南昌 15%, 江阴 10%以上 are not; 共青城 gives no number
+    # the guide's own example: 江门 32%, 津市 23% are above 20%; 南昌 15% is not; 江阴 "10%以上" may or may not
+    # be (its plan sets a floor); 共青城 gives no number
     result = ask(index, "哪些地方把2025年非化石能源比重定在20%以上？")
     assert result.found and result.answer.startswith("2025年非化石能源消费比重在20%以上的：江门市")
     assert {t.city for t in result.targets} == {"江门市", "津市市"}
-    assert "目标不在20%以上的：南昌市、江阴市" in result.answer and "15%" not in result.answer
-    assert "未给出具体数值的：共青城市" in result.answer
+    assert "目标不在20%以上的：南昌市；目标只定了下限或上限、无法判断的：江阴市" in result.answer
+    assert "15%" not in result.answer and "未给出具体数值的：共青城市" in result.answer
     # strict and inclusive bounds differ exactly at the value; Chinese numerals read as digits
     strict = ask(index, "哪些城市2025年非化石能源消费比重超过15%")
     inclusive = ask(index, "哪些城市2025年非化石能源消费比重不低于百分之十五")
     assert "南昌市" not in {t.city for t in strict.targets} and "南昌市" in {t.city for t in inclusive.targets}
-    assert {t.city for t in ask(index, "哪些城市2025年非化石能源消费比重低于20%").targets} == {"南昌市", "江阴市"}
+    assert {t.city for t in ask(index, "哪些城市2025年非化石能源消费比重低于20%").targets} == {"南昌市"}
+    # a negated comparative turns the bound over: 未超过 is 在…以下, 不得低于 is 在…以上
+    assert {t.city for t in ask(index, "哪些城市2025年非化石能源消费比重未超过20%").targets} == {"南昌市"}
+    assert {t.city for t in ask(index, "哪些城市2025年非化石能源消费比重不得低于20%").targets} == {"江门市", "津市市"}
+    decrease = ask(index, "哪些城市2025年单位GDP能耗下降超过14%")  # 江阴 "下降15%以上" is surely above 14%
+    assert decrease.answer.startswith("2025年单位GDP能耗下降超过14%的：江阴市") and "下降不超过14%的" in decrease.answer
 
 
 def test_a_bound_compares_in_one_unit_and_none_within_shows_every_value(index):
     solar = ask(index, "哪些城市2030年光伏装机超过50万千瓦")  # 江阴 writes 1400兆瓦 = 140万千瓦
     assert [t.city for t in solar.targets] == ["江阴市"] and "折合140万千瓦" in solar.answer
     none = ask(index, "哪些城市2025年非化石能源消费比重在50%以上")
-    assert "没有地方的目标在50%以上" in none.answer and all(v in none.answer for v in ("32%", "23%", "15%"))
+    assert "没有地方的目标确定在50%以上" in none.answer and all(v in none.answer for v in ("32%", "23%", "15%"))
     assert len(none.targets) >= 4  # the evidence: every place's value, cited
 
 
@@ -105,18 +111,30 @@ def test_a_bound_on_one_place_is_answered_yes_or_no(index):
     assert ask(index, "江门2025年非化石能源消费比重是否超过20%").answer.startswith("是，超过20%。江门市")
     assert ask(index, "南昌2025年非化石能源消费比重在20%以上吗").answer.startswith("否，不在20%以上。南昌市")
     assert ask(index, "江阴2030年光伏装机目标是不是超过100万千瓦？").answer.startswith("是，超过100万千瓦。江阴市")
+    # what the plan does not decide is said, never 是: a floor (300万千瓦以上), another unit, no number
+    assert ask(index, "南昌2025年光伏装机是否超过300万千瓦").answer.startswith("方案的目标只定了下限或上限，无法判断")
+    assert ask(index, "江阴2030年光伏装机是否超过20%").answer.startswith("方案的目标没有可与“超过20%”比较的数值")
+    assert ask(index, "南昌2025年单位GDP能耗下降是否超过14%").answer.startswith("方案的目标没有可与")
+    # a number in a question that asks how much is no yes/no
+    assert ask(index, "江阴2030年光伏装机目标是多少？超过10兆瓦的项目有哪些").answer.startswith("江阴市")
 
 
 def test_a_bound_is_read_from_the_sentence_shape():
     from rag.question.bounds import Bound, bound_asked
+    from rag.units import within
 
     assert bound_asked("定在20%以上") == Bound(">=", 20.0, "%")
     assert bound_asked("装机不超过1400兆瓦的城市") == Bound("<=", 1400.0, "兆瓦")
     assert bound_asked("百分之二十以下") == Bound("<=", 20.0, "%")
     assert bound_asked("非化石能源消费比重目标为20%") is None  # an amount alone is no bound
     assert bound_asked("高于10%、低于20%的城市") is None  # two bounds are not guessed into one
-    assert Bound(">", 50.0, "万千瓦").holds(1400.0, "兆瓦") is True
-    assert Bound(">", 50.0, "万千瓦").holds(50.0, "%") is None
+    assert bound_asked("未超过20%") == Bound("<=", 20.0, "%") and bound_asked("不得低于20%") == Bound(">=", 20.0, "%")
+    assert bound_asked("超过1500000千瓦").said == "超过1500000千瓦"  # no exponent: a follow-up reads it back
+    # a target's own side: "300以上" is surely 在300以上, not surely 超过300; "20以下" is surely not 超过20
+    assert [within(300, ">=", wanted, 300) for wanted in (">=", ">", "<=", "<")] == [True, None, None, False]
+    assert [within(20, "<=", wanted, 20) for wanted in (">=", ">", "<=", "<")] == [None, False, True, None]
+    assert [within(20, "<", wanted, 20) for wanted in (">=", ">", "<=", "<")] == [False, False, True, True]
+    assert within(15, "=", ">=", 20) is False and within(10, ">=", ">=", 20) is None
 
 
 def test_one_mistyped_character_in_an_indicator_is_tolerated():

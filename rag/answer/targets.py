@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 
 from ..config import MAX_PLACES_LISTED
 from ..index import Index
-from ..question import QUANTITY
+from ..question import QUANTITY, YESNO
+from ..question.bounds import Bound
 from ..targets import Target
 from ..units import amount, in_base
 from .citing import passages_for
@@ -107,20 +108,29 @@ def target(index: Index, question, k: int) -> Answer:
     quoted = [f.quoted for f in found if f.quoted]
     ok = any(f.found for f in found)
     passages = passages_for(index, spans(rows) + quoted + [s for f in found for s in f.cited], question, k)
-    return Answer(question.asked, _verdict(rows, question) + "；".join(f.line for f in found), ok, passages, rows,
+    text = "；".join(f.line for f in found)
+    if question.bound and YESNO.search(question.text):  # "是否超过20%": the verdict first
+        text = _verdict(rows, question.bound) + text
+    return Answer(question.asked, text, ok, passages, rows,
                   "target" if rows else ("passage" if ok else "none"), spans(rows) + quoted,
                   "" if ok else "方案中没有所问指标的数值目标。")
 
 
-def _verdict(rows: list[Target], question) -> str:
-    """"是，在20%以上。" before one place's values when the question sets a bound and every value stated
-    in a comparable unit lies on the same side of it ("江门2025年非化石能源比重是否超过20%")."""
-    if not question.bound or len(question.places) != 1:
+def _verdict(rows: list[Target], bound: Bound) -> str:
+    """"是，在20%以上。" / "否，不在20%以上。" when every stated value lies on one side of the bound, else
+    why it cannot be said; nothing when no value is stated (the line says so)."""
+    sides = {bound.holds(t) for t in rows}
+    if not rows:
         return ""
-    sides = {question.bound.holds(t.value, t.unit) for t in rows if not t.qualitative}
     if sides == {True}:
-        return f"是，{question.bound.said}。"
-    return f"否，不{question.bound.said}。" if sides == {False} else ""
+        return f"是，{bound.said}。"
+    if sides == {False}:
+        return f"否，不{bound.said}。"
+    if sides == {True, False}:
+        return f"部分目标{bound.said}，部分不是：见下。"
+    if not any(bound.measures(t) for t in rows):
+        return f"方案的目标没有可与“{bound.said}”比较的数值（未给出数值或单位不同），无法判断。"
+    return f"方案的目标只定了下限或上限，无法判断是否{bound.said}。"
 
 
 def _quote_line(index: Index, plan_id: str, start: int, end: int) -> str:
@@ -163,7 +173,9 @@ def compare(index: Index, question, k: int) -> Answer:
             ranked = numeric + [t for t in year_rows if t.qualitative]
             heading, others = "：", []
             if question.bound:  # "20%以上"
-                ranked, numeric, heading, others = _apply_bound(question.bound, ranked, numeric)
+                bounded = _apply_bound(question.bound, ranked)
+                ranked, heading, others = bounded.rows, bounded.heading, bounded.others
+                numeric = [t for t in ranked if not t.qualitative]
             shown += ranked[:MAX_PLACES_LISTED]
             parts = [_compare_part(t, index) for t in ranked[:MAX_PLACES_LISTED]] + others
             if len(ranked) > MAX_PLACES_LISTED:
@@ -192,21 +204,34 @@ def compare(index: Index, question, k: int) -> Answer:
                   passages, shown, "compare" if found else "none", spans(shown) + quoted)
 
 
-def _apply_bound(bound, ranked: list[Target], numeric: list[Target]) -> tuple[list[Target], list[Target], str, list[str]]:
-    """(ranked, numeric, heading, others) of a comparison under a bound: the rows within it, and the
-    places it leaves out by name; every row, headed by "没有地方…", when none lies within; unchanged
-    when no value is in a unit the bound can be compared with."""
-    sides = {id(t): bound.holds(t.value, t.unit) for t in numeric}
-    if all(side is None for side in sides.values()):
-        return ranked, numeric, "：", []
-    within = [t for t in numeric if sides[id(t)]]
+@dataclass
+class Bounded:
+    """A comparison's rows for one year under a bound ("20%以上")."""
+
+    rows: list[Target]  # listed with values and sources: those within it, or every row when none is
+    heading: str  # what follows the indicator: "在20%以上的：", "：没有地方的目标确定在50%以上；各地的目标为："
+    others: list[str]  # the places it leaves out, by name, one part per reason
+
+
+def _apply_bound(bound: Bound, ranked: list[Target]) -> Bounded:
+    """The rows within the bound, and the places left out by name: surely not within, open on the
+    bound's side ("10%以上" for 在20%以上), in another unit, or without a number. When no row can be
+    compared, every row, saying the bound was not applied."""
+    measured = [t for t in ranked if bound.measures(t)]
+    if not measured:
+        return Bounded(ranked, "：", [f"（所问的“{bound.said}”无法与这些目标比较：未给出数值或单位不同，未按其筛选）"])
+    verb = "下降" if all(t.direction == "down" for t in measured) else ""  # "下降超过14%", not "超过14%"
+    within = [t for t in measured if bound.holds(t)]
     if not within:
-        return ranked, numeric, f"：没有地方的目标{bound.said}；各地的目标为：", []
-    groups = {f"目标不{bound.said}的": [t for t in numeric if sides[id(t)] is False],
-              "目标单位不同、无法比较的": [t for t in numeric if sides[id(t)] is None],
+        return Bounded(ranked, f"：没有地方的目标确定{verb}{bound.said}；各地的目标为：", [])
+    kept = {t.city for t in within}
+    groups = {f"目标{verb}不{bound.said}的": [t for t in measured if bound.holds(t) is False],
+              "目标只定了下限或上限、无法判断的": [t for t in measured if bound.holds(t) is None],
+              "目标单位不同、无法比较的": [t for t in ranked if not t.qualitative and not bound.measures(t)],
               "未给出具体数值的": [t for t in ranked if t.qualitative]}
-    others = [f"{said}：{_names(group)}" for said, group in groups.items() if group]
-    return within, within, bound.said + "的：", others
+    left = {reason: [t for t in group if t.city not in kept] for reason, group in groups.items()}
+    others = [f"{reason}：{_names(group)}" for reason, group in left.items() if group]
+    return Bounded(within, f"{verb}{bound.said}的：", others)
 
 
 def _names(rows: list[Target]) -> str:
@@ -253,7 +278,7 @@ def _ranking(numeric: list[Target], question) -> tuple[list[str], list[str]]:
 def yes_no(index: Index, question, k: int) -> Answer:
     """"江门是否设定了光伏装机目标": 是, with the rows; 否, with what the plan says instead."""
     answer = target(index, question, k)
-    if not _verdict(answer.targets, question):  # with a bound ("是不是超过100万千瓦"), that verdict answers it
+    if not question.bound:  # with one ("是不是超过100万千瓦"), target() gave the verdict
         answer.answer = ("是。" if answer.found else "否。") + answer.answer
     answer.found = True  # 否 is an answer too
     return answer

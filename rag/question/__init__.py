@@ -277,8 +277,7 @@ def _follow(text: str, previous: Question, places: NamedPlaces, index) -> str | 
     if previous.type in ("target", "compare", "yesno") or (indicators and not previous.indicators):
         several = len(new_places) + len(missing) > 1 or (previous.type == "compare" and not places.labels and not missing)
         what = "、".join(new_indicators)
-        # "20%以上" holds for another place or year of the same indicators, until a follow-up sets another
-        bound = bound_asked(text) or (previous.bound if not indicators else None)
+        bound = previous.bound if not indicators else None  # "20%以上" holds for another place or year
         if bound:
             tail = f"分别是否{bound.said}？" if several and len(new_places) > 1 else (f"目标{bound.said}的对比" if several else f"目标是否{bound.said}？")
         else:
