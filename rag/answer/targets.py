@@ -117,19 +117,19 @@ def target(index: Index, question, k: int) -> Answer:
 
 
 def _verdict(rows: list[Target], bound: Bound) -> str:
-    """"是，在20%以上。" / "否，不在20%以上。" when every stated value lies on one side of the bound, else
-    why it cannot be said; nothing when no value is stated (the line says so)."""
-    sides = {bound.holds(t) for t in rows}
+    """"是，在20%以上。" / "否，不在20%以上。" when every value that can be compared lies on one side of
+    the bound, else why it cannot be said; nothing when no value is stated (the line says so)."""
     if not rows:
         return ""
+    sides = {bound.holds(t) for t in rows if bound.measures(t)}
+    if not sides:
+        return f"方案的目标没有可与“{bound.said}”比较的数值（未给出数值或单位不同），无法判断。"
     if sides == {True}:
         return f"是，{bound.said}。"
     if sides == {False}:
         return f"否，不{bound.said}。"
     if sides == {True, False}:
         return f"部分目标{bound.said}，部分不是：见下。"
-    if not any(bound.measures(t) for t in rows):
-        return f"方案的目标没有可与“{bound.said}”比较的数值（未给出数值或单位不同），无法判断。"
     return f"方案的目标只定了下限或上限，无法判断是否{bound.said}。"
 
 
@@ -227,8 +227,8 @@ def _apply_bound(bound: Bound, ranked: list[Target]) -> Bounded:
     kept = {t.city for t in within}
     groups = {f"目标{verb}不{bound.said}的": [t for t in measured if bound.holds(t) is False],
               "目标只定了下限或上限、无法判断的": [t for t in measured if bound.holds(t) is None],
-              "目标单位不同、无法比较的": [t for t in ranked if not t.qualitative and not bound.measures(t)],
-              "未给出具体数值的": [t for t in ranked if t.qualitative]}
+              "目标单位不同、无法比较的": [t for t in ranked if t.value is not None and not t.qualitative and not bound.measures(t)],
+              "未给出具体数值的": [t for t in ranked if t.value is None or t.qualitative]}
     left = {reason: [t for t in group if t.city not in kept] for reason, group in groups.items()}
     others = [f"{reason}：{_names(group)}" for reason, group in left.items() if group]
     return Bounded(within, f"{verb}{bound.said}的：", others)
