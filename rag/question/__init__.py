@@ -18,7 +18,7 @@ chat and `/ask` resolve follow-ups here too, on the `Question`, not on strings.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 from ..errors import UserError, check_length
 from ..indicators import char_pairs, indicator_mentions
@@ -63,14 +63,6 @@ class Question:
     bound: Bound | None = None  # the values it asks for lie within this ("20%以上"): a comparison keeps those places
     follow_up: bool = False  # inherited context from the previous question
     needs_context: bool = False  # a follow-up that cannot stand alone ("那2030年呢？") asked with no previous question
-
-    @property
-    def understood(self) -> str:
-        """The question as answered, to show when it differs from what was typed."""
-        return self.text
-
-    def to_dict(self) -> dict:
-        return asdict(self) | {"understood": self.understood}
 
 
 # ---------------------------------------------------------------- plans of a place
