@@ -48,6 +48,7 @@ NEGATIONS = ("不得", "不能", "不会", "不应", "不可", "没有", "尚未
 # words after an amount ("20%以上" includes 20%, as in Chinese usage and law)
 LIMITS_AFTER = {"及以上": ">=", "或以上": ">=", "以上": ">=", "及以下": "<=", "或以下": "<=", "以下": "<=", "以内": "<="}
 OPPOSITE = {">": "<=", ">=": "<", "<": ">=", "<=": ">"}
+_LONGEST_FIRST = sorted(COMPARATIVES.items(), key=lambda item: -len(item[0]))  # read once per target compared
 
 
 def relation(before: str = "", after: str = "") -> str:
@@ -56,7 +57,7 @@ def relation(before: str = "", after: str = "") -> str:
     for word, side in LIMITS_AFTER.items():
         if after.startswith(word):
             return side
-    for word, side in sorted(COMPARATIVES.items(), key=lambda item: -len(item[0])):
+    for word, side in _LONGEST_FIRST:
         if before.endswith(word):
             stem = before[: -len(word)]
             return OPPOSITE[side] if stem.endswith(NEGATIONS) else side

@@ -221,12 +221,13 @@ def _apply_bound(bound: Bound, ranked: list[Target]) -> Bounded:
     if not measured:
         return Bounded(ranked, "：", [f"（所问的“{bound.said}”无法与这些目标比较：未给出数值或单位不同，未按其筛选）"])
     verb = "下降" if all(t.direction == "down" for t in measured) else ""  # "下降超过14%", not "超过14%"
-    within = [t for t in measured if bound.holds(t)]
+    sides = [(t, bound.holds(t)) for t in measured]
+    within = [t for t, side in sides if side]
     if not within:
         return Bounded(ranked, f"：没有地方的目标确定{verb}{bound.said}；各地的目标为：", [])
     kept = {t.city for t in within}
-    groups = {f"目标{verb}不{bound.said}的": [t for t in measured if bound.holds(t) is False],
-              "目标只定了下限或上限、无法判断的": [t for t in measured if bound.holds(t) is None],
+    groups = {f"目标{verb}不{bound.said}的": [t for t, side in sides if side is False],
+              "目标只定了下限或上限、无法判断的": [t for t, side in sides if side is None],
               "目标单位不同、无法比较的": [t for t in ranked if t.value is not None and not t.qualitative and not bound.measures(t)],
               "未给出具体数值的": [t for t in ranked if t.value is None or t.qualitative]}
     left = {reason: [t for t in group if t.city not in kept] for reason, group in groups.items()}
