@@ -29,13 +29,18 @@ EDITABLE = ("place", "level", "title", "doc_number", "issued", "issuer", "kind")
 
 
 def plan_rows(index) -> list[dict]:
-    """One dict per plan of a loaded index: its metadata and how many passages and targets it gave."""
+    """One dict per plan of a loaded index: its metadata and how many passages and targets it gave;
+    grouped by place (places in corpus order), each place's documents in precedence order."""
     chunks, targets = Counter(c.plan_id for c in index.chunks), Counter(t.plan_id for t in index.targets)
+    first = {}
+    for n, plan in enumerate(index.plans.values()):
+        first.setdefault(plan.label, n)
+    grouped = sorted(index.plans.values(), key=lambda p: (first[p.label], p.precedence))
     return [
         {"file": p.file, "plan_id": p.plan_id, "place": p.place, "level": p.level, "province": p.province,
          "parent": p.parent, "title": p.title, "doc_number": p.doc_number, "issued": p.issued, "issuer": p.issuer,
-         "kind": p.kind, "chunks": chunks[p.plan_id], "targets": targets[p.plan_id]}
-        for p in index.plans.values()
+         "kind": p.kind, "status": p.status, "chunks": chunks[p.plan_id], "targets": targets[p.plan_id]}
+        for p in grouped
     ]
 
 

@@ -239,15 +239,21 @@ def _load(settings: Settings):
 
 def _plans(args, settings: Settings) -> int:
     from .catalog import plan_rows
+    from .corpus import STATUS_NAMES
+    from .places import LEVEL_NAMES
 
     index, _notice = _load(settings)
     rows = plan_rows(index)
     if args.json:
         print(json.dumps({"plans": rows}, ensure_ascii=False, indent=1))
         return 0
-    for r in rows:
+    for n, r in enumerate(rows):
+        if not n or r["place"] != rows[n - 1]["place"]:  # one heading per place: its name, level, parent, documents
+            count = sum(1 for o in rows if o["place"] == r["place"])
+            parent = f"，属{r['parent']}" if r["parent"] else ""
+            print(f"## {r['place'] or '地区未识别'}（{LEVEL_NAMES.get(r['level'], r['level'] or '—')}{parent}）：{count} 份文件")
         print(f"{r['plan_id']}\t{r['place'] or '—'}\t{r['level'] or '—'}\t《{r['title']}》\t{r['doc_number'] or '—'}\t"
-              f"{r['issued'] or '—'}\t{r['kind']}\t{r['chunks']} 段\t{r['targets']} 条目标\t{r['file']}")
+              f"{r['issued'] or '—'}\t{r['kind']}\t{STATUS_NAMES[r['status']]}\t{r['chunks']} 段\t{r['targets']} 条目标\t{r['file']}")
     print(f"共 {len(rows)} 个方案。", file=sys.stderr)
     unplaced = [r["file"] for r in rows if not r["place"]]
     if unplaced:

@@ -83,10 +83,35 @@ class Plan:
         """The name answers use: the place, or the title when the place is unknown."""
         return self.place or self.title
 
+    @property
+    def status(self) -> str:
+        """final / draft / interpretation / news: what the document is, read from its kind and title."""
+        return status_of(self.kind, self.title)
+
+    @property
+    def precedence(self) -> tuple:
+        """Sort key among one place's documents stating the same thing: a final document before a draft,
+        the document itself before an interpretation or a news report, then the newest signed first."""
+        return STATUS_ORDER.index(self.status), "".join(chr(0x10FFFF - ord(c)) for c in self.issued or "0"), self.plan_id
+
     def metadata(self) -> dict:
         meta = asdict(self)
         del meta["text"], meta["spans"], meta["page_starts"]
         return meta
+
+
+# what a document is, best first when several documents of a place state the same indicator
+STATUS_ORDER = ("final", "draft", "interpretation", "news")
+STATUS_NAMES = {"final": "正式文件", "draft": "征求意见稿", "interpretation": "政策解读", "news": "新闻报道"}
+STATUS_OF_KIND = {"征求意见稿": "draft", "政策解读": "interpretation", "新闻报道": "news"}
+
+
+def status_of(kind: str, title: str = "") -> str:
+    """A page kind (征求意见稿, 政策解读, 新闻报道) or a title marked as a draft decides; else final."""
+    for word, status in STATUS_OF_KIND.items():
+        if word in kind:
+            return status
+    return "draft" if "征求意见稿" in title else "final"
 
 
 def page_label(first: int | None, last: int | None) -> str:
