@@ -34,6 +34,22 @@ def describe(target: Target, index: Index) -> str:
     return f"{target.city}：到{target.year}年，{target.indicator}{target.value_text()}{KIND_NOTES.get(target.kind, '')}{where}"
 
 
+def documents_line(rows: list[Target], index: Index) -> str:
+    """The rows of one place and indicator, the best document first (Plan.precedence), each cited by its
+    title; when documents of the place give different values for one year, said so."""
+    rows = sorted(rows, key=lambda t: index.plans[t.plan_id].precedence)
+    line = "；".join(describe(t, index) for t in rows)
+    values: dict[int, set[tuple[str, str]]] = {}  # year -> (document, value) pairs
+    for t in rows:
+        if not t.qualitative and t.kind != "actual":
+            values.setdefault(t.year, set()).add((t.plan_id, t.value_text()))
+    differ = [y for y, found in sorted(values.items())
+              if len({plan for plan, _ in found}) > 1 and len({value for _, value in found}) > 1]
+    if differ:
+        line += f"（同一地区的不同文件对{'、'.join(f'{y}年' for y in differ)}给出的数值不同，以上并列列出）"
+    return line
+
+
 def spans(rows: list[Target]) -> list[tuple[str, int, int]]:
     return [(t.plan_id, t.char_start, t.char_end) for t in rows]
 
@@ -45,6 +61,19 @@ def rows_for(index: Index, question, indicator: str, plan_ids) -> list[Target]:
     rows = [t for p in plan_ids for t in index.targets_by_plan.get(p, ()) if t.canonical == indicator] if plan_ids \
         else index.targets_by_indicator.get(indicator, ())  # that place's rows, or every plan's of the indicator
     return [t for t in rows if all(m in t.sentence for m in narrowing)]
+
+
+def place_rows(index: Index, question, indicator: str, place: str) -> tuple[tuple[str, ...], list[Target]]:
+    """The documents of a place searched for an indicator, and their rows: those the question's words
+    point to; every document of the place when those do not state it for the asked years — unless the
+    question names a kind of document ("实施意见"), which then is the only one asked about."""
+    every = index.plan_ids_by_label.get(place, ())
+    plan_ids = tuple(p for p in question.plan_ids if index.plans[p].label == place) or every
+    mine = rows_for(index, question, indicator, plan_ids)
+    if plan_ids != every and not question.names_document and not in_years(mine, question.years, question.actual):
+        plan_ids = every
+        mine = rows_for(index, question, indicator, plan_ids)
+    return plan_ids, mine
 
 
 def in_years(rows: list[Target], years, actual: bool) -> list[Target]:
@@ -76,11 +105,10 @@ def stated(index: Index, question, indicator: str, place: str, k: int, fallback:
     nearest statement labelled."""
     from .passages import best_sentence
 
-    plan_ids = tuple(p for p in question.plan_ids if index.plans[p].label == place) or index.plan_ids_by_label.get(place, ())
-    mine = rows_for(index, question, indicator, plan_ids)
+    plan_ids, mine = place_rows(index, question, indicator, place)
     chosen = in_years(mine, question.years, question.actual)
     if chosen:
-        return Stated(chosen, line="；".join(describe(t, index) for t in chosen))
+        return Stated(chosen, line=documents_line(chosen, index))
     if fallback:
         narrowing = narrowing_words(question, index)
         found = best_sentence(index, question, plan_ids, k, require=lambda s: sentence_states_value(s, question, narrowing)
@@ -160,7 +188,8 @@ def compare(index: Index, question, k: int) -> Answer:
     shown: list[Target] = []  # those the answer lists (MAX_PLACES_LISTED a year and indicator)
     quoted: list[tuple[str, int, int]] = []
     for indicator in question.indicators:
-        wanted = rows_for(index, question, indicator, question.plan_ids)  # no plans named: every plan's
+        wanted = [t for place in question.places for t in place_rows(index, question, indicator, place)[1]] \
+            if question.places else rows_for(index, question, indicator, ())  # no place named: every plan's
         years = set(question.years) or _years_present(wanted, place_set) or {None}
         chosen = [t for t in in_years(wanted, years - {None}, question.actual) if t.city in place_set]
         rows += chosen

@@ -62,11 +62,14 @@ class Question:
     extreme: str = ""  # "highest" / "lowest" when it asks which is most or least
     bound: Bound | None = None  # the values it asks for lie within this ("20%以上"): a comparison keeps those places
     follow_up: bool = False  # inherited context from the previous question
+    names_document: bool = False  # names a document by its genre ("实施意见", "十四五规划"): its plans only, never the place's others
     needs_context: bool = False  # a follow-up that cannot stand alone ("那2030年呢？") asked with no previous question
 
 
 # ---------------------------------------------------------------- plans of a place
 
+# a genre word names one kind of document ("实施意见", "可再生能源规划"); a bare 方案 is how staff say "the plan"
+NAMES_DOCUMENT = re.compile(r"意见|规划|决定|办法|计划|纲要|措施|细则|行动方案|工作方案|实施方案|要点|指南|通知|解读|征求意见稿")
 # words that name any plan, not one in particular
 GENERIC_TITLE_WORDS = frozenset("方案 实施 实施方案 关于 工作 的 和 与 及 省 市 县 区 人民政府 印发 通知".split())
 
@@ -353,7 +356,7 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
         asked=asked, text=text, type=kind, places=places.labels, plan_ids=plan_ids, missing=tuple(missing),
         suggestions=suggest(missing, index), readings=readings, years=years,
         actual=bool(ACTUAL.search(text)), indicators=indicators, facts=facts, topic=topic, local=tuple(local),
-        extreme=extreme, bound=bound_asked(text), follow_up=follow_up,
+        extreme=extreme, bound=bound_asked(text), follow_up=follow_up, names_document=bool(NAMES_DOCUMENT.search(topic)),
     )
 
 
