@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .errors import UserError, os_reason
 from .ingest import FORMATS, Document, Limits, UnreadableFile, read_document, split_pages
-from .metadata import detect
+from .metadata import detect, first_line_title
 from .normalize import normalize
 from .places import LEVELS
 
@@ -321,7 +321,7 @@ def read_plan(path: Path, override: dict, limits: Limits | int, progress=None) -
     sources = dict(meta.sources)
     title = meta.title
     if not title:  # never the file name: the document's first line stands for its title
-        title = next(line.strip() for line in text.splitlines() if line.strip())[:60]
+        title = first_line_title(text)
         sources["title"] = "正文第一行（未找到标题）"
     detected = {
         "plan_id": plan_id_for(path), "place": meta.place, "level": meta.level, "province": meta.province,

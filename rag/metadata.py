@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .places import ZONE_SUFFIX, Place, divisions
+from .places import CENTRAL_ORGAN, NATIONAL, ZONE_SUFFIX, Place, divisions
 
 # the kinds a page may be besides a document's own genre word
 PAGE_KINDS = ("征求意见稿", "政策解读", "新闻报道")
@@ -34,13 +34,13 @@ KINDS = ("实施方案", "工作方案", "行动方案", "实施意见", "规划
 
 # document genres (文种) a title ends with, with the modifiers that are part of the genre's name
 GENRE = r"(?:滚动实施|三年行动|专项|实施|工作|行动|总体)?(?:方案|规划|意见|决定|办法|计划|纲要|措施|细则|要点|指南)"
-GENRE_END = re.compile(rf"({GENRE}(?:[（(](?:试行|暂行|征求意见稿|修订|20\d{{2}}\s*[-—–~～至]\s*20\d{{2}}\s*年?)[)）])*)$")
+GENRE_END = re.compile(rf"({GENRE}(?:[（(](?:试行|暂行|征求意见稿|修订|20\d{{2}}\s*[-—–―~～至]\s*20\d{{2}}\s*年?)[)）])*)$")
 TITLE = re.compile(r"碳达峰[\u4e00-\u9fff、]{0,14}?方案(?:[(（]征求意见稿[)）])?")
 NOTICE = re.compile(r"^(?P<issuer>.{0,60}?)关于(?:印发|发布|转发)(?P<title>.{4,120}?)的通知")
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}\s*[〔\[［【(（]\s*(20\d{2}|19\d{2})\s*[〕\]］】)）]\s*\d{1,4}\s*号")
 DATE = re.compile(r"(20\d{2})[ \t]*年[ \t]*(\d{1,2})[ \t]*月(?:[ \t]*(\d{1,2})[ \t]*日)?")
 # the name of an issuing organ ends with one of these
-ORGAN_END = r"(?:人民政府办公厅|人民政府办公室|人民政府|管理委员会|管委会|党委|[省市县区州旗]委|委员会|办公厅|办公室|[厅局委])"
+ORGAN_END = r"(?:人民政府办公厅|人民政府办公室|人民政府|管理委员会|管委会|党委|[省市县区州旗]委|委员会|办公厅|办公室|国务院|中共中央|[厅局委部])"
 ORGAN = re.compile(ORGAN_END)
 POSTED = re.compile(r"发布时间|发布日期|来源|浏览|时间[:：]|日期[:：]|生效日期")
 CITING = re.compile(r"(根据|依据|按照|落实|结合|贯彻|参照|对照|衔接)")
@@ -77,9 +77,9 @@ def detect(text: str) -> Metadata:
     title = ""
     if found:
         start, end, place, how = found
-        title = text[start:end]
-        status = re.match(r"\n\s*([(（](?:试行|暂行|征求意见稿)[)）])\s*(?:\n|$)", text[end:])
-        if status:  # "（试行）" set on the line under the title belongs to it
+        title = text[start:end].replace("\n", "")
+        status = re.match(r"\n\s*([(（](?:试行|暂行|征求意见稿|20\d{2}\s*[-—–―~～至]\s*20\d{2}\s*年?)[)）])\s*(?:\n|$)", text[end:])
+        if status:  # "（试行）" or "（2022-2025年）" set on the line under the title belongs to it
             title += status.group(1)
             end += status.end(1)
         spans["title"] = (start, end)
@@ -127,17 +127,20 @@ def _title(text: str, mentioned: set[str]) -> tuple[int, int, Place | None, str]
     """(start, end, place, how found) of the title of the document this page is."""
     candidates: list[tuple[int, int, int, str]] = []  # (score, start, end, how)
     position = 0
-    for number, line in enumerate(text[:HEAD].split("\n")):
+    lines = text[:HEAD].split("\n")
+    for number, line in enumerate(lines):
         start, position = position, position + len(line) + 1
-        stripped = line.strip(" 《》\"“”")
+        stripped = _title_words(line)
         lead = start + line.find(stripped) if stripped else start
         notice = NOTICE.match(line)
+        if not notice and number + 1 < len(lines) and re.match(r".{0,60}?关于(?:印发|发布|转发)", line):
+            notice = NOTICE.match(line + lines[number + 1])  # the notice's name wrapped onto a second line
         if notice:
             quoted = re.search(r"《([^《》]+)》", notice.group("title"))
             inner = (quoted.group(1) if quoted else notice.group("title")).strip(" 《》\"“”")
-            at = text.find(inner, start)
-            if inner and at >= 0:
-                candidates.append((4 - number // 10, at, at + len(inner), "通知标题中印发的文件名"))
+            at = re.compile("\n?".join(map(re.escape, inner))).search(text, start) if inner else None
+            if at:
+                candidates.append((4 - number // 10, at.start(), at.end(), "通知标题中印发的文件名"))
         elif GENRE_END.search(stripped) and 6 <= len(stripped) <= 120 and not re.search(r"[。；！？]", stripped) \
                 and not CITING.match(stripped):
             candidates.append((3 + (2 if number < 6 else 0) - number // 10, lead, lead + len(stripped), "文首独立成行的标题"))
@@ -156,6 +159,25 @@ def _title(text: str, mentioned: set[str]) -> tuple[int, int, Place | None, str]
         if best is None or score > best[0] or (score == best[0] and start < best[1]):
             best = (score, start, end, place, how)
     return best[1:] if best else None
+
+
+def _title_words(line: str) -> str:
+    """A line as a title candidate: without quotes, a signing date or 文号 glued before it
+    ("2021年12月21日某市……方案"), or a table of contents' "目录" glued after it."""
+    stripped = line.strip(" 《》\"“”")
+    lead = re.match(rf"\s*(?:{DATE.pattern}|{DOC_NUMBER.pattern})\s*", stripped)
+    if lead and lead.end() < len(stripped):
+        stripped = stripped[lead.end():].strip(" 《》\"“”")
+    return re.sub(r"\s*目\s*录$", "", stripped).strip(" 《》\"“”")
+
+
+def first_line_title(text: str) -> str:
+    """The title when none is found: the first line that is not a 文号, a date or a website's posting line."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in lines[:8]:
+        if not (DOC_NUMBER.fullmatch(line) or DATE.fullmatch(line) or POSTED.search(line) or len(line) < 4):
+            return line[:60]
+    return lines[0][:60] if lines else ""
 
 
 def _title_score(text: str, start: int, end: int) -> int:
@@ -190,9 +212,15 @@ def _widen_to_place(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _place_in(title: str, mentioned: set[str]) -> Place | None:
     """The jurisdiction a title or organ name belongs to: its first run of division names
-    ("广州市天河区" -> 天河区 under 广州市; "中共成都市委" -> 成都市; "万盛经开区" -> the zone)."""
+    ("广州市天河区" -> 天河区 under 广州市; "中共成都市委" -> 成都市; "万盛经开区" -> the zone);
+    the country when it opens with a central organ ("国务院关于……", "国家发展改革委 国家能源局")."""
+    if CENTRAL_ORGAN.match(title.lstrip("《“\" ")):
+        return NATIONAL
     table = divisions()
     mentions = table.mentions(title, ("province", "city"))
+    opening = table.mentions(title[:12])  # a title opening with a county's bare name ("耒阳关于……")
+    if opening and opening[0][0] == 0 and (not mentions or mentions[0][0] > 0):
+        mentions = [opening[0], *(m for m in mentions if m[0] >= opening[0][1])]
     if not mentions:
         return None
     start, end, _ = mentions[0]
@@ -340,7 +368,7 @@ def _issuer(text: str, title: tuple[int, int] | None, date_span: tuple[int, int]
         organs = match.group("organs")
         if title and not (match.start() <= title[0] <= match.end() + 80 or match.end() <= title[1] <= match.end() + 140):
             continue
-        if re.fullmatch(rf"(?:(?:中共)?[\u4e00-\u9fff]{{2,30}}?{ORGAN_END}[、，\s]*)+", organs) and _place_in(organs, mentioned):
+        if re.fullmatch(rf"(?:(?:中共)?[\u4e00-\u9fff]{{0,30}}?{ORGAN_END}[、，\s]*)+", organs) and _place_in(organs, mentioned):
             start = match.start("organs")
             return _spaced(organs), (start, start + len(organs)), "标题或通知中“关于”之前的发文机关"
     if signature:
@@ -408,5 +436,6 @@ def _kind(text: str, title: str, title_span: tuple[int, int] | None) -> str:
                 own = True
                 break
     if own or re.search(r"^\s*(?:一、|第一章)", text[body_start:], flags=re.M):
-        return genre.group(1) if genre else "实施方案"
+        # the genre with its status ("工作方案（试行）"), not the years it covers ("（2022-2025年）")
+        return re.sub(r"[（(]20\d{2}[^）)]*[)）]", "", genre.group(1)) if genre else "实施方案"
     return "新闻报道"

@@ -21,8 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 
 TABLE = Path(__file__).with_name("divisions.tsv")
-LEVELS = ("province", "city", "county", "district", "zone")
-LEVEL_NAMES = {"province": "省级", "city": "地级", "county": "县级", "district": "区级", "zone": "开发区/新区"}
+LEVELS = ("national", "province", "city", "county", "district", "zone")
+LEVEL_NAMES = {"national": "国家级", "province": "省级", "city": "地级", "county": "县级", "district": "区级", "zone": "开发区/新区"}
 # the suffix of a jurisdiction that is not a division: 万盛经开区, 两江新区, 屈原管理区
 ZONE_SUFFIX = re.compile(r"(?:经济技术开发区|高新技术产业开发区|经济开发区|经开区|高新区|开发区|新区|管理区|试验区)$")
 
@@ -36,6 +36,14 @@ class Place:
     level: str
     province: str  # the province-level unit it belongs to (itself for a province)
     parent: str = ""  # the prefecture a county, district or zone belongs to
+
+
+# the country: the place of documents issued by central organs (国务院, 国家发展改革委, 生态环境部 …)
+NATIONAL = Place("全国", "全国", "national", "")
+# a central organ opening a title or issuer line: the Party centre, the State Council, a national
+# commission, bureau or ministry named without any division before it
+CENTRAL_ORGAN = re.compile(r"^(?:中共中央|国务院|全国人民代表大会|全国人大|国家[\u4e00-\u9fff]{1,10}?(?:委员会|委|局|署|部|院)"
+                           r"|[\u4e00-\u9fff]{2,8}?部(?=[、，\s]|关于|印发))")
 
 
 @dataclass(frozen=True)
