@@ -2,7 +2,7 @@
 plans a question means (its places' plans, narrowed by title words) or across all of them."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -57,6 +57,20 @@ def retrieve(index: Index, question, k: int = 5, plan_ids: tuple[str, ...] | Non
     top = top[np.lexsort((top, -fused[top]))]  # best first, ties by row
     order = top[fused[top] > 0][:k].tolist()
     return [Passage(r + 1, index.chunks[rows[i]], float(fused[i]), float(dense[i]), float(lexical[i])) for r, i in enumerate(order)]
+
+
+def with_each_document(index: Index, question, passages: list[Passage], each: int = 2,
+                       plan_ids: tuple[str, ...] | None = None) -> list[Passage]:
+    """The top passages, then the best `each` of every document meant that they leave out (a place's
+    short web page is not crowded out by its 50-page plan): the candidates an answer sentence is chosen from."""
+    meant = plan_ids if plan_ids is not None else plans_meant(index, question)
+    if len(meant) < 2:
+        return passages
+    seen = {(p.chunk.plan_id, p.chunk.char_start) for p in passages}
+    extra = [p for plan in meant for p in retrieve(index, question, each, (plan,))
+             if (p.chunk.plan_id, p.chunk.char_start) not in seen]
+    # ranked after the top passages (a document's own ranking is not comparable with the joint one)
+    return passages + [replace(p, rank=len(passages) + n + 1) for n, p in enumerate(extra)]
 
 
 def fuse(dense: np.ndarray, lexical: np.ndarray, mask: np.ndarray, lexical_weight: float) -> np.ndarray:

@@ -35,8 +35,9 @@ def narrowing_words(question, index) -> list[str]:
     mentions = indicator_mentions(question.topic)
     if not mentions:
         return []
-    before = re.sub(r"20\d{2}年?|十[四五]五|[的年到至在和与、,，：:？?\s]", " ", question.topic[: mentions[0][0]].lower()).split()
-    word = lexical_tokens(before[-1])[-1:] if before else []
+    # the word written right against the name: "蓉城2025年非化石能源" has none (a year stands between)
+    before = re.split(r"20\d{2}年?|十[四五]五|[的年到至在和与、,，：:？?\s]", question.topic[: mentions[0][0]].lower())[-1]
+    word = lexical_tokens(before)[-1:] if before else []
     # a word some plan uses (its passages' vocabulary); chat filler ("以后") is not one
     return [w for w in word if len(w) >= 2 and w not in GENERIC and re.fullmatch(r"[\u4e00-\u9fff]+", w) and w in index.idf]
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..config import MAX_PLACES_LISTED
 from ..index import Index, lexical_tokens
-from ..retrieve import retrieve
+from ..retrieve import retrieve, with_each_document
 from ..sections import heading_of
 from ..targets import UNITS
 from .citing import passages_for, quote, sentence_at, split_sentences
@@ -23,6 +23,7 @@ SHAPES = (
     (re.compile(r"哪个部门|哪些部门|谁负责|由谁|牵头|负责"), re.compile(r"[\u4e00-\u9fff]{1,10}(?:委|局|厅|办|部门|中心)")),
     (re.compile(r"多少|几|数量|how much|how many", re.I), re.compile(r"\d")),
 )
+INTERROGATIVE = re.compile(r"哪|什么|多少|几|啥|怎样|怎么|如何|是否|吗|呢|么")
 QUANTITY = re.compile(r"多少|(?<!哪)几[个项家座处万]?|数值|how much|how many", re.I)
 # the deadline a sentence sets: "到2025年", "2030年前", "2025年底"
 DEADLINE = re.compile(r"(?:到|至|在)\s*(20[2-6]\d)\s*年|(20[2-6]\d)\s*年(?:底|前|末)")
@@ -33,7 +34,7 @@ COUNTER = re.compile(r"(?<!哪)(?:几|多少)(个|家|座|处|项|辆|条|所|�
 def best_sentence(index: Index, question, plan_ids=None, k: int = 5, require=None) -> tuple[str, int, int] | None:
     """(plan_id, start, end) of the sentence that best covers the question among the top-k passages
     of these plans, or None when no sentence covers enough of it (or passes `require`)."""
-    found = _best(index, question, retrieve(index, question, k, plan_ids), require)
+    found = _best(index, question, with_each_document(index, question, retrieve(index, question, k, plan_ids), plan_ids=plan_ids), require)
     return found[0] if found else None
 
 
@@ -41,7 +42,9 @@ def _best(index: Index, question, passages, require=None):
     weights = index.idf
     # words of the chosen plans' titles chose the plan: they cannot be the word an answer must hold
     titled = {w for p in question.plan_ids for w in lexical_tokens(index.plans[p].title)}
-    words = [w for w in dict.fromkeys(lexical_tokens(question.topic)) if len(w) > 1 or w.isdigit()]
+    # the words an answer should hold: not the question's own asking words ("哪几个", "什么"), which no
+    # passage holds and which would weigh most, more so the larger the corpus
+    words = [w for w in dict.fromkeys(lexical_tokens(question.topic)) if (len(w) > 1 or w.isdigit()) and not INTERROGATIVE.search(w)]
     most = math.log(1 + len(index.chunks))
     total = sum(weights.get(w, most) for w in words) or 1.0
 
@@ -84,7 +87,7 @@ def _best(index: Index, question, passages, require=None):
 def passage(index: Index, question, k: int) -> Answer:
     """Quote the sentence that best answers the question, with its place and where it stands."""
     passages = retrieve(index, question, k)
-    found = _best(index, question, passages)
+    found = _best(index, question, with_each_document(index, question, passages))
     if found is None:
         return Answer(question.asked, "在方案中没有找到与问题相关的内容。", False, passages, mode="none",
                       note="在方案中没有找到与问题相关的内容。")

@@ -50,6 +50,20 @@ def documents_line(rows: list[Target], index: Index) -> str:
     return line
 
 
+def best_documents(rows: list[Target], index: Index) -> tuple[list[Target], dict]:
+    """A comparison's rows, one document per place and year: the best by Plan.precedence; and how
+    many other documents of each place state it that year ({year: {place: n}})."""
+    by_place: dict[tuple, set[str]] = {}
+    for t in rows:
+        by_place.setdefault((t.city, t.year), set()).add(t.plan_id)
+    best = {key: min(plans, key=lambda p: index.plans[p].precedence) for key, plans in by_place.items()}
+    also: dict = {}
+    for (city, year), plans in by_place.items():
+        if len(plans) > 1:
+            also.setdefault(year, {})[city] = len(plans) - 1
+    return [t for t in rows if best[(t.city, t.year)] == t.plan_id], also
+
+
 def spans(rows: list[Target]) -> list[tuple[str, int, int]]:
     return [(t.plan_id, t.char_start, t.char_end) for t in rows]
 
@@ -191,7 +205,7 @@ def compare(index: Index, question, k: int) -> Answer:
         wanted = [t for place in question.places for t in place_rows(index, question, indicator, place)[1]] \
             if question.places else rows_for(index, question, indicator, ())  # no place named: every plan's
         years = set(question.years) or _years_present(wanted, place_set) or {None}
-        chosen = [t for t in in_years(wanted, years - {None}, question.actual) if t.city in place_set]
+        chosen, also = best_documents([t for t in in_years(wanted, years - {None}, question.actual) if t.city in place_set], index)
         rows += chosen
         for year in sorted(years, key=lambda y: y or 0):
             year_rows = [t for t in chosen if t.year == year or year is None]
@@ -220,6 +234,7 @@ def compare(index: Index, question, k: int) -> Answer:
                 parts.append(f"另有{len(absent)}个地方的方案中未找到该目标")
             elif absent:
                 parts.append("、".join(absent) + "的方案中未找到该目标")
+            parts += [f"{place}另有{n}份文件也给出该目标（见“目标”页）" for place, n in also.get(year, {}).items()]
             parts += [f"语料中没有{p}的方案" for p in question.missing]
             extreme, difference = _ranking(numeric, question)
             lines += extreme  # "最高的是…" answers the question: it comes first

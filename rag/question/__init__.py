@@ -71,32 +71,46 @@ class Question:
 # a genre word names one kind of document ("实施意见", "可再生能源规划"); a bare 方案 is how staff say "the plan"
 NAMES_DOCUMENT = re.compile(r"意见|规划|决定|办法|计划|纲要|措施|细则|行动方案|工作方案|实施方案|要点|指南|通知|解读|征求意见稿")
 # words that name any plan, not one in particular
-GENERIC_TITLE_WORDS = frozenset("方案 实施 实施方案 关于 工作 的 和 与 及 省 市 县 区 人民政府 印发 通知".split())
+GENERIC_TITLE = re.compile("实施方案|方案|实施|关于|工作|人民政府|印发|通知|[的和与及省市县区]")
 
 
 def choose_plans(text: str, labels: tuple[str, ...], index) -> tuple[str, ...]:
     """The plans of the named places the question means: when a place has several, those whose
-    title shares the most distinctive words with the question ("广东绿色金融方案" -> the green
-    finance plan); all of them when the question names none."""
-    from ..index import lexical_tokens
-
+    title holds the longest stretch of the question's own words ("广东绿色金融方案" -> the green
+    finance plan, "湖南碳达峰实施方案" -> that plan, not the 实施意见 that also names 碳达峰); all of
+    them when the question writes none. Place names, years and indicators are not title words:
+    "非化石能源" asks for an indicator, not for the plan with 能源 in its title."""
+    asked = _title_words(text, labels)
     chosen: list[str] = []
-    asked = set(lexical_tokens(text))
     for label in labels:
         plans = index.plans_of((label,))
-        if len(plans) == 1:
-            chosen.append(plans[0].plan_id)
-            continue
-        scores = []
-        for plan in plans:
-            title = set(lexical_tokens(plan.title)) - GENERIC_TITLE_WORDS - {label, short_name(label)}
-            others = [set(lexical_tokens(p.title)) for p in plans if p is not plan]
-            # a word in every plan's title of this place tells nothing apart
-            distinctive = {w for w in title if not all(w in o for o in others)}
-            scores.append(len(distinctive & asked))
+        scores = [_longest_shared(asked, _title_words(plan.title, (label,))) for plan in plans] if len(plans) > 1 else [0]
         best = max(scores)
         chosen += [p.plan_id for p, s in zip(plans, scores) if s == best] if best else [p.plan_id for p in plans]
     return tuple(chosen)
+
+
+def _title_words(text: str, labels: tuple[str, ...]) -> str:
+    """Text with the places, years, indicators and punctuation cut out ("|" where they stood)."""
+    cuts = [m.span() for m in QUESTION_YEAR.finditer(text)] + [m[:2] for m in indicator_mentions(text)]
+    for label in labels:
+        for name in {label, short_name(label)}:
+            cuts += [(m.start(), m.end()) for m in re.finditer(re.escape(name), text)]
+    for start, end in sorted(cuts, reverse=True):
+        text = text[:start] + "|" + text[end:]
+    return re.sub(r"[“”\"'《》〈〉（）()、，,。？?\s]+", "", text)
+
+
+def _longest_shared(asked: str, title: str) -> int:
+    """Length of the longest stretch of `asked` written in `title` that is more than generic words."""
+    best = 0
+    for i in range(len(asked)):
+        j = i + best + 1
+        while j <= len(asked) and "|" not in asked[i:j] and asked[i:j] in title:
+            if j - i >= 3 and len(GENERIC_TITLE.sub("", asked[i:j])) >= 2:
+                best = j - i
+            j += 1
+    return best
 
 
 # ---------------------------------------------------------------- notice facts

@@ -30,6 +30,10 @@ PROVINCE_ABBREVIATIONS = {**ABBREVIATIONS, "京": "北京市", "津": "天津市
 # Province-level names whose English form is not their pinyin.
 ENGLISH_NAMES = {"inner mongolia": "内蒙古自治区", "tibet": "西藏自治区", "shaanxi": "陕西省", "hong kong": "香港特别行政区",
                  "macau": "澳门特别行政区", "macao": "澳门特别行政区"}
+# how a question names the country: the place of national documents (国务院's, 国家发展改革委's …)
+COUNTRY_WORDS = ("全国", "我国", "国家", "中国", "国务院", "中央")
+# words that name the country only when the question names no other place ("国家碳达峰试点城市", "全国领先")
+WEAK_COUNTRY_WORDS = frozenset(COUNTRY_WORDS) - {"全国", "我国"}
 LEVEL_WORDS = re.compile(r"\s*(?:city|province|county|district|municipality|prefecture|autonomous region|shi|sheng|xian|qu)\b", re.I)
 
 
@@ -65,6 +69,8 @@ class PlaceNames:
                 for parent in {plan.parent, plan.province} - {"", plan.place}:
                     names += [parent + plan.place, short_name(parent) + plan.place]
                 ancestors[label] = frozenset(n for p in {plan.parent, plan.province} - {"", plan.place} for n in (p, short_name(p)))
+            if plan.level == "national":
+                names += list(COUNTRY_WORDS)
             for alias in names:
                 aliases.setdefault(alias, label)
         return cls(aliases, ancestors, by_province, by_pair)
@@ -102,7 +108,13 @@ class PlaceNames:
             return not any(s <= start and end <= e and e - s > end - start and name not in self.aliases
                            for s, e, name in divisions().mentions(lowered[max(0, start - 3) : end + 3]) for s, e in [(s + max(0, start - 3), e + max(0, start - 3))])
 
-        found = [(s, e, self.aliases[alias]) for s, e, alias in longest_matches(lowered, self.aliases, accept)]
+        matched = longest_matches(lowered, self.aliases, accept)
+        if any(self.aliases[alias] != "全国" for _, _, alias in matched):
+            # beside another place, a country word is a place only standing as one ("四川和全国2025年"),
+            # not as a word's first part ("成都国家碳达峰试点", "建成全国领先的")
+            matched = [(s, e, a) for s, e, a in matched if self.aliases[a] != "全国"
+                       or (a not in WEAK_COUNTRY_WORDS and re.match(r"$|[和与及、，,的\s\d]", lowered[e : e + 1]))]
+        found = [(s, e, self.aliases[alias]) for s, e, alias in matched]
 
         def qualifies(start: int, end: int, label: str) -> bool:
             """`label` only says where the next place lies: "湖南岳阳", "广州市天河区" (not "湖南、岳阳")."""
@@ -223,6 +235,12 @@ def find_places(text: str, index) -> NamedPlaces:
         missing.append(full[0].name if full else place)  # 深圳 -> 深圳市
         named_at[start] = missing[-1]
         spans.append((start, start + len(place), ""))
+    # the country, asked about when the corpus holds no national document ("全国2025年……")
+    if not spans and "全国" not in names.aliases:
+        country = re.search("|".join(COUNTRY_WORDS[:2]), text)
+        if country:
+            missing.append("全国")
+            spans.append((*country.span(), ""))
     # a plan place typed with one wrong character
     if not any(label for _, _, label in spans):
         for start, end, label, typed in _typos(text, names):
