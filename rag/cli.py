@@ -157,6 +157,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", help="验收指标文件；任一指标下降超过容差时退出码非零")
     p.add_argument("--systems", default="langchain,bm25,full", help="要评测的系统，逗号分隔")
     p.add_argument("--holdout", help='留出文件列表（{"held_out": [...]}）：开发文件与留出文件的指标分开报告')
+    p.add_argument("--meta", help="元数据金标（meta.json：文件名 -> place/level/doc_number/issued/issuer/kind）：逐字段对照已收录文件的元数据")
     p.set_defaults(run=_eval)
 
     p = sub.add_parser("bench", help="性能基准：冷构建时间与热问答延迟（中位数）")

@@ -172,6 +172,8 @@ def run_eval(settings: Settings, args) -> bool:
     }
     if "full" in results:
         report["misses"] = misses(questions, results["full"])
+    if getattr(args, "meta", None):
+        report["metadata"] = metadata_score(index, Path(args.meta), held_out)
     gate_ok, gate_lines = True, []
     if args.baseline:
         gate_ok, gate_lines = check_baseline(report, Path(args.baseline))
@@ -381,9 +383,47 @@ def to_markdown(report: dict) -> str:
         for m in report["misses"]:
             lines.append(f"- **{m['id']}** [{m['kind']}] {m['question']}  \n  期望：{m['expected']}（关键词 {m['keys']}）  \n"
                          f"  实际：{m['got']}  \n  证据排名：{m['evidence_rank']}")
+    if report.get("metadata"):
+        m = report["metadata"]
+        held = m["held_out"]
+        lines += ["", f"## 元数据：{m['right']}/{m['total']} 正确（{m['accuracy']}）" +
+                  (f"，其中留出文件 {held['right']}/{held['total']}" if held["total"] else ""), ""]
+        lines += [f"- {w['file']} {w['field']}：期望 {w['expected'] or '（空）'}，实际 {w['got'] or '（空）'}" for w in m["wrong"]]
     if report.get("gate"):
         lines += ["", "## 回归门禁：" + ("通过" if report["gate"]["passed"] else "未通过"), ""] + [f"- {l}" for l in report["gate"]["lines"]]
     return "\n".join(lines) + "\n"
+
+
+# compared on every file; the issuer and the genre only where the gold gives them (absent there is "not checked")
+META_FIELDS = ("place", "level", "doc_number", "issued")
+META_FIELDS_WHEN_GIVEN = ("issuer", "kind")
+
+
+def metadata_score(index, path: Path, held_out: set[str] | None = None) -> dict:
+    """Detected metadata of the indexed files against a gold `meta.json` (file -> fields): right/total
+    over all files and over the held-out ones apart, and each wrong field."""
+    try:
+        gold = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserError(f"无法读取元数据金标 {path}：{exc}") from None
+    plans = {p.file: p for p in index.plans.values()}
+    tally = {"all": [0, 0], "held_out": [0, 0]}
+    wrong = []
+    for name, expected in gold.items():
+        plan = plans.get(name)
+        fields = META_FIELDS + tuple(f for f in META_FIELDS_WHEN_GIVEN if f in expected)
+        for field in fields:
+            got = getattr(plan, field, "") if plan else "（未收录）"
+            ok = got == expected.get(field, "")
+            for part in ("all", "held_out") if held_out and name in held_out else ("all",):
+                tally[part][0] += ok
+                tally[part][1] += 1
+            if not ok and not (held_out and name in held_out):
+                wrong.append({"file": name, "field": field, "expected": expected.get(field, ""), "got": got})
+    rate = lambda r, t: round(r / t, 4) if t else None
+    return {"right": tally["all"][0], "total": tally["all"][1], "accuracy": rate(*tally["all"]),
+            "held_out": {"right": tally["held_out"][0], "total": tally["held_out"][1], "accuracy": rate(*tally["held_out"])},
+            "wrong": wrong}
 
 
 def check_baseline(report: dict, path: Path) -> tuple[bool, list[str]]:
@@ -395,7 +435,7 @@ def check_baseline(report: dict, path: Path) -> tuple[bool, list[str]]:
     tolerance = accepted.get("tolerance", 0.02)
     ok, lines = True, []
     for name, value in accepted["metrics"].items():
-        current = report["systems"]
+        current = report if name.startswith("metadata.") else report["systems"]
         for part in name.split("."):
             current = current.get(part) if isinstance(current, dict) else None
         metric = name.rsplit(".", 1)[-1]
