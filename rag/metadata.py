@@ -34,7 +34,9 @@ KINDS = ("实施方案", "工作方案", "行动方案", "实施意见", "规划
 
 # document genres (文种) a title ends with, with the modifiers that are part of the genre's name
 GENRE = r"(?:滚动实施|三年行动|专项|实施|工作|行动|总体)?(?:方案|规划|意见|决定|办法|计划|纲要|措施|细则|要点|指南)"
-GENRE_END = re.compile(rf"({GENRE}(?:[（(](?:试行|暂行|征求意见稿|修订|20\d{{2}}\s*[-—–―~～至]\s*20\d{{2}}\s*年?)[)）])*)$")
+# the years a document covers, in brackets after its title: "（2022―2025年）"
+PERIOD = r"20\d{2}\s*[-—–―~～至]\s*20\d{2}\s*年?"
+GENRE_END = re.compile(rf"({GENRE}(?:[（(](?:试行|暂行|征求意见稿|修订|{PERIOD})[)）])*)$")
 TITLE = re.compile(r"碳达峰[\u4e00-\u9fff、]{0,14}?方案(?:[(（]征求意见稿[)）])?")
 NOTICE = re.compile(r"^(?P<issuer>.{0,60}?)关于(?:印发|发布|转发)(?P<title>.{4,120}?)的通知")
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}\s*[〔\[［【(（]\s*(20\d{2}|19\d{2})\s*[〕\]］】)）]\s*\d{1,4}\s*号")
@@ -78,7 +80,7 @@ def detect(text: str) -> Metadata:
     if found:
         start, end, place, how = found
         title = text[start:end].replace("\n", "")
-        status = re.match(r"\n\s*([(（](?:试行|暂行|征求意见稿|20\d{2}\s*[-—–―~～至]\s*20\d{2}\s*年?)[)）])\s*(?:\n|$)", text[end:])
+        status = re.match(rf"\n\s*([(（](?:试行|暂行|征求意见稿|{PERIOD})[)）])\s*(?:\n|$)", text[end:])
         if status:  # "（试行）" or "（2022-2025年）" set on the line under the title belongs to it
             title += status.group(1)
             end += status.end(1)
@@ -437,5 +439,5 @@ def _kind(text: str, title: str, title_span: tuple[int, int] | None) -> str:
                 break
     if own or re.search(r"^\s*(?:一、|第一章)", text[body_start:], flags=re.M):
         # the genre with its status ("工作方案（试行）"), not the years it covers ("（2022-2025年）")
-        return re.sub(r"[（(]20\d{2}[^）)]*[)）]", "", genre.group(1)) if genre else "实施方案"
+        return re.sub(rf"[（(]{PERIOD}[)）]", "", genre.group(1)) if genre else "实施方案"
     return "新闻报道"

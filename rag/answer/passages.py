@@ -10,6 +10,7 @@ import numpy as np
 
 from ..config import MAX_PLACES_LISTED
 from ..index import Index, lexical_tokens
+from ..question import ASKING_WORDS
 from ..retrieve import retrieve, with_each_document
 from ..sections import heading_of
 from ..targets import UNITS
@@ -23,7 +24,6 @@ SHAPES = (
     (re.compile(r"哪个部门|哪些部门|谁负责|由谁|牵头|负责"), re.compile(r"[\u4e00-\u9fff]{1,10}(?:委|局|厅|办|部门|中心)")),
     (re.compile(r"多少|几|数量|how much|how many", re.I), re.compile(r"\d")),
 )
-INTERROGATIVE = re.compile(r"哪|什么|多少|几|啥|怎样|怎么|如何|是否|吗|呢|么")
 QUANTITY = re.compile(r"多少|(?<!哪)几[个项家座处万]?|数值|how much|how many", re.I)
 # the deadline a sentence sets: "到2025年", "2030年前", "2025年底"
 DEADLINE = re.compile(r"(?:到|至|在)\s*(20[2-6]\d)\s*年|(20[2-6]\d)\s*年(?:底|前|末)")
@@ -44,7 +44,7 @@ def _best(index: Index, question, passages, require=None):
     titled = {w for p in question.plan_ids for w in lexical_tokens(index.plans[p].title)}
     # the words an answer should hold: not the question's own asking words ("哪几个", "什么"), which no
     # passage holds and which would weigh most, more so the larger the corpus
-    words = [w for w in dict.fromkeys(lexical_tokens(question.topic)) if (len(w) > 1 or w.isdigit()) and not INTERROGATIVE.search(w)]
+    words = [w for w in dict.fromkeys(lexical_tokens(question.topic)) if (len(w) > 1 or w.isdigit()) and not ASKING_WORDS.search(w)]
     most = math.log(1 + len(index.chunks))
     total = sum(weights.get(w, most) for w in words) or 1.0
 

@@ -70,6 +70,8 @@ class Question:
 
 # a genre word names one kind of document ("实施意见", "可再生能源规划"); a bare 方案 is how staff say "the plan"
 NAMES_DOCUMENT = re.compile(r"意见|规划|决定|办法|计划|纲要|措施|细则|行动方案|工作方案|实施方案|要点|指南|通知|解读|征求意见稿")
+# the words a question asks with ("哪几个", "什么"): no passage holds them, so an answer is never judged by them
+ASKING_WORDS = re.compile(r"哪|什么|多少|几|啥|怎样|怎么|如何|是否|吗|呢|么")
 # words that name any plan, not one in particular
 GENERIC_TITLE = re.compile("实施方案|方案|实施|关于|工作|人民政府|印发|通知|[的和与及省市县区]")
 
@@ -80,17 +82,17 @@ def choose_plans(text: str, labels: tuple[str, ...], index) -> tuple[str, ...]:
     finance plan, "湖南碳达峰实施方案" -> that plan, not the 实施意见 that also names 碳达峰); all of
     them when the question writes none. Place names, years and indicators are not title words:
     "非化石能源" asks for an indicator, not for the plan with 能源 in its title."""
-    asked = _title_words(text, labels)
+    asked = _title_stretch(text, labels)
     chosen: list[str] = []
     for label in labels:
         plans = index.plans_of((label,))
-        scores = [_longest_shared(asked, _title_words(plan.title, (label,))) for plan in plans] if len(plans) > 1 else [0]
+        scores = [_longest_shared(asked, _title_stretch(plan.title, (label,))) for plan in plans] if len(plans) > 1 else [0]
         best = max(scores)
         chosen += [p.plan_id for p, s in zip(plans, scores) if s == best] if best else [p.plan_id for p in plans]
     return tuple(chosen)
 
 
-def _title_words(text: str, labels: tuple[str, ...]) -> str:
+def _title_stretch(text: str, labels: tuple[str, ...]) -> str:
     """Text with the places, years, indicators and punctuation cut out ("|" where they stood)."""
     cuts = [m.span() for m in QUESTION_YEAR.finditer(text)] + [m[:2] for m in indicator_mentions(text)]
     for label in labels:

@@ -30,10 +30,11 @@ PROVINCE_ABBREVIATIONS = {**ABBREVIATIONS, "京": "北京市", "津": "天津市
 # Province-level names whose English form is not their pinyin.
 ENGLISH_NAMES = {"inner mongolia": "内蒙古自治区", "tibet": "西藏自治区", "shaanxi": "陕西省", "hong kong": "香港特别行政区",
                  "macau": "澳门特别行政区", "macao": "澳门特别行政区"}
-# how a question names the country: the place of national documents (国务院's, 国家发展改革委's …)
-COUNTRY_WORDS = ("全国", "我国", "国家", "中国", "国务院", "中央")
-# words that name the country only when the question names no other place ("国家碳达峰试点城市", "全国领先")
-WEAK_COUNTRY_WORDS = frozenset(COUNTRY_WORDS) - {"全国", "我国"}
+# how a question names the country (the place of national documents: 国务院's, 国家发展改革委's …); the
+# weak words name it only when the question names no other place ("国家碳达峰试点城市")
+STRONG_COUNTRY_WORDS = ("全国", "我国")
+WEAK_COUNTRY_WORDS = ("国家", "中国", "国务院", "中央")
+COUNTRY_WORDS = STRONG_COUNTRY_WORDS + WEAK_COUNTRY_WORDS
 LEVEL_WORDS = re.compile(r"\s*(?:city|province|county|district|municipality|prefecture|autonomous region|shi|sheng|xian|qu)\b", re.I)
 
 
@@ -237,7 +238,7 @@ def find_places(text: str, index) -> NamedPlaces:
         spans.append((start, start + len(place), ""))
     # the country, asked about when the corpus holds no national document ("全国2025年……")
     if not spans and "全国" not in names.aliases:
-        country = re.search("|".join(COUNTRY_WORDS[:2]), text)
+        country = re.search("|".join(STRONG_COUNTRY_WORDS), text)
         if country:
             missing.append("全国")
             spans.append((*country.span(), ""))

@@ -1,0 +1,39 @@
+"""A library of documents (#26): each document's place, kind and status read by the shape of its
+first lines, on documents written here (no dev-set string), and precedence among a place's documents."""
+from __future__ import annotations
+
+import pytest
+
+from rag.corpus import STATUS_ORDER, status_of
+from rag.metadata import detect, first_line_title
+
+
+@pytest.mark.parametrize("text, place, level, title", [
+    # central organs: the country
+    ("国务院关于印发2030年前碳达峰行动方案的通知\n国发〔2021〕23号\n各省、自治区、直辖市人民政府：\n国务院\n2021年10月24日\n"
+     "2030年前碳达峰行动方案\n一、总体要求\n", "全国", "national", "2030年前碳达峰行动方案"),
+    ("生态环境部 国家发展改革委关于印发减污降碳协同增效实施方案的通知\n环综合〔2022〕42号\n一、总体要求\n",
+     "全国", "national", "减污降碳协同增效实施方案"),
+    # a county-level city's bare name opening the title
+    ("醴陵关于加快推进绿色低碳转型的实施方案\n为贯彻落实湖南省部署，制定本方案。\n一、总体要求\n", "醴陵市", "county",
+     "醴陵关于加快推进绿色低碳转型的实施方案"),
+    # a date glued before the title; a table of contents' 目录 after it
+    ("2022年8月3日株洲市工业领域碳达峰行动方案\n一、总体要求\n", "株洲市", "city", "株洲市工业领域碳达峰行动方案"),
+    ("江西省“十四五”节能减排综合工作方案目录\n一、总体要求……3\n二、主要目标……5\n", "江西省", "province", "江西省“十四五”节能减排综合工作方案"),
+    # a notice's name wrapped onto a second line, and the years under a title kept with it, not in the kind
+    ("关于印发贵阳市重点行业节能降碳工作方案\n（2023-2025年）的通知\n各区（市、县）：\n贵阳市工业和信息化局\n2023年4月6日\n一、总体要求\n",
+     "贵阳市", "city", "贵阳市重点行业节能降碳工作方案（2023-2025年）"),
+])
+def test_place_and_title_by_the_shape_of_the_first_lines(text, place, level, title):
+    meta = detect(text)
+    assert (meta.place, meta.level, meta.title) == (place, level, title)
+    assert "2023" not in meta.kind and "2025" not in meta.kind
+
+
+def test_the_title_of_a_document_without_one_is_never_its_number_or_date():
+    assert first_line_title("宁政发〔2023〕12号\n2023年3月1日\n南宁市推动绿色低碳发展若干措施\n") == "南宁市推动绿色低碳发展若干措施"
+
+
+def test_status_and_precedence_among_a_places_documents():
+    assert [status_of(k) for k in ("实施方案", "征求意见稿", "政策解读", "新闻报道")] == list(STATUS_ORDER)
+    assert status_of("实施方案", "某市碳达峰实施方案（征求意见稿）") == "draft"
