@@ -8,6 +8,7 @@
     rag ask "江门2030年可再生能源装机目标是多少？" [--city 江门] [--k 5] [--json]
     rag ask --batch questions.txt --json
     rag targets --city 南昌 --year 2025 --indicator 非化石能源 --csv
+    rag targets --city 南昌 --xlsx 南昌目标.xlsx
     rag eval-targets [--json]
     rag eval [--set FILE] [--k 5] [--json] [--baseline evals/baseline.json]
     rag bench [--build] [--web] [--start] [--scale N] [--backends] [--resume] [--normalize] [--load] [--corpus DIR --index DIR] [--json]
@@ -140,7 +141,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--indicator", help="指标名（规范名、原文写法或同义词），不匹配原句文字")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true")
-    fmt.add_argument("--csv", action="store_true")
+    fmt.add_argument("--csv", action="store_true", help="CSV 写到标准输出（以 = + - @ 开头的单元格加 ' 前缀，不会被表格软件当作公式执行）")
+    fmt.add_argument("--xlsx", metavar="FILE", help="写成 Excel 工作簿 FILE（同样的列；文本单元格一律存为文本）")
     p.set_defaults(run=_targets)
 
     p = sub.add_parser("eval-targets", help="在人工标注的目标集上评测目标抽取")
@@ -158,6 +160,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--systems", default="langchain,bm25,full", help="要评测的系统，逗号分隔")
     p.add_argument("--holdout", help='留出文件列表（{"held_out": [...]}）：开发文件与留出文件的指标分开报告')
     p.add_argument("--meta", help="元数据金标（meta.json：文件名 -> place/level/doc_number/issued/issuer/kind）：逐字段对照已收录文件的元数据")
+    p.add_argument("--versus", metavar="REPORT", help="同一问题集在另一语料上的评测报告（rag eval --json 的输出，例如只含该集文件的小语料）：逐项并列两次的指标与差值")
     p.set_defaults(run=_eval)
 
     p = sub.add_parser("bench", help="性能基准：冷构建时间与热问答延迟（中位数）")
@@ -333,7 +336,8 @@ def format_text(result) -> str:
 
 def _targets(args, settings: Settings) -> int:
     from .question import place_names
-    from .targets import filter_targets, write_csv
+    from .exports import write_csv, write_xlsx
+    from .targets import CSV_COLUMNS, filter_targets, machine_rows
 
     check_length(args.city or "", settings.max_field_chars, "城市名称", "RAG_MAX_FIELD_CHARS")
     check_length(args.indicator or "", settings.max_field_chars, "指标名称", "RAG_MAX_FIELD_CHARS")
@@ -347,7 +351,13 @@ def _targets(args, settings: Settings) -> int:
     if args.json:
         print(json.dumps({"targets": [t.to_dict() for t in rows]}, ensure_ascii=False, indent=1))
     elif args.csv:
-        write_csv(sys.stdout, rows)
+        write_csv(sys.stdout, CSV_COLUMNS, machine_rows(rows))
+    elif args.xlsx:
+        path = Path(args.xlsx)
+        if path.suffix.lower() != ".xlsx" or not path.parent.is_dir():
+            raise UserError(f"--xlsx 需要一个已存在目录中的 .xlsx 文件名：{args.xlsx}")
+        write_xlsx(path, CSV_COLUMNS, machine_rows(rows), "targets")
+        print(f"已写入 {len(rows)} 条目标：{path}", file=sys.stderr)
     else:
         for t in rows:
             source = ("表格" if t.from_table else "正文") + (f"第{t.page_start}页" if t.page_start else "")

@@ -10,7 +10,6 @@ subject. Headline indicators a plan states without a number ("确保完成省下
 """
 from __future__ import annotations
 
-import csv
 import json
 import re
 import sqlite3
@@ -559,9 +558,6 @@ CSV_COLUMNS = ("city", "year", "canonical", "indicator", "value", "unit", "quali
                "char_start", "char_end")
 
 
-def write_csv(stream, rows) -> None:
-    writer = csv.writer(stream)
-    writer.writerow(CSV_COLUMNS)
-    for t in rows:
-        data = t.to_dict()
-        writer.writerow([data[c] for c in CSV_COLUMNS])
+def machine_rows(targets) -> list[list]:
+    """Targets as rows in CSV_COLUMNS order (`rag targets --csv/--xlsx`)."""
+    return [[data[c] for c in CSV_COLUMNS] for data in (t.to_dict() for t in targets)]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .bench import QUESTIONS, percentile
 from .config import Settings
+from .errors import UserError
 
 
 def run_web_bench(settings: Settings, users: int = 16, questions_per_user: int = 5, startup_timeout: float = 600) -> str:
@@ -34,7 +35,7 @@ def run_web_bench(settings: Settings, users: int = 16, questions_per_user: int =
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from gradio_client import Client
+    Client = _gradio_client()
 
     from .answer import ask
     from .index import load_index
@@ -93,11 +94,20 @@ def run_web_bench(settings: Settings, users: int = 16, questions_per_user: int =
     return "\n".join(lines + [f"  error: {e[:200]}" for e in errors[:5]])
 
 
+def _gradio_client():
+    """The web benchmarks' client, from the `bench` extra (pip install -e '.[bench]')."""
+    try:
+        from gradio_client import Client
+    except ImportError:
+        raise UserError("网页基准需要 gradio_client：pip install -e '.[bench]'") from None
+    return Client
+
+
 def run_start_bench(settings: Settings, rounds: int = 3, startup_timeout: float = 600) -> str:
     """Start app.py `rounds` times on the built index: seconds to its first page (GET / answered), the CPU
     the app had used by then (what a quiet machine would take, near enough: start-up is one thread), and
     seconds to the answer of a question sent the moment the page is up (it waits for the index)."""
-    from gradio_client import Client
+    Client = _gradio_client()
 
     from .index import CURRENT, read_jsonl
 

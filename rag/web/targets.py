@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..exports import write_csv_file, write_xlsx
 from ..usertext import safe_name
 from .choices import parse_year
 from .render import esc
@@ -63,6 +64,7 @@ def targets_count(rows, total: int) -> str:
 # 是/否, values as written (15, not 15.0). `rag targets --csv` keeps the machine columns.
 EXPORT_COLUMNS = ("地区", "年份", "指标", "原文指标", "目标", "数值", "单位", "限定词", "基准年", "方向", "定性目标",
                   "方案标题", "章节", "原文句子")
+EXPORT_WIDTHS = (10, 7, 22, 26, 30, 9, 10, 8, 8, 6, 8, 30, 40, 60)
 DIRECTIONS = {"down": "下降", "up": "提升"}
 
 
@@ -91,45 +93,14 @@ def export_name(city: str | None, year: int | None, indicator: str, day: str) ->
     return "_".join(["目标表", *(chosen or ["全部"]), day])
 
 
-def _part(path: Path) -> Path:
-    """A private temporary name beside `path`, so concurrent writers never share a half-written file."""
-    import uuid
-
-    return path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
-
-
 def write_targets_csv(path: Path, rows: list[list]) -> Path:
-    """Export rows as CSV with Chinese headers, in UTF-8 with a BOM so Excel reads the Chinese."""
-    import csv
-
-    path = Path(path)
-    tmp = _part(path)
-    with open(tmp, "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(export_header())
-        writer.writerows(rows)
-    tmp.replace(path)
-    return path
+    """Export rows as CSV with Chinese headers (UTF-8 with a BOM so Excel reads the Chinese), cells safe to open."""
+    return write_csv_file(path, export_header(), rows)
 
 
 def write_targets_xlsx(path: Path, rows: list[list]) -> Path:
     """The same columns and headers as the CSV, as an Excel workbook."""
-    from openpyxl import Workbook
-
-    path = Path(path)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "量化目标"
-    sheet.append(export_header())
-    for row in rows:
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGHIJKLMN", (10, 7, 22, 26, 30, 9, 10, 8, 8, 6, 8, 30, 40, 60)):
-        sheet.column_dimensions[column].width = width
-    tmp = _part(path)
-    book.save(tmp)
-    tmp.replace(path)
-    return path
+    return write_xlsx(path, export_header(), rows, "量化目标", EXPORT_WIDTHS)
 
 
 class ExportFolder:
