@@ -174,6 +174,8 @@ def run_eval(settings: Settings, args) -> bool:
         report["misses"] = misses(questions, results["full"])
     if getattr(args, "meta", None):
         report["metadata"] = metadata_score(index, Path(args.meta), held_out)
+    if getattr(args, "versus", None):
+        report["versus"] = versus(report, Path(args.versus))
     gate_ok, gate_lines = True, []
     if args.baseline:
         gate_ok, gate_lines = check_baseline(report, Path(args.baseline))
@@ -354,6 +356,32 @@ HEADLINE = ("hit@1", "hit@3", "hit@5", "mrr", "answer_accuracy", "false_refusals
             "latency_p50_ms", "latency_p95_ms")
 
 
+VERSUS_METRICS = ("answer_accuracy", "correct_refusals", "false_refusals", "hit@5")
+
+
+def versus(report: dict, path: Path) -> dict:
+    """This run's `full` figures beside another report's of the same question set (its own small
+    corpus, say): overall, per kind and per split, each with the change."""
+    try:
+        other = json.loads(path.read_text(encoding="utf-8"))["systems"]["full"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise UserError(f"--versus 需要同一问题集的 rag eval --json 报告（含 full 系统）：{path}（{exc}）") from None
+    here = report["systems"].get("full")
+    if here is None:
+        raise UserError("--versus 只对照 full 系统：请在 --systems 中包含 full。")
+
+    def rows(a: dict, b: dict) -> dict:
+        return {m: {"other": b[m], "here": a[m], "change": round(a[m] - b[m], 4)}
+                for m in VERSUS_METRICS if m in a and m in b}
+
+    groups = {"全部": rows(here, other)}
+    for group in ("by_kind", "by_split"):
+        for key, figures in here.get(group, {}).items():
+            if key in other.get(group, {}):
+                groups[key] = rows(figures, other[group][key])
+    return {"report": str(path), "groups": groups}
+
+
 def to_markdown(report: dict) -> str:
     systems = report["systems"]
     names = list(systems)
@@ -389,6 +417,13 @@ def to_markdown(report: dict) -> str:
         lines += ["", f"## 元数据：{m['right']}/{m['total']} 正确（{m['accuracy']}）" +
                   (f"，其中留出文件 {held['right']}/{held['total']}" if held["total"] else ""), ""]
         lines += [f"- {w['file']} {w['field']}：期望 {w['expected'] or '（空）'}，实际 {w['got'] or '（空）'}" for w in m["wrong"]]
+    if report.get("versus"):
+        v = report["versus"]
+        lines += ["", f"## 与另一语料上的同一问题集对照（{v['report']}）：另一语料 → 本次（差值）", "",
+                  "| 分组 | " + " | ".join(VERSUS_METRICS) + " |", "|---|" + "---|" * len(VERSUS_METRICS)]
+        for key, figures in v["groups"].items():
+            cells = [f"{f['other']} → {f['here']}（{f['change']:+.3f}）" if (f := figures.get(m)) else "-" for m in VERSUS_METRICS]
+            lines.append(f"| {key} | " + " | ".join(cells) + " |")
     if report.get("gate"):
         lines += ["", "## 回归门禁：" + ("通过" if report["gate"]["passed"] else "未通过"), ""] + [f"- {l}" for l in report["gate"]["lines"]]
     return "\n".join(lines) + "\n"

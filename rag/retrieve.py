@@ -36,9 +36,15 @@ class Passage:
 
 
 def plans_meant(index: Index, question) -> tuple[str, ...]:
-    """The plans a question restricts the search to: its chosen plans, or those of the districts and
-    towns it names inside a plan's place; () for all plans."""
-    return tuple(question.plan_ids) or tuple(question.local)
+    """The plans a question restricts the search to: its chosen plans; () for all plans."""
+    return tuple(question.plan_ids)
+
+
+def rows_meant(index: Index, question, plan_ids: tuple[str, ...]) -> np.ndarray:
+    """The rows of these plans' passages; of those naming the place below when the question asks about
+    one (凉山州 in 四川's plans): nothing else there is about it."""
+    rows = index.rows_of(plan_ids)
+    return np.intersect1d(rows, index.chunks_with_word(question.below_word.lower())) if question.below else rows
 
 
 def retrieve(index: Index, question, k: int = 5, plan_ids: tuple[str, ...] | None = None) -> list[Passage]:
@@ -49,7 +55,7 @@ def retrieve(index: Index, question, k: int = 5, plan_ids: tuple[str, ...] | Non
     index and BM25 propose)."""
     allowed = plan_ids if plan_ids is not None else plans_meant(index, question)
     search = question.topic if allowed else question.text
-    rows, dense, lexical = index.search_scores(search, lexical_tokens(search), index.rows_of(allowed) if allowed else None)
+    rows, dense, lexical = index.search_scores(search, lexical_tokens(search), rows_meant(index, question, allowed) if allowed else None)
     if not len(rows):
         return []
     fused = fuse(dense, lexical, np.ones(len(rows), dtype=bool), index.settings.lexical_weight)

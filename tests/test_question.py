@@ -127,5 +127,5 @@ def test_a_place_chosen_beside_the_question_is_read_as_if_it_named_it(index):
 
 def test_generic_words_ending_in_a_division_suffix_are_no_places(index):
     question = parse("哪些城市提到了氢能？", index)
-    assert not question.missing and not question.local and question.places == ()
+    assert not question.missing and not question.below and question.places == ()
     assert parse("津市2030年光伏装机规模", index).places == ("津市市",)  # a one-character stem the division table has

@@ -6,9 +6,9 @@ from __future__ import annotations
 from ..config import MAX_PASSAGES
 from ..errors import UserError
 from ..index import Index, one_answer
-from ..question import EXAMPLE_QUESTION, NO_CONTEXT, Question, for_place, parse, selected_place
+from ..question import EXAMPLE_QUESTION, NO_CONTEXT, Question, asked_above, for_place, parse, selected_place
 from . import facts, passages, structure, targets
-from .honesty import missing_places
+from .honesty import about_below, missing_places
 from .result import Answer
 
 ANSWERERS = {
@@ -49,6 +49,12 @@ def answer(index: Index, question: Question, k: int = 5) -> Answer:
         return Answer(question.asked, text, False, [], mode="help", note=text)
     with one_answer():
         result = _answer(index, question, k)
+        above = asked_above(question, index) if not result.found else None
+        if above is not None:  # its own documents do not answer: what those of the places around it say about it
+            from_above = _answer(index, above, k)
+            result = about_below(above, from_above, index) if from_above.found else result
+    if question.below:
+        result = about_below(question, result, index)
     result.question = question.asked
     result.type = question.type
     result.understood = question.text if question.text != question.asked else ""

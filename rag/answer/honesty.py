@@ -8,6 +8,8 @@
    labelled as such ("江门市方案没有光伏装机容量的数值目标；相近的表述：……").
 3. A place the corpus lacks — named in any script or language — gets "语料中没有X的方案" in the
    answer itself, and "您是不是要问……" when a plan's place is close; never another place's values.
+   When documents of the places around it write about it (凉山州 in 四川's plans), the answer is
+   what they say about it — every statement holding its name — labelled as theirs.
 """
 from __future__ import annotations
 
@@ -30,16 +32,18 @@ GENERIC = frozenset("全市 我市 全县 城市 目标 规模 计划 方案 要
 
 
 def narrowing_words(question, index) -> list[str]:
-    """Words narrowing the asked indicator ("海上风电装机" -> 海上) that a statement of it must hold:
-    the word right before the indicator's name, when plans use it (chat filler like "以后" is not)."""
+    """Words narrowing the asked indicator that a statement of it must hold: the place below the
+    question asks about (凉山 in 四川's plan), and the word right before the indicator's name
+    ("海上风电装机" -> 海上) when plans use it (chat filler like "以后" is not)."""
+    below = [question.below_word] if question.below else []
     mentions = indicator_mentions(question.topic)
     if not mentions:
-        return []
+        return below
     # the word written right against the name: "蓉城2025年非化石能源" has none (a year stands between)
     before = re.split(r"20\d{2}年?|十[四五]五|[的年到至在和与、,，：:？?\s]", question.topic[: mentions[0][0]].lower())[-1]
     word = lexical_tokens(before)[-1:] if before else []
     # a word some plan uses (its passages' vocabulary); chat filler ("以后") is not one
-    return [w for w in word if len(w) >= 2 and w not in GENERIC and re.fullmatch(r"[\u4e00-\u9fff]+", w) and w in index.idf]
+    return below + [w for w in word if len(w) >= 2 and w not in GENERIC and re.fullmatch(r"[\u4e00-\u9fff]+", w) and w in index.idf]
 
 
 def asked_wordings(question) -> list[str]:
@@ -91,9 +95,15 @@ def states_in_words(sentence: str, question, narrowing=()) -> bool:
 
 def sentence_states_value(sentence: str, question, narrowing=()) -> bool:
     """Whether any clause of a sentence states a value for the asked indicator (holding the words
-    that narrow it, "海上" of 海上风电)."""
-    return any(states_value(clause, question) and all(w in clause for w in narrowing)
-               for clause in re.split(r"[，,；;。]", sentence))
+    that narrow it, "海上" of 海上风电). A clause opening with 其中 measures what the clause before it
+    measures ("比例达到40%以上，其中济南、烟台3市达到50%以上"): read with that clause's words up to its value."""
+    clauses = re.split(r"[，,；;。]", sentence)
+    for i, clause in enumerate(clauses):
+        if clause.startswith("其中") and i:
+            clause = re.split(r"\d", clauses[i - 1])[0] + clause
+        if states_value(clause, question) and all(w in clause for w in narrowing):
+            return True
+    return False
 
 
 def not_stated(label: str, what: str, nearest: str = "") -> str:
@@ -112,3 +122,32 @@ def missing_places(question, index) -> Answer | None:
         text += f"您是不是要问{'、'.join(question.suggestions)}？"
     return Answer(question.asked, text, False, [], mode="none", note=f"语料中没有{names}的碳达峰方案。",
                   type=question.type, understood=question.text if question.follow_up else "")
+
+
+CLAUSE_END = re.compile(r"[，,；;。：:！!？?]")
+
+
+def row_about(row, word: str) -> bool:
+    """Whether the clause of a target row's sentence that holds its value names `word`: "济南、青岛、
+    烟台3市达到50%以上" is about 烟台, the province's 40% in the clause before it is not."""
+    if row.value is None or row.from_table:
+        return word in row.sentence
+    number = f"{row.value:g}"
+    for at in (m.start() for m in re.finditer(re.escape(number), row.sentence)):
+        start = max((m.end() for m in CLAUSE_END.finditer(row.sentence, 0, at)), default=0)
+        if word in row.sentence[start:at]:
+            return True
+    return False
+
+
+def about_below(question, result: Answer, index) -> Answer:
+    """An answer about a place from what the documents of the places above say about it, labelled as
+    theirs; without such a statement, rule 3's refusal saying where it was looked for."""
+    where, place = "、".join(question.places), question.below
+    own = place in index.plan_ids_by_label  # asked above because its own documents did not answer
+    if result.found:
+        lead = f"{place}的文件中没有找到所问的内容" if own else f"语料中没有{place}自己的文件"
+        result.answer = f"{lead}；以下是{where}的文件中关于{place}的内容：" + result.answer
+    else:
+        result.answer = result.note = f"语料中没有{place}的方案；{where}的文件提到{place}，但没有找到所问的内容。"
+    return result

@@ -43,8 +43,10 @@ def _best(index: Index, question, passages, require=None):
     # words of the chosen plans' titles chose the plan: they cannot be the word an answer must hold
     titled = {w for p in question.plan_ids for w in lexical_tokens(index.plans[p].title)}
     # the words an answer should hold: not the question's own asking words ("哪几个", "什么"), which no
-    # passage holds and which would weigh most, more so the larger the corpus
-    words = [w for w in dict.fromkeys(lexical_tokens(question.topic)) if (len(w) > 1 or w.isdigit()) and not ASKING_WORDS.search(w)]
+    # passage holds and which would weigh most, more so the larger the corpus; nor the place below, which
+    # every candidate holds
+    words = [w for w in dict.fromkeys(lexical_tokens(question.topic)) if (len(w) > 1 or w.isdigit()) and not ASKING_WORDS.search(w)
+             and not (question.below and question.below_word in w)]
     most = math.log(1 + len(index.chunks))
     total = sum(weights.get(w, most) for w in words) or 1.0
 
@@ -66,6 +68,8 @@ def _best(index: Index, question, passages, require=None):
             sentence = text[start:end]
             if len(sentence.strip()) < 6 or (require and not require(sentence)) or (counted and not counted.search(sentence)):
                 continue
+            if question.below and question.below_word not in sentence + passage.chunk.section:
+                continue  # about the place above, not the one asked
             window = text[spans[max(0, i - 2)][0] : spans[min(len(spans) - 1, i + 1)][1]] + passage.chunk.section
             if needed and needed not in window.lower():
                 continue

@@ -17,7 +17,7 @@ from ..question.bounds import Bound
 from ..targets import Target
 from ..units import amount, in_base
 from .citing import passages_for
-from .honesty import narrowing_words, not_stated, sentence_states_value, states_in_words
+from .honesty import narrowing_words, not_stated, row_about, sentence_states_value, states_in_words
 from .result import Answer
 
 KIND_NOTES = {"projection": "（预计值）", "actual": ""}
@@ -70,11 +70,11 @@ def spans(rows: list[Target]) -> list[tuple[str, int, int]]:
 
 def rows_for(index: Index, question, indicator: str, plan_ids) -> list[Target]:
     """The target rows of these plans for one indicator, narrowed by the question's modifier word
-    ("海上风电装机": 海上 must be in the row's sentence)."""
+    ("海上风电装机": 海上 must be in the row's sentence); about the place below when it asks about one."""
     narrowing = narrowing_words(question, index)
     rows = [t for p in plan_ids for t in index.targets_by_plan.get(p, ()) if t.canonical == indicator] if plan_ids \
         else index.targets_by_indicator.get(indicator, ())  # that place's rows, or every plan's of the indicator
-    return [t for t in rows if all(m in t.sentence for m in narrowing)]
+    return [t for t in rows if all(m in t.sentence for m in narrowing) and (not question.below or row_about(t, question.below_word))]
 
 
 def place_rows(index: Index, question, indicator: str, place: str) -> tuple[tuple[str, ...], list[Target]]:

@@ -58,12 +58,19 @@ class Question:
     indicators: tuple[str, ...] = ()  # canonical names, in question order
     facts: tuple[str, ...] = ()  # notice facts asked (FACTS keys), in question order
     topic: str = ""  # the text without its place names: what to search for inside the plans
-    local: tuple[str, ...] = ()  # plans that talk about a district or town the question names (台山)
+    below: str = ""  # a place with no document of its own that the chosen documents write about (凉山彝族自治州 in 四川's)
     extreme: str = ""  # "highest" / "lowest" when it asks which is most or least
     bound: Bound | None = None  # the values it asks for lie within this ("20%以上"): a comparison keeps those places
     follow_up: bool = False  # inherited context from the previous question
     names_document: bool = False  # names a document by its genre ("实施意见", "十四五规划"): its plans only, never the place's others
     needs_context: bool = False  # a follow-up that cannot stand alone ("那2030年呢？") asked with no previous question
+
+    @property
+    def below_word(self) -> str:
+        """How passages name the place below (its short name, 凉山 for 凉山彝族自治州): every passage,
+        sentence and row an answer about it gives holds this word."""
+        short = short_name(self.below)
+        return short if len(short) >= 2 else self.below
 
 
 # ---------------------------------------------------------------- plans of a place
@@ -347,31 +354,54 @@ def for_place(question: Question, place: str, index) -> Question:
     return replace(question, places=(place,), plan_ids=plan_ids, missing=(), indicators=indicators, type=kind)
 
 
+def asked_above(question: Question, index) -> Question | None:
+    """The question about one place asked instead of what the documents of the places around it (its
+    city, its province) say about it — for when its own documents do not answer (青岛港 is in
+    山东's plans, not 青岛's): None when no such document names it."""
+    if question.below or len(question.places) != 1 or question.type not in ("open", "target"):
+        return None
+    place = question.places[0]
+    writing = tuple(p for p in plans_naming(place, index, ()) if index.plans[p].label != place)
+    if not writing:
+        return None
+    labels = tuple(dict.fromkeys(index.plans[p].label for p in writing))
+    plan_ids = tuple(p for p in choose_plans(question.text, labels, index) if p in writing) or writing
+    indicators = tuple(indicators_asked(index, question.text, question.topic, plan_ids))
+    return replace(question, places=labels, plan_ids=plan_ids, below=place, indicators=indicators or question.indicators,
+                   topic=question.text)  # its name is part of what is asked ("青岛港")
+
+
 def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bool) -> Question:
     topic = text
     for start, end in sorted(places.spans, reverse=True):
         topic = topic[:start] + " " + topic[end:]
     topic = re.sub(r"\s+", " ", topic).strip() or text
-    local: list[str] = []
     missing: list[str] = []
+    below, writing = "", []  # the first place below that documents of a place above write about, and those documents
+    facts = facts_asked(text)
     for place in places.missing:
-        naming = plans_naming(place, index, places.labels)
-        if naming:  # a town or district inside a plan's place is that plan's topic (台山 in 江门's plan)
-            local += [p for p in naming if p not in local]
-        elif (not places.labels or inside(place, places.labels) or _listed_with_known(text, place, places)
-              or re.search(re.escape(short_name(place)) + r"[^，。？?]{0,8}?(?:方案|规划|意见)", text)):
+        own_document = facts or re.search(re.escape(short_name(place)) + r"[^，。？?]{0,8}?(?:方案|规划|意见)", text)
+        naming = [] if own_document else plans_naming(place, index, places.labels)
+        if naming:  # 台山 in 江门's plan, 凉山州 in 四川's: answered from what those documents say about it
+            if not below:  # a second one ("哈尔滨、绥化") is asked too: the first one's passages name it or not
+                below, writing = place, naming
+        elif (not places.labels or inside(place, places.labels) or _listed_with_known(text, place, places) or own_document):
             missing.append(place)  # the question is about it (or its plan); otherwise a topic ("南昌提到深圳了吗")
     years = tuple(dict.fromkeys(question_year(m) for m in QUESTION_YEAR.finditer(text)))
     readings = places.readings
-    plan_ids = choose_plans(text, places.labels, index) if places.labels else ()
+    labels = places.labels or tuple(dict.fromkeys(index.plans[p].label for p in writing))
+    plan_ids = choose_plans(text, labels, index) if labels else ()
+    if below:
+        plan_ids = tuple(p for p in plan_ids if p in writing) or tuple(writing)
     indicators = tuple(indicators_asked(index, text, topic, plan_ids))
-    facts = facts_asked(text)
-    kind = answer_type(text, facts, indicators, places.labels + tuple(missing), years)
+    kind = answer_type(text, facts, indicators, labels + tuple(missing), years)
+    if below and not places.labels:
+        topic = text  # searched with its name: part of what is asked ("凉山州风电基地"); never an indicator
     extreme = "lowest" if LOWEST.search(text) else ("highest" if HIGHEST.search(text) else "")
     return Question(
-        asked=asked, text=text, type=kind, places=places.labels, plan_ids=plan_ids, missing=tuple(missing),
+        asked=asked, text=text, type=kind, places=labels, plan_ids=plan_ids, missing=tuple(missing),
         suggestions=suggest(missing, index), readings=readings, years=years,
-        actual=bool(ACTUAL.search(text)), indicators=indicators, facts=facts, topic=topic, local=tuple(local),
+        actual=bool(ACTUAL.search(text)), indicators=indicators, facts=facts, topic=topic, below=below,
         extreme=extreme, bound=bound_asked(text), follow_up=follow_up, names_document=bool(NAMES_DOCUMENT.search(topic)),
     )
 

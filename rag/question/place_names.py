@@ -314,17 +314,17 @@ def _typos(text: str, names: PlaceNames) -> list[tuple[int, int, str, str]]:
 
 
 def plans_naming(place: str, index, places: tuple[str, ...]) -> list[str]:
-    """Plans that talk about a district or town inside their own place (江门's plan on 台山): they
-    name it twice or more. A prefecture or province would have a plan of its own: it is that
-    plan's topic only when the question names the plan's place too ("山东方案里济南……"). A place
-    around a plan's place (鄂尔多斯 for 准格尔旗) is never that plan's topic."""
-    name = short_name(place) if len(short_name(place)) >= 2 else place
-    divisions_named = divisions().named(place)
-    if not places and any(d.level in ("province", "city") for d in divisions_named[:1]):
+    """Documents that write about a place with none of its own: those of the places around it in the
+    divisions table (its city, its province: 凉山州 in 四川's plans, 台山 in 江门's) naming it once or
+    more, of the question's places when it names some ("江门方案里台山……"); a name the table lacks (a
+    town) in any document naming it twice or more. A province has none above it here."""
+    named = divisions().named(place)
+    if named and named[0].level == "province":
         return []
-    # the places' plans only, and over all plans looked up once per name
-    return [plan.plan_id for plan in index.plans_naming(name, places)
-            if not divisions_named or any(plan.place in (d.province, d.parent) for d in divisions_named)]
+    name = short_name(place) if len(short_name(place)) >= 2 else place
+    around = {a for d in named for a in (d.province, d.parent) if a}
+    writing = index.plans_naming(name, places, 1 if around else 2)
+    return [plan.plan_id for plan in writing if not around or plan.place in around]
 
 
 def inside(place: str, labels: tuple[str, ...]) -> bool:

@@ -6,7 +6,7 @@ import re
 from ..targets import FIVE_YEAR_END
 
 # not a base year ("比2020年下降多少")
-QUESTION_YEAR = re.compile(r"(?<![\d比较])(20\d{2}|[2-6]\d(?=\s*年))\s*年?(?:底|前|末)?|“?(十四五|十五五)”?(?:期间|末|时期)?")
+QUESTION_YEAR = re.compile(r"(?<![\d较])(?<!(?<!占)比)(20\d{2}|[2-6]\d(?=\s*年))\s*年?(?:底|前|末)?|“?(十四五|十五五)”?(?:期间|末|时期)?")
 
 
 def question_year(match: re.Match) -> int:

@@ -1,0 +1,82 @@
+"""Places below and above (#26 item 3), on a library written here (no dev-set string): a province's
+documents write about prefectures that have none of their own, and a city whose own plan lacks what
+its province's plan says about it. Built with the real model and index."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from rag.answer import ask
+from rag.config import Settings
+from rag.index import build_index, load_index
+
+PROVINCE_PLAN = """云南省“十四五”新能源发展规划
+
+一、发展目标
+到2025年，全省新能源装机达到5000万千瓦以上，其中曲靖、红河2州市达到800万千瓦以上。
+到2025年，非化石能源消费比重达到46%左右。
+
+二、重点任务
+（一）建设风电基地
+加快大理州风电基地建设，“十四五”期间新增投产风电装机约300万千瓦。
+（二）推进示范区建设
+支持丽江市建设高原绿色能源示范区，探索水风光一体化开发模式。
+（三）完善交通设施
+推动昆明长水机场建设绿色低碳枢纽机场，实现场内车辆全部电动化。
+（四）加强协同
+保山市、德宏州要加强跨境电力合作，组织开展跨境电网互联研究。
+"""
+
+CITY_PLAN = """昆明市碳达峰实施方案
+
+一、主要目标
+到2025年，非化石能源消费比重达到50%以上。
+二、重点任务
+推进公共交通电动化，到2025年新能源公交车占比达到90%。
+"""
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    root = tmp_path_factory.mktemp("below")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "yunnan-new-energy.txt").write_text(PROVINCE_PLAN, encoding="utf-8")
+    (root / "corpus" / "kunming.txt").write_text(CITY_PLAN, encoding="utf-8")
+    settings = replace(Settings(), corpus_dir=root / "corpus", index_dir=root / "index")
+    build_index(settings, progress=False)
+    return load_index(settings)
+
+
+def test_a_prefecture_without_documents_is_answered_from_its_provinces_labelled(library):
+    answer = ask(library, "大理州风电基地十四五新增投产多少？")
+    assert answer.found and "300万千瓦" in answer.answer
+    assert answer.answer.startswith("语料中没有大理白族自治州自己的文件；以下是云南省的文件中关于大理白族自治州的内容")
+    open_answer = ask(library, "丽江市要建设什么示范区？")
+    assert open_answer.found and "高原绿色能源示范区" in open_answer.answer and "丽江" in open_answer.answer
+
+
+def test_a_value_is_the_places_own_only_in_a_clause_naming_it(library):
+    """The province's 5000万千瓦 is not 曲靖's; the 其中 clause naming 曲靖 is."""
+    answer = ask(library, "曲靖25年新能源装机要达到多少？")
+    assert answer.found and "800万千瓦" in answer.answer and "曲靖" in answer.answer
+
+
+def test_what_the_province_says_of_nothing_asked_is_a_refusal(library):
+    # named by the province's plan, but not for the asked indicator: never the province's value
+    answer = ask(library, "保山2025年非化石能源消费比重是多少？")
+    assert not answer.found and "46%" not in answer.answer
+    assert "语料中没有保山市的方案" in answer.answer and "云南省的文件提到保山市" in answer.answer
+    # named nowhere: the plain refusal
+    assert not ask(library, "楚雄州2025年非化石能源消费比重是多少？").found
+    # a fact about its own document is never the province's
+    fact = ask(library, "大理州碳达峰实施方案的文号是什么？")
+    assert not fact.found and "语料中没有大理白族自治州的方案" in fact.answer
+
+
+def test_a_city_whose_own_plan_lacks_it_is_answered_from_its_provinces_labelled(library):
+    answer = ask(library, "昆明长水机场要建设成什么？")
+    assert answer.found and "绿色低碳枢纽机场" in answer.answer
+    assert answer.answer.startswith("昆明市的文件中没有找到所问的内容；以下是云南省的文件中关于昆明市的内容")
+    own = ask(library, "昆明2025年非化石能源消费比重是多少？")
+    assert own.found and "50%" in own.answer and "46%" not in own.answer  # its own plan answers first
