@@ -118,8 +118,16 @@ MEASURE_WORDS = frozenset(
 
 # Interchangeable words for how a measure is counted: a statement is about an indicator only if
 # it counts it the same way (非化石能源消费比重 needs 比重/占比/比例: "50%以上由非化石能源满足" is not one).
+COUNT_FAMILY = ("数量", "个数")
 MEASURE_FAMILIES = (("比重", "占比", "比例"), ("装机", "容量", "规模"), ("覆盖率",), ("利用率",), ("蓄积量",), ("保有量",),
-                    ("强度",), ("能耗", "能源消耗", "能源消费量"), ("排放",), ("面积",), ("数量", "个数"))
+                    ("强度",), ("能耗", "能源消耗", "能源消费量"), ("排放",), ("面积",), COUNT_FAMILY)
+# a number of things counted by a classifier ("8万个", "100座") says 数量 without the word
+COUNTED = re.compile(r"\d+(?:\.\d+)?\s*[万亿]?(?:个|座|辆|台|家|处|套|艘|根)")
+
+
+def counts_by(clause: str, family: tuple[str, ...]) -> bool:
+    """Whether a clause counts by a measure family: one of its words, or for a count a counted number."""
+    return any(word in clause for word in family) or (family is COUNT_FAMILY and bool(COUNTED.search(clause)))
 
 
 def measure_families(name: str) -> list[tuple[str, ...]]:
@@ -127,8 +135,18 @@ def measure_families(name: str) -> list[tuple[str, ...]]:
     return [family for family in MEASURE_FAMILIES if any(word in name for word in family)]
 
 
+# GDP is written three ways: 单位GDP, 单位地区生产总值, 单位国内生产总值
+GDP_WRITINGS = ("地区生产总值", "国内生产总值")
+
+
+def _written_ways(synonym: str) -> tuple[str, ...]:
+    if GDP_WRITINGS[0] in synonym:
+        return synonym, synonym.replace(*GDP_WRITINGS)
+    return (synonym,)
+
+
 _SYNONYMS = sorted(
-    ((s.lower(), c) for c, syns in INDICATORS.items() for s in (c, *syns, *ENGLISH.get(c, ()))),
+    ((w.lower(), c) for c, syns in INDICATORS.items() for s in (c, *syns, *ENGLISH.get(c, ())) for w in _written_ways(s)),
     key=lambda sc: -len(sc[0]),
 )
 _CANONICAL: dict[str, str] = {}  # synonym -> canonical, longest first; a synonym listed twice keeps its first owner
@@ -148,7 +166,8 @@ def char_pairs(text: str) -> set[str]:
 
 
 def synonyms_of(canonical: str) -> tuple[str, ...]:
-    return (canonical, *INDICATORS.get(canonical, ()), *ENGLISH.get(canonical, ()))
+    return tuple(dict.fromkeys(w for s in (canonical, *INDICATORS.get(canonical, ()), *ENGLISH.get(canonical, ()))
+                               for w in _written_ways(s)))
 
 
 def longest_matches(text: str, words, accept=None) -> list[tuple[int, int, str]]:

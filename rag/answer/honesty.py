@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from ..index import lexical_tokens
-from ..indicators import MEASURE_WORDS, indicator_mentions, measure_families, synonyms_of
+from ..indicators import COUNTED, MEASURE_WORDS, counts_by, indicator_mentions, measure_families, synonyms_of
 from ..targets import VALUE, VERBS
 from .result import Answer
 
@@ -54,7 +54,7 @@ def asked_wordings(question) -> list[str]:
 def _names_indicator(clause: str, question, canonical: str) -> list[int]:
     """Where a clause names an asked indicator, counting it as the indicator counts (比重/占比…):
     by a synonym that does not end a list, or by every distinctive word of the question's wording."""
-    if not all(any(word in clause for word in family) for family in measure_families(canonical)):
+    if not all(counts_by(clause, family) for family in measure_families(canonical)):
         return []
     named = [at for name in synonyms_of(canonical) if (at := clause.find(name.lower())) >= 0
              and clause[at - 1 : at] not in LIST_JOINS]
@@ -77,7 +77,7 @@ def states_value(clause: str, question) -> bool:
         return False
     for canonical in question.indicators:
         named = _names_indicator(clause, question, canonical)
-        if named and (VALUE.search(clause) or BARE_VALUE.search(clause[min(named) :])):
+        if named and (VALUE.search(clause) or COUNTED.search(clause) or BARE_VALUE.search(clause[min(named) :])):
             return True
     return False
 

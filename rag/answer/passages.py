@@ -15,6 +15,7 @@ from ..retrieve import retrieve, with_each_document
 from ..sections import heading_of
 from ..targets import UNITS
 from .citing import passages_for, quote, sentence_at, split_sentences
+from .honesty import asked_wordings
 from .result import Answer
 
 # What kind of thing the question asks for, and how a sentence that gives it looks.
@@ -58,6 +59,9 @@ def _best(index: Index, question, passages, require=None):
     # a number answers a "how much" question only next to the question's most specific known word
     known = [w for w in words if w in weights and w not in UNITS and w not in titled and not re.search(r"\d", w)]
     needed = max(known, key=weights.get) if QUANTITY.search(question.text) and known else None
+    # a word of an asked indicator's name may be written otherwise (国内生产总值 for GDP) where a `require`
+    # checks the indicator by its synonyms
+    synonymous = needed is not None and require is not None and needed in "".join(asked_wordings(question))
     counter = COUNTER.search(question.text)
     counted = re.compile(r"\d+(?:\.\d+)?\s*[万亿]?" + counter.group(1)) if counter else None
     best = None
@@ -71,7 +75,7 @@ def _best(index: Index, question, passages, require=None):
             if question.below and question.below_word not in sentence + passage.chunk.section:
                 continue  # about the place above, not the one asked
             window = text[spans[max(0, i - 2)][0] : spans[min(len(spans) - 1, i + 1)][1]] + passage.chunk.section
-            if needed and needed not in window.lower():
+            if needed and needed not in window.lower() and not synonymous:
                 continue
             own, near = coverage(sentence + passage.chunk.section), coverage(window)
             score = 0.6 * own + 0.4 * near

@@ -110,6 +110,23 @@ def _title_stretch(text: str, labels: tuple[str, ...]) -> str:
     return re.sub(r"[“”\"'《》〈〉（）()、，,。？?\s]+", "", text)
 
 
+def without_titles(topic: str, plan_ids: tuple[str, ...], index) -> str:
+    """The topic with every stretch of 4+ characters that a chosen document's title writes blanked out:
+    words naming the document ("重点领域企业节能降碳工作方案") are not the wording of an indicator."""
+    titles = [index.plans[p].title for p in plan_ids]
+    out, i = list(topic), 0
+    while i < len(topic):
+        j = i + 4
+        while j <= len(topic) and any(topic[i:j] in t for t in titles):
+            j += 1
+        if j - 1 - i >= 4:
+            out[i : j - 1] = " " * (j - 1 - i)
+            i = j - 1
+        else:
+            i += 1
+    return "".join(out)
+
+
 def _longest_shared(asked: str, title: str) -> int:
     """Length of the longest stretch of `asked` written in `title` that is more than generic words."""
     best = 0
@@ -132,7 +149,7 @@ FACTS = {
                          r"|(?:印发|发布|出台|公布)(?:于|在)?(?:哪天|何时|什么时候|啥时候|哪年|几月)|几月几[号日]|哪一?天|日期|\bsigned\b|\bissued\b"
                          r"|(?:出|发|印发|发布|出台)得?更?(?:早|晚)|(?:更|较)(?:早|晚)(?:出|发|印发|发布|出台)", re.I),
     "posted": re.compile(r"网站|网上|挂网|\bposted\b|\bpublished online\b", re.I),
-    "issuer": re.compile(r"发文机关|(?:印发|发布|发文)(?:单位|机关|部门)|(?:哪个|哪家|什么)(?:单位|部门|机关)[^。？?]{0,8}?(?:印发|发布|发的|出的|发文|制定)"
+    "issuer": re.compile(r"发文机关|(?:印发|发布|发文)(?:单位|机关|部门)|(?:哪[一两几三四五六]?个|哪家|哪些|什么)(?:单位|部门|机关)[^。？?]{0,8}?(?:印发|发布|发的|出的|发文|制定)"
                          r"|谁印发|谁发布|谁发的|谁出的|issuer|who issued", re.I),
     "addressees": re.compile(r"主送|发给哪些|下发给|印发给哪些|addressed to", re.I),
     "meeting": re.compile(r"(?:哪次|什么|哪个)[^，。？?]{0,6}(?:会议|全会|常务会)|审议|会议通过|全会通过", re.I),
@@ -393,7 +410,7 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
     plan_ids = choose_plans(text, labels, index) if labels else ()
     if below:
         plan_ids = tuple(p for p in plan_ids if p in writing) or tuple(writing)
-    indicators = tuple(indicators_asked(index, text, topic, plan_ids))
+    indicators = tuple(indicators_asked(index, text, without_titles(topic, plan_ids, index), plan_ids))
     kind = answer_type(text, facts, indicators, labels + tuple(missing), years)
     if below and not places.labels:
         topic = text  # searched with its name: part of what is asked ("凉山州风电基地"); never an indicator
