@@ -108,7 +108,7 @@ VALUE = re.compile(NUMBER + r"\s*(" + "|".join(re.escape(u) for u in UNITS) + r"
 YEAR = re.compile(r"(?<![比较])(?:到|至|于|在)?\s*(20[2-6]\d)\s*年(?:底|前|末)?")
 FIVE_YEAR = re.compile(r"“?(十四五|十五五)”?(?:期间|末|时期)?")
 FIVE_YEAR_END = {"十四五": 2025, "十五五": 2030}  # the five-year plan a deadline names, as its final year
-BASELINE = re.compile(r"[比较](20\d{2})年")
+BASELINE = re.compile(r"[比较](20\d{2})(?:年|(?!\d))")  # "比2020下降": 年 is sometimes left out
 QUALIFIERS_AFTER = ("以上", "以下", "左右", "以内")
 QUALIFIERS_BEFORE = ("不低于", "不高于", "不超过", "小于", "少于", "力争", "提高至", "提高到", "提升至", "提升到", "下降", "降低", "减少", "控制在", "稳定在", "超过", "达到", "达")
 QUALITATIVE = re.compile(r"(确保完成|完成[^,，。]{0,8}下达|达到预期目标|上级确定|保持[^,，。]{0,10}水平|持续[^,，。]{0,4}(?:下降|提升|提高)|下达的?(?:指标|目标))")
@@ -254,7 +254,7 @@ def _clause_year(text: str) -> int | None:
 
 LEADING = re.compile(r"^(?:全省|全市|全县|全区|全旗|我省|我市|我县|我区|在|将|实现|推动|确保|力争|累计|基本|新建|建成|创建|完成|优化提升|提升|的)+")
 TRAILING = re.compile(r"(?:将|预计在|预计|原则上|平均|约|达|的|和|及|与|、)+$")
-CUT = re.compile(r"(分别|比20\d{2}年|较20\d{2}年|下降至|下降到|降低至|降低到|降至|降到|" + "|".join(QUALIFIERS_BEFORE) + r"|小于|少于|保持在)")
+CUT = re.compile(r"(分别|比20\d{2}年?|较20\d{2}年?|下降至|下降到|降低至|降低到|降至|降到|" + "|".join(QUALIFIERS_BEFORE) + r"|小于|少于|保持在)")
 # Verbs that make a clause an action ("建设充电桩5000个"), not a measure reaching a level.
 ACTION = re.compile(r"^(?:建设|建成|打造|培育|创建|实施|推广|推进|开展|新建|改造|完成|实现|争创|组织|引进|谋划|储备|申报|认定|培训|举办|安排|投资|投入|淘汰|关停|压减|整治|治理|发展)")
 MEASURE_WORD = re.compile(r"^(?:比重|占比|比例|规模|总量|总规模|数量|容量)$")
