@@ -21,6 +21,8 @@ from ..targets import VALUE, VERBS
 from .result import Answer
 
 LIST_JOINS = ("、", "和", "及", "与")
+# what ends a clause of a sentence, where a statement of one indicator stops
+CLAUSE_BREAK = re.compile(r"[，,；;。]")
 # words that make a clause a commitment on its measure, even without a number
 COMMITMENT = re.compile(r"提升|提高|降低|下降|减少|控制|达到|保持|稳定|确保|完成[^，。]{0,8}下达|力争|不低于|不高于|不超过")
 # a number without a unit is a value only right after a verb that sets it ("PUE不超过1.5"), not the
@@ -85,7 +87,7 @@ def states_value(clause: str, question) -> bool:
 def states_in_words(sentence: str, question, narrowing=()) -> bool:
     """Whether a sentence commits to an asked indicator in words, with no number: a qualitative
     target ("非化石能源消费比重确保完成省下达指标", "提升公共出行比重")."""
-    for clause in re.split(r"[，,；;。]", sentence.lower()):
+    for clause in CLAUSE_BREAK.split(sentence.lower()):
         if re.search(r"\d", clause) or not all(w in clause for w in narrowing):
             continue
         if COMMITMENT.search(clause) and any(_names_indicator(clause, question, c) for c in question.indicators):
@@ -97,7 +99,7 @@ def sentence_states_value(sentence: str, question, narrowing=()) -> bool:
     """Whether any clause of a sentence states a value for the asked indicator (holding the words
     that narrow it, "海上" of 海上风电). A clause opening with 其中 measures what the clause before it
     measures ("比例达到40%以上，其中济南、烟台3市达到50%以上"): read with that clause's words up to its value."""
-    clauses = re.split(r"[，,；;。]", sentence)
+    clauses = CLAUSE_BREAK.split(sentence)
     for i, clause in enumerate(clauses):
         if clause.startswith("其中") and i:
             clause = re.split(r"\d", clauses[i - 1])[0] + clause

@@ -381,11 +381,17 @@ def asked_above(question: Question, index) -> Question | None:
     writing = tuple(p for p in plans_naming(place, index, ()) if index.plans[p].label != place)
     if not writing:
         return None
-    labels = tuple(dict.fromkeys(index.plans[p].label for p in writing))
-    plan_ids = tuple(p for p in choose_plans(question.text, labels, index) if p in writing) or writing
+    labels, plan_ids = _writing(question.text, (), writing, index)
     indicators = tuple(indicators_asked(index, question.text, question.topic, plan_ids))
     return replace(question, places=labels, plan_ids=plan_ids, below=place, indicators=indicators or question.indicators,
                    topic=question.text)  # its name is part of what is asked ("青岛港")
+
+
+def _writing(text: str, labels: tuple[str, ...], writing, index) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The places and documents a question about a place below is asked of: the question's places (else
+    those of the documents writing about it), and among those documents the ones its title words choose."""
+    labels = labels or tuple(dict.fromkeys(index.plans[p].label for p in writing))
+    return labels, tuple(p for p in choose_plans(text, labels, index) if p in writing) or tuple(writing)
 
 
 def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bool) -> Question:
@@ -406,10 +412,11 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
             missing.append(place)  # the question is about it (or its plan); otherwise a topic ("南昌提到深圳了吗")
     years = tuple(dict.fromkeys(question_year(m) for m in QUESTION_YEAR.finditer(text)))
     readings = places.readings
-    labels = places.labels or tuple(dict.fromkeys(index.plans[p].label for p in writing))
-    plan_ids = choose_plans(text, labels, index) if labels else ()
     if below:
-        plan_ids = tuple(p for p in plan_ids if p in writing) or tuple(writing)
+        labels, plan_ids = _writing(text, places.labels, writing, index)
+    else:
+        labels = places.labels
+        plan_ids = choose_plans(text, labels, index) if labels else ()
     indicators = tuple(indicators_asked(index, text, without_titles(topic, plan_ids, index), plan_ids))
     kind = answer_type(text, facts, indicators, labels + tuple(missing), years)
     if below and not places.labels:
