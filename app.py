@@ -16,12 +16,13 @@ API endpoints with stable names:
 
     from gradio_client import Client
     Client("http://127.0.0.1:7860/").predict("江门2030年可再生能源装机目标是多少？", "", api_name="/ask")
+
+and, for programs that speak plain HTTP, the JSON API at /api/v1 (ask, targets, plans, health; docs at
+/api/docs) — rag/web/jsonapi.py, the same one `rag serve --workers N` runs alone.
 """
 from __future__ import annotations
 
-import errno
 import os
-import socket
 import sys
 import time
 from pathlib import Path
@@ -34,17 +35,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from rag.config import Settings  # noqa: E402
 from rag.errors import UserError  # noqa: E402
+from rag.serving import EXAMPLE_QUESTIONS as EXAMPLES  # noqa: E402
+from rag.web.server import port_problem  # noqa: E402
 
 WEB = Path(__file__).resolve().parent / "rag" / "web"  # page.css, page.js
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-EXAMPLES = [
-    "江门2030年可再生能源装机目标是多少？",
-    "南昌2025年非化石能源消费比重目标是多少？",
-    "各城市2025年非化石能源消费比重对比",
-    "哪些城市提到了氢能？",
-    "津市2030年光伏装机目标是多少？",
-    "江门如何发展海上风电？",
-]
 SECTION_HINT = '<div class="rag-hint">提问后，从上方选择一条引用并点击“阅读全文章节”，这里会显示它所在的整个章节。</div>'
 LOADING = "## 碳达峰实施方案问答\n正在加载索引……"
 
@@ -307,26 +302,6 @@ def build_app(served, gate):
     return demo
 
 
-def port_problem(host: str, port: int) -> str | None:
-    """Why the app cannot listen on (host, port), in one Chinese sentence, or None."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror:
-        return f"无法解析监听地址 {host}。"
-    family, _, _, _, address = infos[0]
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # what uvicorn sets too
-        try:
-            probe.bind(address)
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                return f"端口 {port} 已被占用（可能已有一个问答网页在运行）。请换一个端口，例如：make run PORT=8000 或 python app.py --port 8000"
-            if exc.errno == errno.EACCES:
-                return f"没有权限使用端口 {port}。请用 1024 以上的端口，例如 --port 8000"
-            return f"无法在 {host}:{port} 上监听（{exc.strerror}）。"
-    return None
-
-
 def main(argv: list[str] | None = None) -> int:
     from rag.usertext import ChineseParser
 
@@ -364,9 +339,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["GRADIO_DEFAULT_CONCURRENCY_LIMIT"] = str(CONCURRENT_ANSWERS)
     demo = build_app(served, AdminGate(password))
     import gradio as gr
+    from starlette.routing import Mount
+
+    from rag.web.jsonapi import PREFIX, json_api
 
     try:
         demo.launch(
+            app_kwargs={"routes": [Mount(PREFIX, app=json_api(served))]},  # before Gradio's own routes
             server_name=args.host, server_port=args.port, css_paths=[WEB / "page.css"],
             head=f"<script>{(WEB / 'page.js').read_text(encoding='utf-8')}</script>",
             theme=gr.themes.Soft(font=["system-ui", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC",
@@ -382,6 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         index = served.load()
         served.warm_up()  # the model, jieba and the index's caches, so that users do not wait for them
+        served.follow()  # a `rag build` in a terminal is loaded in the background, before the next question
     except UserError as problem:
         print(f"错误：{problem}", file=sys.stderr)
         demo.close()

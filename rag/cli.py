@@ -11,6 +11,7 @@
     rag targets --city 南昌 --xlsx 南昌目标.xlsx
     rag eval-targets [--json]
     rag eval [--set FILE] [--k 5] [--json] [--baseline evals/baseline.json]
+    rag serve [--host 127.0.0.1] [--port 8000] [--workers N]     # the JSON API alone (/api/v1, docs at /api/docs)
     rag bench [--build] [--web] [--start] [--scale N] [--backends] [--resume] [--normalize] [--load] [--corpus DIR --index DIR] [--json]
 
 User and environment errors print one sentence to stderr and exit with status 2; `rag build
@@ -78,6 +79,18 @@ def k_value(text: str) -> int:
     if not 1 <= k <= MAX_PASSAGES:
         raise argparse.ArgumentTypeError(f"应是 1 到 {MAX_PASSAGES} 之间的整数，收到 {text[:20]}")
     return k
+
+
+def workers_value(text: str) -> int:
+    """--workers: 1 to 4 per core."""
+    most = 4 * (os.cpu_count() or 1)
+    try:
+        workers = int(text)
+    except ValueError:
+        workers = 0
+    if not 1 <= workers <= most:
+        raise argparse.ArgumentTypeError(f"应是 1 到 {most} 之间的整数，收到 {text[:20]}")
+    return workers
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -163,13 +176,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--versus", metavar="REPORT", help="同一问题集在另一语料上的评测报告（rag eval --json 的输出，例如只含该集文件的小语料）：逐项并列两次的指标与差值")
     p.set_defaults(run=_eval)
 
+    p = sub.add_parser("serve", help="只提供 JSON 接口（/api/v1/ask、targets、plans、health，说明见 /api/docs），多进程共用一份索引")
+    common(p)
+    p.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1，只允许本机访问）")
+    p.add_argument("--port", type=int, default=8000, help="端口（默认 8000）")
+    p.add_argument("--workers", type=workers_value, default=1, help="工作进程数（默认 1；一般取 CPU 核数）")
+    p.set_defaults(run=_serve)
+
     p = sub.add_parser("bench", help="性能基准：冷构建时间与热问答延迟（中位数）")
     common(p)
     p.add_argument("--build", action="store_true", help="同时测冷构建（写入临时目录）")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--normalize", action="store_true", help="只测清洗速度：1/4/16 MB 输入的 MB/s 与时间比")
     p.add_argument("--load", action="store_true", help="只做负载检查：4 个进程 200 次提问，同时 3 次强制重建")
-    p.add_argument("--web", action="store_true", help="网页并发：启动 app.py，16 个 gradio_client 用户各问 5 个问题（p50/p95/错误数）")
+    p.add_argument("--web", action="store_true", help="网页并发：启动 app.py，16 个 gradio_client 用户各问 5 个问题；再启动 rag serve（1 和 2 个工作进程），16 与 64 个客户端各问 20 个问题（p50/p95/错误数/内存）")
     p.add_argument("--start", action="store_true", help="网页启动：从启动 app.py 到首页可访问、到第一个回答的秒数（--rounds 次）")
     p.add_argument("--scale", type=int, metavar="N", help="规模：把语料重复 N 倍（合成），测问答 p50/p95 与内存，并与 1 倍对比")
     p.add_argument("--backends", action="store_true",
@@ -179,6 +199,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="--scale / --backends 的结果以 JSON 输出")
     p.set_defaults(run=_bench)
     return parser
+
+
+def _serve(args, settings: Settings) -> int:
+    # one thread per request in every runtime (as in app.py); read when numpy and tokenizers load
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from .serving import EXAMPLE_QUESTIONS, ServedIndex
+    from .web.server import listening_socket, port_problem, serve
+
+    if not 1 <= args.port <= 65535:
+        raise UserError(f"端口应在 1 到 65535 之间，收到 {args.port}。")
+    problem = port_problem(args.host, args.port)
+    if problem:
+        raise UserError(problem)
+    sock = listening_socket(args.host, args.port)
+    served = ServedIndex(settings, warm_questions=EXAMPLE_QUESTIONS)
+    index = served.load()
+    served.warm_up()
+    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    print(f"JSON 接口已可访问：http://{shown}:{args.port}/api/v1/ （{args.workers} 个工作进程；{len(index.plans)} 个方案，"
+          f"{len(index.chunks)} 个段落；接口说明 http://{shown}:{args.port}/api/docs）", flush=True)
+    return serve(served, sock, args.workers)
 
 
 def _build(args, settings: Settings) -> int:
@@ -385,14 +427,14 @@ def _eval(args, settings: Settings) -> int:
 def _bench(args, settings: Settings) -> int:
     """Each flag picks one benchmark (several may be combined); none gives the warm-latency run."""
     from .bench import backend_builds, load_check, normalize_throughput, resume_timings, run_bench, run_scale_bench
-    from .webbench import run_start_bench, run_web_bench
+    from .webbench import run_json_bench, run_start_bench, run_web_bench
 
     if args.scale is not None and args.scale < 1:
         raise UserError("--scale 应为正整数（语料重复的倍数），例如 --scale 100。")
     chosen = [
         *(normalize_throughput(settings) if args.normalize else []),
         *(load_check(settings) if args.load else []),
-        *([run_web_bench(settings)] if args.web else []),
+        *([run_web_bench(settings), run_json_bench(settings)] if args.web else []),
         *([run_start_bench(settings, args.rounds)] if args.start else []),
         *([run_scale_bench(settings, args.scale, args.rounds, args.json)] if args.scale else []),
         *(backend_builds(settings, args.json) if args.backends else []),

@@ -5,6 +5,14 @@ class UserError(Exception):
     """Bad input or an unusable index; `str(error)` tells the user what to do."""
 
 
+class TooLong(UserError):
+    """Input over one of the length limits (the JSON API answers it with HTTP 413)."""
+
+
+class NotReady(UserError):
+    """No index to answer from yet, or none that loads (the JSON API answers it with HTTP 503)."""
+
+
 def os_reason(exc: OSError) -> str:
     """Why a file operation failed, in Chinese (the system's strerror is English)."""
     import errno
@@ -20,5 +28,5 @@ def os_reason(exc: OSError) -> str:
 def check_length(text: str, limit: int, what: str, setting: str) -> str:
     """`text` when it is at most `limit` characters; otherwise a refusal naming the limit and its setting."""
     if len(text) > limit:
-        raise UserError(f"{what}过长（{len(text)} 字），上限为 {limit} 字（可用 {setting} 调整）")
+        raise TooLong(f"{what}过长（{len(text)} 字），上限为 {limit} 字（可用 {setting} 调整）")
     return text

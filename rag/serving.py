@@ -8,11 +8,23 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
-from .errors import UserError
+from .errors import NotReady, UserError
 
 log = logging.getLogger(__name__)
+
+# Questions of every answer type: the chat's examples, and what is asked of every index before users are
+# (ServedIndex.warm).
+EXAMPLE_QUESTIONS = (
+    "江门2030年可再生能源装机目标是多少？",
+    "南昌2025年非化石能源消费比重目标是多少？",
+    "各城市2025年非化石能源消费比重对比",
+    "哪些城市提到了氢能？",
+    "津市2030年光伏装机目标是多少？",
+    "江门如何发展海上风电？",
+)
 
 # Requests answered at once by the web app (the embedding call is the only part that takes turns).
 CONCURRENT_ANSWERS = 16
@@ -104,6 +116,20 @@ class ServedIndex:
             raise
         return self._serve(index)
 
+    def follow(self, every_seconds: float = 1.0) -> None:
+        """Look for a new build every `every_seconds` in a background thread, so that a process that is not
+        asked anything meanwhile (one of `rag serve`'s workers) has loaded it before its next request."""
+
+        def watch():
+            while True:
+                time.sleep(every_seconds)
+                try:
+                    self.serving(wait=False)
+                except UserError:
+                    pass  # not loaded yet, or unloadable: requests say so
+
+        threading.Thread(target=watch, name="follow-current", daemon=True).start()
+
     def warm_up(self) -> None:
         """Warm the index being served (see `warm`); requests arriving meanwhile are answered, and wait for
         whatever they need that is still being loaded."""
@@ -126,14 +152,27 @@ class ServedIndex:
         return self._index is not None
 
     @property
+    def failed(self) -> bool:
+        """The first load finished without an index to serve."""
+        return self._loaded.is_set() and self._index is None
+
+    @property
     def waiting(self) -> int:
         """Requests waiting for the first load now."""
         return self._waiting
 
     @property
     def current(self):
+        """The index to answer from: waits for the first load (up to `wait_seconds`)."""
+        return self.serving(wait=True)
+
+    def serving(self, wait: bool):
+        """The index to answer from, after loading a new build if `current` changed; without `wait`, NotReady
+        at once while the first load is still going on (a program calling the JSON API retries later)."""
         from .index import CURRENT
 
+        if not self._loaded.is_set() and not wait:
+            raise NotReady("索引仍在加载或构建中，请稍后重试。")
         if not self._loaded.is_set():
             with self._count:
                 self._waiting += 1
@@ -143,10 +182,10 @@ class ServedIndex:
                 with self._count:
                     self._waiting -= 1
             if not loaded:
-                raise UserError("索引仍在加载或构建中，请稍后重试。")
+                raise NotReady("索引仍在加载或构建中，请稍后重试。")
         held = self._index
         if held is None:
-            raise UserError(self._problem or "索引不可用。")
+            raise NotReady(self._problem or "索引不可用。")
         try:
             build = Path(os.readlink(Path(self.settings.index_dir) / CURRENT)).name
         except OSError:

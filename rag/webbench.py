@@ -1,7 +1,8 @@
 """Benchmarks of the web app, run against `python app.py` started in a subprocess (`running_app`, which the
 browser and API tests use too):
 
-    rag bench --web     # 16 concurrent gradio_client users x 5 questions through /ask: p50/p95/errors
+    rag bench --web     # 16 concurrent gradio_client users x 5 questions through /ask: p50/p95/errors; then the
+                        # JSON API of `rag serve --workers 1` and `--workers 2`: 16 and 64 clients x 20 questions, memory
     rag bench --start   # seconds from starting app.py to its first page and to its first answer
 
 Both accept --corpus DIR --index DIR to run on any built index. The machine is shared: read medians, and
@@ -94,6 +95,95 @@ def run_web_bench(settings: Settings, users: int = 16, questions_per_user: int =
     return "\n".join(lines + [f"  error: {e[:200]}" for e in errors[:5]])
 
 
+def run_json_bench(settings: Settings, users=(16, 64), questions_per_user: int = 20, workers=(1, 2),
+                   startup_timeout: float = 600) -> str:
+    """The JSON API (POST /api/v1/ask) of `rag serve --workers N` for each N in `workers`: `users` concurrent
+    HTTP clients (one keep-alive connection each) asking `questions_per_user` questions each, p50/p95/errors,
+    and the memory of all the server's processes — RSS summed (pages shared by the workers counted in each)
+    and PSS summed (each shared page divided among the processes sharing it: what the machine really gives).
+    Every question is answered once before the clock starts (the steady state is measured)."""
+    import httpx
+
+    lines = []
+    for count in workers:
+        with running_app(startup_timeout, serve_workers=count, **app_env(settings)) as (url, server):
+            ask_url = f"{url}api/v1/ask"
+            with httpx.Client(timeout=120) as warm:
+                for question in QUESTIONS:
+                    warm.post(ask_url, json={"question": question}).raise_for_status()
+            rss, pss = tree_memory(server.pid)
+            lines.append(f"JSON API, rag serve --workers {count}: memory after load RSS {rss:.0f} MB summed over "
+                         f"{len(process_tree(server.pid))} processes, PSS {pss:.0f} MB")
+            for clients in users:
+                timings, errors, wall = _json_clients(ask_url, clients, questions_per_user)
+                total = clients * questions_per_user
+                lines.append(
+                    f"  {clients} clients x {questions_per_user} questions = {total} requests in {wall:.1f} s "
+                    f"({total / wall:.1f} req/s): p50 {percentile(timings, 0.5) * 1000:.0f} ms, p95 "
+                    f"{percentile(timings, 0.95) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms; errors {len(errors)}/{total}"
+                    + "".join(f"\n    error: {e[:200]}" for e in errors[:3]))
+            rss, pss = tree_memory(server.pid)
+            lines.append(f"  memory after the clients: RSS {rss:.0f} MB summed, PSS {pss:.0f} MB; load average {load_average()}")
+    return "\n".join(lines)
+
+
+def _json_clients(url: str, clients: int, questions_per_user: int) -> tuple[list[float], list[str], float]:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    timings: list[float] = []
+    errors: list[str] = []
+    start, record = threading.Barrier(clients), threading.Lock()
+
+    def user(number: int) -> None:
+        with httpx.Client(timeout=300) as client:
+            client.get(url.replace("/ask", "/health"))  # the connection is made before the clock starts
+            start.wait(timeout=120)
+            for turn in range(questions_per_user):
+                question = QUESTIONS[(number * questions_per_user + turn) % len(QUESTIONS)]
+                began = time.perf_counter()
+                try:
+                    reply = client.post(url, json={"question": question})
+                    problem = "" if reply.status_code == 200 else f"HTTP {reply.status_code} {reply.text[:120]}"
+                except Exception as exc:  # a failed request is counted, not fatal
+                    problem = f"{exc.__class__.__name__}: {exc}"
+                with record:
+                    timings.append(time.perf_counter() - began)
+                    if problem:
+                        errors.append(f"{question}: {problem}")
+
+    wall = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(user, range(clients)))
+    return timings, errors, time.perf_counter() - wall
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (Linux /proc)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            todo.extend(int(child) for child in task.read_text().split())
+    return found
+
+
+def tree_memory(pid: int) -> tuple[float, float]:
+    """(RSS, PSS) in MB summed over `pid` and its descendants."""
+    rss = pss = 0
+    for member in process_tree(pid):
+        for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name == "Rss":
+                rss += int(value.split()[0])
+            elif name == "Pss":
+                pss += int(value.split()[0])
+    return rss / 1024, pss / 1024
+
+
 def _gradio_client():
     """The web benchmarks' client, from the `bench` extra (pip install -e '.[bench]')."""
     try:
@@ -148,13 +238,14 @@ def load_average() -> str:
 
 
 @contextlib.contextmanager
-def running_app(timeout: float = 600, poll: float = 0.5, **env_vars: str):
-    """Yield (url, process) of `python app.py` started on a free localhost port, once its page is served;
+def running_app(timeout: float = 600, poll: float = 0.5, serve_workers: int | None = None, **env_vars: str):
+    """Yield (url, process) of `python app.py` started on a free localhost port, once its page is served —
+    or, with `serve_workers`, of `rag serve --workers N` once /api/v1/health says its index is loaded;
     always stop it.
 
-    `env_vars` (RAG_CORPUS=..., RAG_INDEX=...) point the app at its own corpus and index. The app listens
+    `env_vars` (RAG_CORPUS=..., RAG_INDEX=...) point the server at its own corpus and index. The app listens
     before its index is loaded: a question asked at once waits for it. The benchmarks and the browser tests
-    start the app through this one function.
+    start the servers through this one function.
     """
     import socket
     import subprocess
@@ -168,21 +259,25 @@ def running_app(timeout: float = 600, poll: float = 0.5, **env_vars: str):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}/"
+    if serve_workers:
+        command, ready = [sys.executable, "-m", "rag", "serve", "--workers", str(serve_workers)], f"{url}api/v1/health"
+    else:
+        command, ready = [sys.executable, str(PROJECT_ROOT / "app.py")], url
     env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1", **env_vars)
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port)],
-                                   cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+        process = subprocess.Popen([*command, "--host", "127.0.0.1", "--port", str(port)], cwd=PROJECT_ROOT, stdout=log,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True)
         try:
             deadline = time.monotonic() + timeout
             while True:
                 try:
-                    with urllib.request.urlopen(url, timeout=5):
+                    with urllib.request.urlopen(ready, timeout=5):
                         break
                 except (urllib.error.URLError, OSError):
                     if process.poll() is not None or time.monotonic() > deadline:
                         log.seek(0)
                         tail = log.read().decode("utf-8", errors="replace")[-3000:]
-                        raise RuntimeError(f"app.py did not start on {url}:\n{tail}") from None
+                        raise RuntimeError(f"{' '.join(command[1:3])} did not start on {url}:\n{tail}") from None
                     time.sleep(poll)
             yield url, process
         finally:
@@ -191,5 +286,5 @@ def running_app(timeout: float = 600, poll: float = 0.5, **env_vars: str):
                 try:
                     process.wait(timeout=15)
                 except subprocess.TimeoutExpired:
-                    process.kill()
+                    os.killpg(process.pid, 9)
                     process.wait(timeout=15)

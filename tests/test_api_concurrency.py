@@ -1,4 +1,5 @@
-"""The /ask and /targets API against the running app: 8 concurrent gradio_client users, bad input, limits.
+"""The /ask and /targets API against the running app: 8 concurrent gradio_client users, bad input, limits;
+the JSON API (/api/v1) on the same server, answering as the Gradio names do.
 
 Latency is measured by `rag bench --web`, not asserted here."""
 from __future__ import annotations
@@ -94,3 +95,16 @@ def test_uploads_are_size_limited(app_url):
     assert small.status_code == 200
     big = httpx.post(f"{app_url}gradio_api/upload", files={"files": ("big.txt", b"x" * (limit + 1))}, timeout=60)
     assert big.status_code == 413
+
+
+def test_the_json_api_is_served_beside_the_chat_with_the_same_answers(app_url):
+    client = gradio_client.Client(app_url, verbose=False)
+    for question, city, expected in CASES[:4]:
+        reply = httpx.post(f"{app_url}api/v1/ask", json={"question": question, "city": city}, timeout=120)
+        assert reply.status_code == 200 and expected in reply.json()["answer"]
+        assert reply.json() == client.predict(question, city, api_name="/ask")
+    assert httpx.post(f"{app_url}api/v1/ask", json={"question": ""}, timeout=60).status_code == 400
+    assert httpx.get(f"{app_url}api/v1/health", timeout=60).json()["index_loaded"] is True
+    assert httpx.get(f"{app_url}api/docs", timeout=60).status_code == 200
+    targets = httpx.get(f"{app_url}api/v1/targets", params={"city": "南昌", "year": 2025}, timeout=60).json()
+    assert targets["targets"] == client.predict("南昌", "2025", "", api_name="/targets")["targets"]

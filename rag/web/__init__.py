@@ -6,7 +6,9 @@
     chat.py     one chat turn: follow-ups, the city selector, the citation picker
     targets.py  the targets tab: table, chart, CSV/Excel downloads
     plans.py    the plans tab: the plan list, uploads, edits, removal and restore, the administrator sign-in
-    api.py      the API endpoints /ask, /targets, /plans as plain dicts
+    api.py      what programs get, as plain dicts: an answer, the targets, the plans (the Gradio API names use them)
+    jsonapi.py  the JSON API at /api/v1 (ask, targets, plans, health; HTTP statuses; docs at /api/docs)
+    server.py   `rag serve`: the JSON API alone, in N forked processes sharing one loaded index
     gradio_import.py  importing Gradio without rewriting its editor stubs (half of the app's start-up)
     page.css, page.js  styles (phones too) and the page's own behaviour in the browser
 

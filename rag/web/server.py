@@ -1,0 +1,134 @@
+"""`rag serve`: the JSON API alone (no page), in N processes — the way to serve many programs and users.
+
+    rag serve [--host 127.0.0.1] [--port 8000] [--workers N]
+
+One process loads the index (building it when missing), the model and every cache an answer builds on
+first use, opens the listening socket, and then forks N workers that all accept on it. The workers share
+what was loaded before the fork: the vectors are memory-mapped from the build's file (one copy in the page
+cache, however many workers) and the model's weights, the passages and the word statistics are pages the
+workers read and do not copy. Each worker follows the index folder's `current` build like the app does
+(rag.serving.ServedIndex): a `rag build` while it serves is picked up at the next request, without a
+restart. A worker that dies is replaced; Ctrl-C or SIGTERM stops them all.
+"""
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+
+log = logging.getLogger(__name__)
+
+RESTART_AFTER_SECONDS = 5  # a worker that dies sooner than this after starting is not restarted (it would loop)
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why the app cannot listen on (host, port), in one Chinese sentence, or None."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        return f"无法解析监听地址 {host}。"
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # what uvicorn sets too
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"端口 {port} 已被占用（可能已有一个问答网页在运行）。请换一个端口，例如：make run PORT=8000 或 python app.py --port 8000"
+            if exc.errno == errno.EACCES:
+                return f"没有权限使用端口 {port}。请用 1024 以上的端口，例如 --port 8000"
+            return f"无法在 {host}:{port} 上监听（{exc.strerror}）。"
+    return None
+
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The socket every worker accepts on (made before the fork, so that they share it)."""
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def api_app(served):
+    """The JSON API at /api (as on the app's server), / leading to its docs."""
+    from starlette.applications import Starlette
+    from starlette.responses import RedirectResponse
+    from starlette.routing import Mount, Route
+
+    from .jsonapi import PREFIX, json_api
+
+    async def home(request):
+        return RedirectResponse(f"{PREFIX}/docs")
+
+    return Starlette(routes=[Route("/", home), Mount(PREFIX, app=json_api(served))])
+
+
+def run_worker(app, sock: socket.socket) -> None:
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def serve(served, sock: socket.socket, workers: int) -> int:
+    """Answer on `sock` from `served` (loaded and warmed) in `workers` processes until stopped."""
+    app = api_app(served)
+    if workers == 1:
+        served.follow()
+        run_worker(app, sock)
+        return 0
+    children: dict[int, float] = {}  # pid -> when it started
+
+    def start():
+        pid = os.fork()
+        if pid == 0:  # the worker
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            served.follow()  # threads do not survive a fork: each worker watches `current` itself
+            try:
+                run_worker(app, sock)
+            finally:
+                os._exit(0)
+        children[pid] = time.monotonic()
+
+    stopping = []
+
+    def stop(signum, _frame):
+        stopping.append(signum)
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    for _ in range(workers):
+        start()
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    status = 0
+    while children:
+        try:
+            pid, code = os.wait()
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        started = children.pop(pid, None)
+        if stopping or started is None:
+            continue
+        if time.monotonic() - started < RESTART_AFTER_SECONDS:
+            print(f"错误：工作进程 {pid} 启动后立即退出（状态 {code}），停止服务。", file=sys.stderr, flush=True)
+            stop(signal.SIGTERM, None)
+            status = 3
+            continue
+        print(f"警告：工作进程 {pid} 意外退出（状态 {code}），已重新启动一个。", file=sys.stderr, flush=True)
+        start()
+    return status
