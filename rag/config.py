@@ -23,7 +23,7 @@ MAX_PASSAGES = 50  # the largest k an answer may cite (`rag ask --k`, /ask)
 MAX_PLACES_LISTED = 100
 # torch | onnx | onnx-int8 (rag.embed). onnx-int8: measured on the shipped corpus + 16 real PDFs, see
 # README "Embedding backends" (faster than torch at the same hit@5)
-DEFAULT_EMBED_BACKEND = "onnx-int8"
+DEFAULT_EMBED_BACKEND = "auto"  # rag.embed.chosen: the fastest backend measured on this machine
 
 
 class SettingError(UserError):

@@ -4,8 +4,11 @@
     onnx       the same model exported once to ONNX and run by onnxruntime
     onnx-int8  that export with its weights quantised to 8-bit integers (dynamic quantisation)
 
-`RAG_EMBED_BACKEND` picks one (`Settings.embed_backend`; README "Embedding backends" has the
-measurements behind the default). The ONNX files are exported here, from the local model folder
+`RAG_EMBED_BACKEND` picks one (`Settings.embed_backend`); its default, `auto`, builds with the backend and
+thread count a short measurement on this machine found fastest (`chosen`: measured once, kept in the models
+cache under the processor's model and flags), and a loaded index embeds questions with the backend that
+built it. Passages are embedded in batches of about the same token length (`token_batches`). README
+"Embedding backends" has the measurements. The ONNX files are exported here, from the local model folder
 (no hub), into the models cache (`Settings.models_cache`), under a key made of the model's files
 and the exporter's versions; never into git. sentence-transformers' own ONNX backend needs
 optimum-onnx, whose pin (transformers < 4.58) cannot be installed beside sentence-transformers 6
@@ -22,8 +25,11 @@ import hashlib
 import json
 import logging
 import os
+import platform
 import sqlite3
 import sys
+import time
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,8 +37,12 @@ import numpy as np
 
 from .errors import UserError, os_reason
 
+log = logging.getLogger(__name__)
+
 BACKENDS = ("torch", "onnx", "onnx-int8")
-BATCH = 32  # texts per forward pass (length-sorted, so little padding)
+AUTO = "auto"  # the backend and thread count a short measurement on this machine found fastest (`chosen`)
+BATCH_TOKENS = 2048  # tokens per forward pass, padding included (measured: 1024-2048 fastest for every backend here)
+MOST_PER_BATCH = 128  # and never more texts than this in one pass (short questions)
 EXPORT_VERSION = "1"  # bump when the export or quantisation recipe changes: the cache key changes with it
 
 _threads: int | None = None  # None: the runtime's default (all cores)
@@ -69,10 +79,31 @@ def limit_threads(count: int) -> None:
         sys.modules["torch"].set_num_threads(count)
 
 
+def prefer_threads(count: int) -> None:
+    """Embed with `count` threads (a measured choice) unless a limit was set already: a server's one thread
+    per request stays."""
+    if count and _threads is None:
+        limit_threads(count)
+
+
 def check_backend(backend: str) -> str:
-    if backend not in BACKENDS:
-        raise UserError(f"RAG_EMBED_BACKEND 应是 {' / '.join(BACKENDS)} 之一，收到 {backend[:40]}")
+    if backend not in (*BACKENDS, AUTO):
+        raise UserError(f"RAG_EMBED_BACKEND 应是 {' / '.join((AUTO, *BACKENDS))} 之一，收到 {backend[:40]}")
     return backend
+
+
+def token_batches(lengths: list[int], budget: int = BATCH_TOKENS, most: int = MOST_PER_BATCH) -> list[list[int]]:
+    """The positions of texts of `lengths` tokens grouped into forward passes: longest first, each pass
+    padded only to its own longest text (dynamic padding), as many texts as fit in `budget` tokens
+    counted with that padding — so a pass of short texts holds many, a pass of long ones few."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches: list[list[int]] = []
+    for i in order:
+        if batches and len(batches[-1]) < most and lengths[batches[-1][0]] * (len(batches[-1]) + 1) <= budget:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
 
 
 def cached_model(method):
@@ -106,7 +137,23 @@ class Embedder:
         raise NotImplementedError
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """A (len(texts) x dims) float32 array of unit vectors."""
+        """A (len(texts) x dims) float32 array of unit vectors, embedded in token-length batches."""
+        if not texts:
+            return np.zeros((0, self.dims), dtype="float32")
+        vectors = None
+        for batch in token_batches(self.token_counts(texts)):
+            part = self.forward([texts[i] for i in batch])
+            if vectors is None:
+                vectors = np.empty((len(texts), part.shape[1]), dtype="float32")
+            vectors[batch] = part
+        return vectors
+
+    def token_counts(self, texts: list[str]) -> list[int]:
+        """How many tokens the model reads of each text (special tokens included, truncated as it truncates)."""
+        raise NotImplementedError
+
+    def forward(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of one batch, padded to its longest text."""
         raise NotImplementedError
 
 
@@ -132,8 +179,12 @@ class TorchEmbedder(Embedder):
     def dims(self) -> int:
         return int(self.model.get_sentence_embedding_dimension())
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        vectors = self.model.encode(texts, batch_size=BATCH, normalize_embeddings=True, show_progress_bar=False,
+    def token_counts(self, texts: list[str]) -> list[int]:
+        tokens = self.model.tokenizer(texts, truncation=True, max_length=self.model.max_seq_length)["input_ids"]
+        return [len(t) for t in tokens]
+
+    def forward(self, texts: list[str]) -> np.ndarray:
+        vectors = self.model.encode(texts, batch_size=len(texts), normalize_embeddings=True, show_progress_bar=False,
                                     convert_to_numpy=True)
         return np.asarray(vectors, dtype="float32").reshape(len(texts), -1)
 
@@ -180,7 +231,8 @@ class OnnxEmbedder(Embedder):
         pad = special.get("pad_token") or "[PAD]"
         pad = pad.get("content", "[PAD]") if isinstance(pad, dict) else pad
         tokenizer.enable_truncation(self.layout["max_length"])
-        tokenizer.enable_padding(pad_id=tokenizer.token_to_id(pad) or 0, pad_token=pad)
+        tokenizer.no_padding()  # each batch is padded to its own longest text (`forward`)
+        self.pad_id = tokenizer.token_to_id(pad) or 0
         return tokenizer
 
     @property
@@ -203,30 +255,28 @@ class OnnxEmbedder(Embedder):
     def dims(self) -> int:
         return self.layout["dims"] or int(self.encode(["维度"]).shape[1])
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dims), dtype="float32")
+    def token_counts(self, texts: list[str]) -> list[int]:
+        return [len(e.ids) for e in self.tokenizer.encode_batch(texts)]
+
+    def forward(self, texts: list[str]) -> np.ndarray:
         session = self.session
         wanted = {i.name for i in session.get_inputs()}
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        parts = []
-        for start in range(0, len(texts), BATCH):
-            encodings = self.tokenizer.encode_batch([texts[i] for i in order[start : start + BATCH]])
-            feed = {
-                "input_ids": np.array([e.ids for e in encodings], dtype="int64"),
-                "attention_mask": np.array([e.attention_mask for e in encodings], dtype="int64"),
-                "token_type_ids": np.array([e.type_ids for e in encodings], dtype="int64"),
-            }
-            hidden = session.run(None, {name: value for name, value in feed.items() if name in wanted})[0]
-            if self.layout["pooling"] == "cls":
-                pooled = hidden[:, 0]
-            else:
-                mask = feed["attention_mask"][..., None].astype("float32")
-                pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
-            parts.append(pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12))
-        vectors = np.empty((len(texts), parts[0].shape[1]), dtype="float32")
-        vectors[order] = np.concatenate(parts)
-        return vectors
+        encodings = self.tokenizer.encode_batch(texts)
+        width = max(len(e.ids) for e in encodings)
+        feed = {"input_ids": np.full((len(texts), width), self.pad_id, dtype="int64"),
+                "attention_mask": np.zeros((len(texts), width), dtype="int64"),
+                "token_type_ids": np.zeros((len(texts), width), dtype="int64")}
+        for row, e in enumerate(encodings):
+            feed["input_ids"][row, : len(e.ids)] = e.ids
+            feed["attention_mask"][row, : len(e.ids)] = 1
+            feed["token_type_ids"][row, : len(e.ids)] = e.type_ids
+        hidden = session.run(None, {name: value for name, value in feed.items() if name in wanted})[0]
+        if self.layout["pooling"] == "cls":
+            pooled = hidden[:, 0]
+        else:
+            mask = feed["attention_mask"][..., None].astype("float32")
+            pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+        return (pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)).astype("float32")
 
 
 @lru_cache(maxsize=8)
@@ -241,6 +291,111 @@ def embedder(model: str, backend: str = "torch", cache_dir: str = "") -> Embedde
 def embedder_for(settings) -> Embedder:
     """The embedder `settings` ask for (model, backend, models cache)."""
     return embedder(settings.model, settings.embed_backend, str(settings.models_cache))
+
+
+# ---------------------------------------------------------------- the backend this machine runs fastest
+
+CHOICE_FILE = "backend-choice.json"  # in the models cache: one measurement per machine (CPU, runtimes, model)
+SAMPLE_TEXTS = 24  # passages measured per backend and thread count (a few seconds each)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What `RAG_EMBED_BACKEND=auto` (the default) builds with on this machine, and what was measured."""
+
+    backend: str
+    threads: int  # 0: the runtime's default
+    tokens_per_second: dict = field(default_factory=dict)  # "backend/threads" -> measured
+
+
+def machine_key(model_id: str) -> str:
+    """The processor (model name and flags: avx512_vnni, amx … decide int8's speed), the core count, the
+    runtimes' versions and the model: when any of them changes, the measurement is made again."""
+    from importlib import metadata
+
+    info = _read_text(Path("/proc/cpuinfo"))
+    cpu = next((line for line in info.splitlines() if line.startswith("model name")), platform.processor())
+    flags = next((line for line in info.splitlines() if line.startswith(("flags", "Features"))), platform.machine())
+    versions = []
+    for package in ("torch", "onnxruntime", "sentence-transformers"):
+        try:
+            versions.append(f"{package}={metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{package}=-")
+    text = f"{cpu}|{flags}|{os.cpu_count()}|{' '.join(versions)}|{EXPORT_VERSION}|{model_id}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def cpu_flags() -> str:
+    """The processor and the flags that matter to embedding speed, for reports."""
+    info = _read_text(Path("/proc/cpuinfo"))
+    cpu = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
+               platform.processor())
+    flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), []))
+    shown = [f for f in ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8") if f in flags]
+    return f"{cpu}, {os.cpu_count()} cores, {' '.join(shown) or 'no avx2'}" + ("" if "avx512_vnni" in flags else " (no avx512_vnni)")
+
+
+def chosen(settings, texts: list[str], say=None) -> Choice:
+    """The backend (and threads) to build with: `RAG_EMBED_BACKEND` when it names one, else the fastest on
+    this machine — measured once on `texts` (a sample of the passages to embed) and kept in the models
+    cache under `machine_key`. `say(message)` is told when a measurement starts."""
+    if settings.embed_backend != AUTO:
+        return Choice(check_backend(settings.embed_backend), 0)
+    path = Path(settings.models_cache) / CHOICE_FILE
+    key = machine_key(settings.model_id)
+    known = _read_json(path, {})
+    if isinstance(known.get(key), dict):
+        try:
+            return Choice(**known[key])
+        except TypeError:
+            pass
+    if say:
+        say("正在测量本机最快的嵌入后端（每台机器只测一次）……")
+    choice = measure(settings, texts)
+    known[key] = asdict(choice)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{CHOICE_FILE}.{os.getpid()}")
+        partial.write_text(json.dumps(known, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(partial, path)
+    except OSError:
+        log.warning("could not keep the embedding backend measurement in %s", path)
+    return choice
+
+
+def measure(settings, texts: list[str]) -> Choice:
+    """Tokens/s of every backend at 1 thread and at every core on a sample of `texts`, the fastest kept.
+    A backend that cannot run here (no ONNX export for this model) is left out; torch always runs."""
+    global _threads
+    if not texts:
+        texts = ["到2025年，非化石能源消费比重达到20%左右，单位地区生产总值能耗比2020年下降14%。"]
+    sample = [texts[i] for i in np.linspace(0, len(texts) - 1, num=min(SAMPLE_TEXTS, len(texts)), dtype=int)]
+    sample = (sample * (1 + SAMPLE_TEXTS // len(sample)))[:SAMPLE_TEXTS]
+    cores = os.cpu_count() or 1
+    before, speeds = _threads, {}
+    try:
+        for backend in BACKENDS:
+            model = embedder(settings.model, backend, str(settings.models_cache))
+            try:
+                tokens = sum(model.token_counts(sample))
+                for threads in sorted({1, cores}):
+                    limit_threads(threads)
+                    model.encode(sample[:2])  # load, export, first-call costs outside the clock
+                    started = time.perf_counter()
+                    model.encode(sample)
+                    speeds[f"{backend}/{threads}"] = round(tokens / (time.perf_counter() - started))
+            except ModelUnavailable as problem:
+                if backend == "torch":
+                    raise
+                log.warning("embedding backend %s left out: %s", backend, problem)
+    finally:
+        _threads = before
+        if before is not None:
+            limit_threads(before)
+    best = max(speeds, key=speeds.get)
+    backend, threads = best.rsplit("/", 1)
+    return Choice(backend, int(threads), speeds)
 
 
 # ---------------------------------------------------------------- ONNX export
@@ -390,6 +545,13 @@ def _quiet_hub(model: str) -> None:
 
 def _unavailable(model: str, exc: Exception) -> ModelUnavailable:
     return ModelUnavailable(f"无法加载嵌入模型 {model}：{exc.__class__.__name__}。请用 RAG_MODEL 指定本地模型目录或可访问的模型名。")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _read_json(path: Path, default):

@@ -33,7 +33,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -44,7 +44,7 @@ from . import vectors as dense
 from .chunk import Chunk
 from .config import SettingError, Settings, model_problem
 from .corpus import FileReport, Plan, file_digests, fingerprint, load_plans, not_indexed, plan_files
-from .embed import CacheUnusable, cache_reason as _reason, check_backend, embed_texts, embedder_for
+from .embed import AUTO, CacheUnusable, cache_reason as _reason, check_backend, chosen, embed_texts, embedder_for, prefer_threads
 from .errors import UserError, os_reason
 from .lexical import lexical_tokens  # noqa: F401 (retrieve and answer import it from here)
 
@@ -418,6 +418,10 @@ def _build(settings: Settings, root: Path, progress: bool, force: bool) -> Build
         targets += mine.targets
         tokens += mine.tokens
     stages.done("parse")
+    choice = chosen(settings, [c.search_text() for c in chunks],
+                    say=(lambda message: print(message, file=sys.stderr, flush=True)) if progress else None)
+    settings = replace(settings, embed_backend=choice.backend)
+    prefer_threads(choice.threads)
     vectors, embedded = _embed_chunks(settings, chunks, progress)
     stages.done("embed")
     bm25 = bm25s.BM25()
@@ -589,7 +593,7 @@ def _current_build(root: Path, settings: Settings, corpus_print: str) -> BuildRe
     except (OSError, ValueError, TypeError):
         return None
     same = (manifest.format_version == FORMAT_VERSION and manifest.pipeline == pipeline_version()
-            and manifest.model == settings.model_id and manifest.embed_backend == settings.embed_backend
+            and manifest.model == settings.model_id and settings.embed_backend in (AUTO, manifest.embed_backend)
             and (manifest.vector_index == "flat") == (manifest.chunks < settings.approximate_from)
             and manifest.chunk_size == settings.chunks.size and manifest.chunk_overlap == settings.chunks.overlap
             and manifest.corpus_fingerprint == corpus_print
@@ -693,7 +697,9 @@ def _read_build(path: Path, raw_manifest: bytes, settings: Settings) -> Index:
             f"与当前配置（模型 {settings.model_id}，分块 {settings.chunks.size}/{settings.chunks.overlap}）不一致。"
             "请运行 rag build 重建索引"
         )
-    if check_backend(settings.embed_backend) != manifest.embed_backend:
+    if check_backend(settings.embed_backend) == AUTO:  # questions are embedded as the index's passages were
+        settings = replace(settings, embed_backend=manifest.embed_backend)
+    if settings.embed_backend != manifest.embed_backend:
         raise IndexUnusable(
             f"索引是用嵌入后端 {manifest.embed_backend} 构建的，与当前设置 RAG_EMBED_BACKEND={settings.embed_backend} 不一致，"
             f"请运行 rag build 重建索引，或设置 RAG_EMBED_BACKEND={manifest.embed_backend}"

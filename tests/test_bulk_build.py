@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from rag.config import PROJECT_ROOT
+from rag.embed import chosen
 from rag.index import build_index, load_index
 from rag.parsing import PARALLEL_FROM_BYTES
 
@@ -65,7 +66,7 @@ def test_build_json_reports_stages_pages_and_the_parse_cache(index, settings, co
     assert all(seconds >= 0 for seconds in report["stages"].values())
     pages = {f["file"]: f["pages"] for f in report["files"]}
     assert pages["fujian-datacenter-5g.pdf"] == 4 and pages["dazhou-1n-workplan.pdf"] == 5 and pages["jiangmen.txt"] == 0  # a text file has no pages
-    assert report["reused_files"] == 0 and report["manifest"]["embed_backend"] == settings.embed_backend
+    assert report["reused_files"] == 0 and report["manifest"]["embed_backend"] == chosen(settings, []).backend
     assert report["manifest"]["vector_index"] == "flat" and report["manifest"]["recall_at_5"] == 1.0
     # a forced rebuild reads no file again and embeds nothing
     again = build_index(replace(settings, corpus_dir=corpus, index_dir=index_dir), progress=False, force=True)

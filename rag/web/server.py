@@ -86,6 +86,10 @@ def serve(served, sock: socket.socket, workers: int) -> int:
         run_worker(app, sock)
         return 0
     children: dict[int, float] = {}  # pid -> when it started
+    import gc
+
+    gc.collect()
+    gc.freeze()  # what is loaded now is never scanned by the workers' collector: their pages stay shared, not copied
 
     def start():
         pid = os.fork()
