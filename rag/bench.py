@@ -2,7 +2,8 @@
 throughput and a load check (asks during rebuilds).
 
     rag bench            # warm latency over 20 questions, 3 rounds, medians
-    rag bench --build    # also a cold build into a temporary index folder, and passages/s per embedding backend
+    rag bench --build    # also a cold build into a temporary index folder, and passages/s + tokens/s per embedding
+                         # backend beside the floor (sentence-transformers' own encode), the CPU flags, the auto choice
     rag bench --backends # per backend: cold build of the shipped plans + ../shared/realpdfs, hit@5 on three sets
     rag bench --web      # (rag/webbench.py) 16 concurrent users of the running web app's /ask
     rag bench --start    # (rag/webbench.py) seconds from starting the app to its first page and first answer
@@ -16,6 +17,7 @@ The machine is noisy: read medians, not single runs.
 from __future__ import annotations
 
 import gc
+import os
 import shutil
 import statistics
 import tempfile
@@ -102,30 +104,46 @@ def build_ratios(settings: Settings) -> list[str]:
     ]
 
 
-def backend_throughput(settings: Settings, rounds: int = 2, passages: int = 160) -> list[str]:
-    """Passages/s of each embedding backend on `passages` of the index's passages (spread over all its
-    plans), nothing cached, in one process with
-    the backends taking turns (the machine is shared: read the runs side by side). CPU passages/s
-    count the seconds of every thread, so they hold steadier than wall time when others load the cores."""
-    from .embed import BACKENDS, embedder
+def backend_throughput(settings: Settings, rounds: int = 2, passages: int = 300) -> list[str]:
+    """Passages/s and tokens/s of each embedding backend (token-length batches, the thread count the
+    machine's measurement chose) on `passages` of the index's passages spread over all its plans, nothing
+    cached, beside the floor: sentence-transformers' own `encode` of the same texts with the same model
+    (batch_size 32, its default), measured in the same run, the backends taking turns (the machine is
+    shared: read the runs side by side). Then what RAG_EMBED_BACKEND=auto picked here, and why."""
+    from sentence_transformers import SentenceTransformer
+
+    from .embed import AUTO, BACKENDS, chosen, cpu_flags, embedder, limit_threads
     from .index import load_index
 
     chunks = load_index(settings).chunks
     texts = [chunks[i].search_text() for i in np.linspace(0, len(chunks) - 1, num=min(passages, len(chunks)), dtype=int)]
+    choice = chosen(replace(settings, embed_backend=AUTO), texts)
+    limit_threads(choice.threads or (os.cpu_count() or 1))
     models = {b: embedder(settings.model, b, str(settings.models_cache)) for b in BACKENDS}
+    tokens = sum(models["onnx"].token_counts(texts))
+    floor = SentenceTransformer(str(settings.model), device="cpu")
+    runs = {"sentence-transformers encode (floor)": lambda: floor.encode(texts, batch_size=32, normalize_embeddings=True),
+            **{backend: (lambda model=model: model.encode(texts)) for backend, model in models.items()}}
     for model in models.values():
         model.encode(texts[:8])  # load (and export) outside the clock
-    speeds: dict[str, list[tuple[float, float]]] = {b: [] for b in BACKENDS}
+    floor.encode(texts[:8])
+    seconds: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(rounds):
-        for backend, model in models.items():
-            wall, cpu = time.perf_counter(), time.process_time()
-            model.encode(texts)
-            speeds[backend].append((len(texts) / (time.perf_counter() - wall), len(texts) / (time.process_time() - cpu)))
-    torch_speed = statistics.median(w for w, _ in speeds["torch"])
-    return [f"embedding {len(texts)} passages, {backend}: {statistics.median(w for w, _ in runs):.1f} passages/s "
-            f"({statistics.median(w for w, _ in runs) / torch_speed:.2f}x torch; runs {', '.join(f'{w:.1f}' for w, _ in runs)}), "
-            f"{statistics.median(c for _, c in runs):.1f} passages per CPU-second"
-            for backend, runs in speeds.items()]
+        for name, run in runs.items():
+            started = time.perf_counter()
+            run()
+            seconds[name].append(time.perf_counter() - started)
+    floor_speed = len(texts) / statistics.median(seconds["sentence-transformers encode (floor)"])
+    lines = [f"embedding {len(texts)} passages ({tokens} tokens, {tokens / len(texts):.0f} a passage) on {cpu_flags()}, "
+             f"{choice.threads or 'default'} threads:"]
+    for name, times in seconds.items():
+        speed = len(texts) / statistics.median(times)
+        lines.append(f"  {name}: {speed:.1f} passages/s, {tokens / statistics.median(times):.0f} tokens/s "
+                     f"({speed / floor_speed:.2f}x the floor; runs {', '.join(f'{len(texts) / t:.1f}' for t in times)})")
+    measured = ", ".join(f"{key} {value} tokens/s" for key, value in choice.tokens_per_second.items())
+    lines.append(f"  RAG_EMBED_BACKEND=auto builds with {choice.backend}, {choice.threads} threads here"
+                 + (f" (measured once: {measured})" if measured else ""))
+    return lines
 
 
 def backend_builds(settings: Settings, as_json: bool = False) -> list[str]:
@@ -182,7 +200,6 @@ def resume_timings(settings: Settings, fractions: tuple[float, ...] = (0.25, 0.5
     the seconds the second run takes, the files it read again and the passages it embedded again.
     Each build is `rag build --json` in its own process with empty caches but the model's ONNX export."""
     import json
-    import os
     import signal
     import subprocess
     import sys
