@@ -1,6 +1,6 @@
 """`rag` command line: build the index, ask questions, list targets, run evaluations.
 
-    rag build [--corpus DIR] [--index DIR] [--strict] [--json]
+    rag build [--corpus DIR] [--index DIR] [--strict] [--json] [--cluster ADDRESS|local]
     rag add FILE... [--corpus DIR] [--index DIR]
     rag remove PLAN_ID
     rag restore [KEY]
@@ -107,6 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="有文件被跳过时退出码为 1")
     p.add_argument("--json", action="store_true", help="以 JSON 输出构建报告")
     p.add_argument("--force", action="store_true", help="语料未变化也重建")
+    p.add_argument("--cluster", metavar="ADDRESS",
+                   help="在 Ray 集群上读取、解析和向量化：集群地址（如 ray://head:10001），或 local（用本机的核启动一个本地集群）")
     p.set_defaults(run=_build)
 
     p = sub.add_parser("add", help="把方案文件复制进语料目录并更新索引")
@@ -226,6 +228,10 @@ def _serve(args, settings: Settings) -> int:
 def _build(args, settings: Settings) -> int:
     from .index import build_index
 
+    if args.cluster is not None:
+        settings = replace(settings, cluster=args.cluster.strip())
+        if not settings.cluster:
+            raise UserError("--cluster 需要集群地址（如 ray://head:10001）或 local。")
     result = build_index(settings, progress=not args.json, force=args.force)
     return _report(result, args)
 

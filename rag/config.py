@@ -129,6 +129,10 @@ class Settings:
     min_coverage: float = 0.3
     embed_backend: str = field(default_factory=lambda: os.environ.get("RAG_EMBED_BACKEND", DEFAULT_EMBED_BACKEND))
     # where ONNX exports of the model are kept (never in git); empty: <index>/cache/models
+    # rag build --cluster: a Ray cluster's address, or "local" (rag.cluster); empty: build on this machine
+    cluster: str = field(default_factory=lambda: os.environ.get("RAG_CLUSTER", ""))
+    # where PyTorch embeds: "cpu", or "cuda" for a GPU when one is present (then the torch backend builds)
+    embed_device: str = field(default_factory=lambda: os.environ.get("RAG_EMBED_DEVICE", "cpu"))
     model_cache: str = field(default_factory=lambda: os.environ.get("RAG_MODEL_CACHE", ""))
     # processes reading and parsing corpus files in a build; 0: one per core
     build_workers: int = field(default_factory=lambda: env_number("RAG_BUILD_WORKERS", 0, 0, 1024))

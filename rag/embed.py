@@ -158,17 +158,29 @@ class Embedder:
 
 
 class TorchEmbedder(Embedder):
-    """sentence-transformers on PyTorch; m3e takes no query prefix."""
+    """sentence-transformers on PyTorch; m3e takes no query prefix. `device` "cuda" embeds on the GPU when
+    there is one (else on the CPU, said once in the log)."""
 
     backend = "torch"
+
+    def __init__(self, model: str, device: str = "cpu"):
+        super().__init__(model)
+        self.device = device
 
     @cached_model
     def model(self):
         _quiet_hub(self.model_name)
         from sentence_transformers import SentenceTransformer
 
+        device = self.device
+        if device.startswith("cuda"):
+            import torch
+
+            if not torch.cuda.is_available():
+                log.warning("RAG_EMBED_DEVICE=%s but no GPU is present here: embedding on the CPU", device)
+                device = "cpu"
         try:
-            model = SentenceTransformer(self.model_name, device="cpu")
+            model = SentenceTransformer(self.model_name, device=device)
         except Exception as exc:  # hub unreachable, folder incomplete, ...
             raise _unavailable(self.model_name, exc) from exc
         if _threads:
@@ -280,17 +292,17 @@ class OnnxEmbedder(Embedder):
 
 
 @lru_cache(maxsize=8)
-def embedder(model: str, backend: str = "torch", cache_dir: str = "") -> Embedder:
-    """One embedder per (model, backend, models cache) in a process: the model loads once."""
+def embedder(model: str, backend: str = "torch", cache_dir: str = "", device: str = "cpu") -> Embedder:
+    """One embedder per (model, backend, models cache, device) in a process: the model loads once."""
     check_backend(backend)
     if backend == "torch":
-        return TorchEmbedder(model)
+        return TorchEmbedder(model, device)
     return OnnxEmbedder(model, backend == "onnx-int8", Path(cache_dir))
 
 
 def embedder_for(settings) -> Embedder:
     """The embedder `settings` ask for (model, backend, models cache)."""
-    return embedder(settings.model, settings.embed_backend, str(settings.models_cache))
+    return embedder(settings.model, settings.embed_backend, str(settings.models_cache), settings.embed_device)
 
 
 # ---------------------------------------------------------------- the backend this machine runs fastest
@@ -342,6 +354,8 @@ def chosen(settings, texts: list[str], say=None) -> Choice:
     cache under `machine_key`. `say(message)` is told when a measurement starts."""
     if settings.embed_backend != AUTO:
         return Choice(check_backend(settings.embed_backend), 0)
+    if settings.embed_device.startswith("cuda"):  # a GPU runs PyTorch (onnxruntime here is the CPU build)
+        return Choice("torch", 0)
     path = Path(settings.models_cache) / CHOICE_FILE
     key = machine_key(settings.model_id)
     known = _read_json(path, {})
@@ -620,10 +634,11 @@ class EmbeddingCache:
         self.db.close()
 
 
-def embed_texts(settings, texts: list[str], step: int = 256, progress=None) -> tuple[np.ndarray, int]:
+def embed_texts(settings, texts: list[str], step: int = 256, progress=None, cluster=None) -> tuple[np.ndarray, int]:
     """One vector per text, from the cache where possible, the rest embedded and committed `step`
-    texts at a time (a killed build loses at most one step); `progress(n, total)` after each step of
-    n texts, total being how many are embedded in all.
+    texts at a time (a killed build loses at most the steps in flight); `progress(n, total)` after each
+    step of n texts, total being how many are embedded in all. With `cluster` (rag.cluster.Cluster) the
+    steps are embedded on it, the same steps as here.
     Returns (vectors, how many were embedded)."""
     model = embedder_for(settings)
     cache = EmbeddingCache(Path(settings.index_dir) / "cache" / "embeddings.sqlite", settings.model_id, model.cache_tag)
@@ -632,9 +647,11 @@ def embed_texts(settings, texts: list[str], step: int = 256, progress=None) -> t
         known = cache.get(list(dict.fromkeys(keys)), None)
         missing = list(dict.fromkeys(k for k in keys if k not in known))
         text_of = dict(zip(keys, texts))
-        for start in range(0, len(missing), step):
-            batch = missing[start : start + step]
-            fresh = dict(zip(batch, model.encode([text_of[k] for k in batch])))
+        steps = [[text_of[k] for k in missing[start : start + step]] for start in range(0, len(missing), step)]
+        encoded = cluster.encode(steps) if cluster and steps else ((n, model.encode(batch)) for n, batch in enumerate(steps))
+        for number, vectors in encoded:
+            batch = missing[number * step : (number + 1) * step]
+            fresh = dict(zip(batch, vectors))
             cache.put(fresh)
             known.update(fresh)
             if progress:

@@ -20,6 +20,7 @@ killed build's successor neither reads nor embeds again what it finished.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import fcntl
 import gc
 import hashlib
@@ -42,6 +43,7 @@ from tqdm import tqdm
 
 from . import vectors as dense
 from .chunk import Chunk
+from .cluster import connected
 from .config import SettingError, Settings, model_problem
 from .corpus import FileReport, Plan, file_digests, fingerprint, load_plans, not_indexed, plan_files
 from .embed import AUTO, CacheUnusable, cache_reason as _reason, check_backend, chosen, embed_texts, embedder_for, prefer_threads
@@ -408,21 +410,25 @@ def _build(settings: Settings, root: Path, progress: bool, force: bool) -> Build
             return previous
     _remove_stale_tmp(root)
     stages = Stages()
-    plans, files, parsed, reused = _parse_corpus(settings, progress)
-    if not plans:
-        raise IndexUnusable("没有可以收录的方案文件：" + "；".join(f"{f.file}：{f.error}" for f in files if f.error))
-    chunks, targets, tokens = [], [], []
-    for plan in plans:
-        mine = parsed[plan.file].as_plan(plan.plan_id, len(chunks))
-        chunks += mine.chunks
-        targets += mine.targets
-        tokens += mine.tokens
-    stages.done("parse")
-    choice = chosen(settings, [c.search_text() for c in chunks],
-                    say=(lambda message: print(message, file=sys.stderr, flush=True)) if progress else None)
-    settings = replace(settings, embed_backend=choice.backend)
-    prefer_threads(choice.threads)
-    vectors, embedded = _embed_chunks(settings, chunks, progress)
+    # rag build --cluster: the parse and the embedding on a Ray cluster (rag.cluster), the rest here
+    with (connected(settings) if settings.cluster else contextlib.nullcontext()) as cluster:
+        plans, files, parsed, reused = _parse_corpus(settings, progress, cluster)
+        if not plans:
+            raise IndexUnusable("没有可以收录的方案文件：" + "；".join(f"{f.file}：{f.error}" for f in files if f.error))
+        chunks, targets, tokens = [], [], []
+        for plan in plans:
+            mine = parsed[plan.file].as_plan(plan.plan_id, len(chunks))
+            chunks += mine.chunks
+            targets += mine.targets
+            tokens += mine.tokens
+        stages.done("parse")
+        choice = chosen(settings, [c.search_text() for c in chunks],
+                        say=(lambda message: print(message, file=sys.stderr, flush=True)) if progress else None)
+        settings = replace(settings, embed_backend=choice.backend)
+        prefer_threads(choice.threads)
+        if cluster is not None:
+            cluster.embed_with(settings, choice.threads)
+        vectors, embedded = _embed_chunks(settings, chunks, progress, cluster)
     stages.done("embed")
     bm25 = bm25s.BM25()
     bm25.index(tokens, show_progress=False)
@@ -490,7 +496,7 @@ def _build(settings: Settings, root: Path, progress: bool, force: bool) -> Build
     return BuildResult(manifest, files, embedded, reused_files=reused, stages=stages.seconds)
 
 
-def _parse_corpus(settings: Settings, progress: bool):
+def _parse_corpus(settings: Settings, progress: bool, cluster=None):
     """(plans, file reports, parse of each file by name, how many parses came from the cache): every
     file read in parallel and cached (rag.parsing), with a bar of files, pages and passages."""
     from .parsing import CorpusReader
@@ -505,12 +511,12 @@ def _parse_corpus(settings: Settings, progress: bool):
             bar.set_postfix_str(f"{counts['pages']} 页，{counts['passages']} 段", refresh=False)
             bar.update()
 
-        reader = CorpusReader(settings, parse_pipeline_version(), arrived)
+        reader = CorpusReader(settings, parse_pipeline_version(), arrived, cluster)
         plans, files = load_plans(corpus, settings.limits, read_all=reader)
     return plans, files, reader.parsed, reader.reused
 
 
-def _embed_chunks(settings: Settings, chunks: list[Chunk], progress: bool) -> tuple[np.ndarray, int]:
+def _embed_chunks(settings: Settings, chunks: list[Chunk], progress: bool, cluster=None) -> tuple[np.ndarray, int]:
     """Every chunk's vector: cached ones read, the rest embedded in committed steps under a bar with an ETA."""
     with tqdm(total=0, desc="向量化", unit="段", disable=not progress, leave=False) as bar:
         def step(done: int, total: int) -> None:
@@ -519,7 +525,7 @@ def _embed_chunks(settings: Settings, chunks: list[Chunk], progress: bool) -> tu
             bar.update(done)
 
         try:
-            return embed_texts(settings, [c.search_text() for c in chunks], settings.embed_step, step)
+            return embed_texts(settings, [c.search_text() for c in chunks], settings.embed_step, step, cluster)
         except CacheUnusable as problem:
             raise IndexUnusable(str(problem)) from None
 

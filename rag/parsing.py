@@ -109,8 +109,9 @@ class CorpusReader:
     """`read_all` for `rag.corpus.load_plans`: cached parses first, the rest in a process pool,
     yielded in file order; every parse is kept (`parsed`) for the build and saved as it arrives."""
 
-    def __init__(self, settings: Settings, pipeline: str, on_file=None):
+    def __init__(self, settings: Settings, pipeline: str, on_file=None, cluster=None):
         self.settings, self.cache = settings, ParseCache(settings, pipeline)
+        self.cluster = cluster  # rag.cluster.Cluster: files parsed there instead of in local processes
         self.on_file = on_file  # called with each Parsed as it is ready (the progress bar)
         self.parsed: dict[str, Parsed] = {}  # by file name
         self.reused = 0  # files taken from the cache
@@ -136,6 +137,9 @@ class CorpusReader:
 
     def _parse(self, todo: list[tuple[FileJob, str]]):
         """(key, parse) of each of `todo` as it is ready: in worker processes when there is enough to read."""
+        if self.cluster is not None:
+            yield from self.cluster.parse(todo, self.settings.chunks)
+            return
         workers = min(self.settings.build_workers or os.cpu_count() or 1, len(todo))
         if workers < 2 or sum(_size(job.path) for job, _ in todo) < PARALLEL_FROM_BYTES:
             yield from ((key, parse_file(job, self.settings.chunks)) for job, key in todo)

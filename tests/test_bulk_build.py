@@ -16,6 +16,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.config import PROJECT_ROOT
@@ -150,3 +151,76 @@ def test_parse_workers_end_with_a_killed_build_and_the_files_they_finished_are_k
     kept = len(list((index_dir / "cache" / "parsed").glob("*.pickle")))
     resumed = build_index(replace(settings, corpus_dir=corpus, index_dir=index_dir), progress=False)
     assert resumed.reused_files == kept and resumed.manifest.plans == len(PDFS) + 5
+
+
+# ---------------------------------------------------------------- rag build --cluster (a local Ray cluster)
+
+def _index_files(index_dir: Path) -> dict:
+    current = index_dir / "current"
+    with sqlite3.connect(current / "targets.sqlite") as db:
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        targets = {t: sorted(map(repr, db.execute(f"SELECT * FROM {t}"))) for t in tables}
+    return {"chunks": (current / "chunks.jsonl").read_text(encoding="utf-8"),
+            "plans": (current / "plans.jsonl").read_text(encoding="utf-8"), "targets": targets,
+            "vectors": np.load(current / "vectors.npy")}
+
+
+def test_a_cluster_build_writes_the_index_a_local_build_writes(index, settings, corpus, tmp_path):
+    pytest.importorskip("ray")
+    built = {}
+    for name, extra in (("local", []), ("cluster", ["--cluster", "local"])):
+        index_dir = tmp_path / name
+        _seed_caches(settings, index_dir)  # the shipped plans' vectors: the PDFs' passages are embedded by each
+        env = dict(os.environ, RAG_CORPUS=str(corpus), RAG_INDEX=str(index_dir))
+        run = subprocess.run([sys.executable, "-m", "rag", "build", "--json", *extra], env=env, capture_output=True,
+                             text=True, timeout=1800)
+        assert run.returncode == 0, run.stderr[-2000:]
+        report = json.loads(run.stdout)
+        assert report["embedded"] > 0 and report["reused_files"] == 0
+        built[name] = _index_files(index_dir)
+    local, cluster = built["local"], built["cluster"]
+    assert cluster["chunks"] == local["chunks"] and cluster["plans"] == local["plans"]
+    assert cluster["targets"] == local["targets"]
+    assert cluster["vectors"].shape == local["vectors"].shape
+    assert (cluster["vectors"] * local["vectors"]).sum(axis=1).min() >= 0.9999
+
+
+def test_a_killed_cluster_build_resumes_without_reading_or_embedding_again(index, settings, corpus, tmp_path):
+    pytest.importorskip("ray")
+    index_dir = tmp_path / "index"
+    _seed_caches(settings, index_dir)
+    seeded = _embedded_rows(index_dir)
+    code = ("import sys; from dataclasses import replace; from pathlib import Path; from rag.config import Settings; "
+            "from rag.index import build_index; "
+            "build_index(replace(Settings(), corpus_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2]), embed_step=8, "
+            "cluster='local'), progress=False)")
+    build = subprocess.Popen([sys.executable, "-c", code, str(corpus), str(index_dir)], start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 900
+    parsed = index_dir / "cache" / "parsed"
+    while _embedded_rows(index_dir) < seeded + 16 or len(list(parsed.glob("*.pickle"))) < len(PDFS) + 5:
+        assert build.poll() is None, build.stderr.read().decode()[-2000:]
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    os.killpg(build.pid, signal.SIGKILL)  # the driver and the local cluster it started, mid-embedding
+    build.wait()
+    build.stderr.close()
+    kept = _embedded_rows(index_dir)
+    assert not (index_dir / "current").exists()
+
+    resumed = build_index(replace(settings, corpus_dir=corpus, index_dir=index_dir, cluster="local"), progress=False)
+    assert resumed.reused_files == len(PDFS) + 5  # no file parsed again
+    after = _embedded_rows(index_dir)
+    assert kept - seeded >= 16 and resumed.embedded == after - kept < after - seeded  # nothing embedded twice
+    assert len(load_index(replace(settings, corpus_dir=corpus, index_dir=index_dir)).chunks) == resumed.manifest.chunks
+
+
+def test_a_cluster_that_does_not_answer_is_one_chinese_sentence_and_changes_nothing(settings, tmp_path):
+    pytest.importorskip("ray")
+    env = dict(os.environ, RAG_CORPUS=str(settings.corpus_dir), RAG_INDEX=str(tmp_path / "index"))
+    for address, words in (("127.0.0.1:1", "无法连接 Ray 集群"), ("nonsense", "集群地址应是")):
+        run = subprocess.run([sys.executable, "-m", "rag", "build", "--cluster", address], env=env, capture_output=True,
+                             text=True, timeout=120)
+        assert run.returncode == 2 and run.stderr.startswith("错误：") and words in run.stderr, run.stderr
+        assert run.stderr.count("\n") == 1
+        assert not (tmp_path / "index" / "current").exists()
