@@ -56,8 +56,10 @@ def connected(settings):
         else:  # the package travels to the cluster; its dependencies are installed on every node
             options["runtime_env"]["py_modules"] = [package]
             ray.init(address=settings.cluster, **options)
-    except Exception as exc:  # unreachable address, version mismatch …
-        raise UserError(f"无法连接 Ray 集群 {settings.cluster}（{exc.__class__.__name__}：{str(exc)[:200]}）") from None
+    except Exception as exc:  # unreachable address, version mismatch, a token missing …
+        hint = ("；集群启用了令牌认证：请设置 RAY_AUTH_MODE=token，并用 RAY_AUTH_TOKEN 或 ~/.ray/auth_token 提供集群的令牌"
+                if "auth" in str(exc).lower() or "token" in str(exc).lower() else "")
+        raise UserError(f"无法连接 Ray 集群 {settings.cluster}（{exc.__class__.__name__}：{str(exc)[:200]}）{hint}") from None
     try:
         yield Cluster(settings)
     finally:

@@ -270,9 +270,8 @@ class OnnxEmbedder(Embedder):
     def token_counts(self, texts: list[str]) -> list[int]:
         return [len(e.ids) for e in self.tokenizer.encode_batch(texts)]
 
-    def forward(self, texts: list[str]) -> np.ndarray:
-        session = self.session
-        wanted = {i.name for i in session.get_inputs()}
+    def feed(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """The model's inputs for one batch: token ids, attention mask and token types, padded to its longest text."""
         encodings = self.tokenizer.encode_batch(texts)
         width = max(len(e.ids) for e in encodings)
         feed = {"input_ids": np.full((len(texts), width), self.pad_id, dtype="int64"),
@@ -282,6 +281,12 @@ class OnnxEmbedder(Embedder):
             feed["input_ids"][row, : len(e.ids)] = e.ids
             feed["attention_mask"][row, : len(e.ids)] = 1
             feed["token_type_ids"][row, : len(e.ids)] = e.type_ids
+        return feed
+
+    def forward(self, texts: list[str]) -> np.ndarray:
+        session = self.session
+        wanted = {i.name for i in session.get_inputs()}
+        feed = self.feed(texts)
         hidden = session.run(None, {name: value for name, value in feed.items() if name in wanted})[0]
         if self.layout["pooling"] == "cls":
             pooled = hidden[:, 0]
@@ -471,10 +476,9 @@ def _export(folder: Path, path: Path) -> None:
     except Exception as exc:
         raise _unavailable(str(folder), exc) from exc
     probe = OnnxEmbedder(str(folder), False, path.parent)
-    encodings = probe.tokenizer.encode_batch(["碳达峰", "到2030年，可再生能源发电装机容量达到700万千瓦以上。"])
-    inputs = tuple(torch.tensor([getattr(e, field) for e in encodings])
-                   for field in ("ids", "attention_mask", "type_ids"))
     names = ["input_ids", "attention_mask", "token_type_ids"]
+    feed = probe.feed(["碳达峰", "到2030年，可再生能源发电装机容量达到700万千瓦以上。"])
+    inputs = tuple(torch.from_numpy(feed[name]) for name in names)
     axes = {name: {0: "batch", 1: "tokens"} for name in names + ["last_hidden_state"]}
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     import warnings

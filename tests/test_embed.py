@@ -136,3 +136,14 @@ def test_an_index_embeds_questions_with_the_backend_that_built_it(settings, tmp_
     assert float(loaded.embed(["光伏"])[0] @ embedder(settings.model, "onnx", str(settings.models_cache)).encode(["光伏"])[0]) > 0.9999
     with pytest.raises(IndexUnusable, match="RAG_EMBED_BACKEND=onnx"):
         load_index(replace(settings, index_dir=tmp_path / "index", embed_backend="torch"))
+
+
+def test_an_export_made_from_nothing_gives_pytorch_vectors(index, settings, tmp_path):
+    folder = PROJECT_ROOT.parent / "shared" / "models" / "m3e-small"
+    if not folder.is_dir():
+        pytest.skip("the shared model folder is not beside the checkout")
+    path = exported_model(folder, tmp_path / "models", quantized=False)  # a fresh machine's first build
+    assert path.is_file()
+    texts = _texts(index)[:6]
+    fresh = embedder(str(folder), "onnx", str(tmp_path / "models")).encode(texts)
+    assert (fresh * embedder(str(folder), "torch").encode(texts)).sum(axis=1).min() > 0.9999
