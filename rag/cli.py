@@ -204,25 +204,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args, settings: Settings) -> int:
-    # one thread per request in every runtime (as in app.py); read when numpy and tokenizers load
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from .serving import EXAMPLE_QUESTIONS, ServedIndex
-    from .web.server import listening_socket, port_problem, serve
-
-    if not 1 <= args.port <= 65535:
-        raise UserError(f"端口应在 1 到 65535 之间，收到 {args.port}。")
-    problem = port_problem(args.host, args.port)
-    if problem:
-        raise UserError(problem)
-    sock = listening_socket(args.host, args.port)
-    served = ServedIndex(settings, warm_questions=EXAMPLE_QUESTIONS)
-    index = served.load()
-    served.warm_up()
-    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
-    print(f"JSON 接口已可访问：http://{shown}:{args.port}/api/v1/ （{args.workers} 个工作进程；{len(index.plans)} 个方案，"
-          f"{len(index.chunks)} 个段落；接口说明 http://{shown}:{args.port}/api/docs）", flush=True)
-    return serve(served, sock, args.workers)
+    # the JSON API's server is the web layer's (rag.web.server): run it in this process's place, with the
+    # options and settings given here, so that the command line does not import the web layer
+    command = [sys.executable, "-m", "rag.web.server", "--host", args.host, "--port", str(args.port),
+               "--workers", str(args.workers), "--corpus", str(settings.corpus_dir),
+               "--index", str(settings.index_dir), *(["--model", settings.model] if settings.model else [])]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, command)
 
 
 def _build(args, settings: Settings) -> int:

@@ -82,8 +82,9 @@ class ServedIndex:
     and raises the load's UserError if it failed.
 
     Whoever switches `current` — `rag build` in a terminal, or a change in the 方案 tab — the next
-    request sees it: one readlink per request notices the switch, one request loads the new build
-    while the others go on with the loaded one, which stays valid for requests already using it
+    request sees it: one readlink per request notices the switch and one request (or the `follow`
+    thread) loads the new build; requests that wait for the index wait for it too, those that do not
+    (the JSON API) go on with the loaded one, which stays valid for requests already using it
     (everything was read into memory). A build that cannot be loaded is logged and not retried.
     """
 
@@ -190,9 +191,15 @@ class ServedIndex:
             build = Path(os.readlink(Path(self.settings.index_dir) / CURRENT)).name
         except OSError:
             return held
-        if build in (held.path.name, *self._unloadable) or not self._reloading.acquire(blocking=False):
+        if build in (held.path.name, *self._unloadable):
+            return held
+        # a caller that waits also waits for a new build another thread is loading (a page opened after
+        # `rag build` shows the new build, not the one it replaces); one that does not goes on with the held one
+        if not self._reloading.acquire(blocking=wait, timeout=self.wait_seconds if wait else -1):
             return held
         try:
+            if build in (self._index.path.name, *self._unloadable):  # loaded while this caller waited
+                return self._index
             self.swap()
             log.info("loaded the new index build %s", build)
         except UserError as problem:

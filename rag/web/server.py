@@ -2,6 +2,9 @@
 
     rag serve [--host 127.0.0.1] [--port 8000] [--workers N]
 
+(`rag serve` runs `python -m rag.web.server` with its options and settings, so that the command line does
+not import the web layer; see `main`.)
+
 One process loads the index (building it when missing), the model and every cache an answer builds on
 first use, opens the listening socket, and then forks N workers that all accept on it. The workers share
 what was loaded before the fork: the vectors are memory-mapped from the build's file (one copy in the page
@@ -43,7 +46,6 @@ def port_problem(host: str, port: int) -> str | None:
                 return f"没有权限使用端口 {port}。请用 1024 以上的端口，例如 --port 8000"
             return f"无法在 {host}:{port} 上监听（{exc.strerror}）。"
     return None
-
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -136,3 +138,57 @@ def serve(served, sock: socket.socket, workers: int) -> int:
         print(f"警告：工作进程 {pid} 意外退出（状态 {code}），已重新启动一个。", file=sys.stderr, flush=True)
         start()
     return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m rag.web.server [--host] [--port] [--workers] [--corpus] [--index] [--model]`, what
+    `rag serve` runs: validate, load and warm the index (building it when missing), listen, serve."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from ..config import Settings
+    from ..errors import UserError
+    from ..serving import EXAMPLE_QUESTIONS, ServedIndex
+    from ..usertext import ChineseParser, one_line
+
+    parser = ChineseParser(prog="rag serve")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=1)
+    for name in ("--corpus", "--index", "--model"):
+        parser.add_argument(name)
+    args = parser.parse_args(argv)
+    settings = Settings()
+    if args.corpus:
+        settings = replace(settings, corpus_dir=Path(args.corpus))
+    if args.index:
+        settings = replace(settings, index_dir=Path(args.index))
+    if args.model:
+        settings = replace(settings, model=args.model)
+    try:
+        if not 1 <= args.port <= 65535:
+            raise UserError(f"端口应在 1 到 65535 之间，收到 {args.port}。")
+        problem = port_problem(args.host, args.port)
+        if problem:
+            raise UserError(problem)
+        sock = listening_socket(args.host, args.port)
+        served = ServedIndex(settings, warm_questions=EXAMPLE_QUESTIONS)
+        index = served.load()
+        served.warm_up()
+    except UserError as error:
+        print(f"错误：{one_line(str(error))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    print(f"JSON 接口已可访问：http://{shown}:{args.port}/api/v1/ （{args.workers} 个工作进程；{len(index.plans)} 个方案，"
+          f"{len(index.chunks)} 个段落；接口说明 http://{shown}:{args.port}/api/docs）", flush=True)
+    return serve(served, sock, args.workers)
+
+
+if __name__ == "__main__":
+    # one thread per request in every runtime (as in app.py); read when numpy and tokenizers load
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    sys.exit(main())
