@@ -39,13 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("default")
     warnings.formatwarning = lambda message, *_a, **_k: f"警告：{message}\n"
     try:
-        settings = Settings()
-        if getattr(args, "corpus", None):
-            settings = replace(settings, corpus_dir=Path(args.corpus))
-        if getattr(args, "index", None):
-            settings = replace(settings, index_dir=Path(args.index))
-        if getattr(args, "model", None):
-            settings = replace(settings, model=args.model)
+        settings = Settings().given(getattr(args, "corpus", None), getattr(args, "index", None), getattr(args, "model", None))
         return args.run(args, settings)
     except UserError as error:
         print(f"错误：{one_line(str(error))}", file=sys.stderr)
@@ -70,27 +64,23 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
-def k_value(text: str) -> int:
-    """--k: passages per answer, 1 to MAX_PASSAGES, checked before any work."""
-    try:
-        k = int(text)
-    except ValueError:
-        k = 0
-    if not 1 <= k <= MAX_PASSAGES:
-        raise argparse.ArgumentTypeError(f"应是 1 到 {MAX_PASSAGES} 之间的整数，收到 {text[:20]}")
-    return k
+def whole_number(low: int, high: int):
+    """An argparse type: an integer from `low` to `high`, checked before any work."""
+
+    def value(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = low - 1
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"应是 {low} 到 {high} 之间的整数，收到 {text[:20]}")
+        return number
+
+    return value
 
 
-def workers_value(text: str) -> int:
-    """--workers: 1 to 4 per core."""
-    most = 4 * (os.cpu_count() or 1)
-    try:
-        workers = int(text)
-    except ValueError:
-        workers = 0
-    if not 1 <= workers <= most:
-        raise argparse.ArgumentTypeError(f"应是 1 到 {most} 之间的整数，收到 {text[:20]}")
-    return workers
+k_value = whole_number(1, MAX_PASSAGES)  # --k: passages per answer
+workers_value = whole_number(1, 4 * (os.cpu_count() or 1))  # --workers: 1 to 4 per core
 
 
 def _parser() -> argparse.ArgumentParser:

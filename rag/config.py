@@ -148,6 +148,14 @@ class Settings:
     # meaning and this many best by words propose (the rest cannot reach its top k)
     search_depth: int = 100
 
+    def given(self, corpus: str | None = None, index: str | None = None, model: str | None = None) -> "Settings":
+        """These settings with the folders and model given on a command line (None or "" keeps the setting)."""
+        from dataclasses import replace
+
+        changed = {name: value for name, value in (("corpus_dir", corpus and Path(corpus)),
+                                                   ("index_dir", index and Path(index)), ("model", model)) if value}
+        return replace(self, **changed)
+
     @property
     def models_cache(self) -> Path:
         return Path(self.model_cache) if self.model_cache else Path(self.index_dir) / "cache" / "models"

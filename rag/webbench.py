@@ -33,9 +33,6 @@ def run_web_bench(settings: Settings, users: int = 16, questions_per_user: int =
     is plain HTTP on 127.0.0.1, so no TLS is involved either way, and on 2 shared cores that context would
     measure the client rather than the app.
     """
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
     Client = _gradio_client()
 
     from .answer import ask
@@ -52,34 +49,17 @@ def run_web_bench(settings: Settings, users: int = 16, questions_per_user: int =
         local.append(time.perf_counter() - started)
     del index
 
-    timings: list[float] = []
-    errors: list[str] = []
     with running_app(startup_timeout, **app_env(settings)) as (url, server):
         clients = [Client(url, verbose=False, ssl_verify=False) for _ in range(users)]  # handshakes not timed
         for question in QUESTIONS:  # waits for the index and its warm-up: the steady state is what is measured
             clients[0].predict(question, "", api_name="/ask")
-        start = threading.Barrier(users)
-        record = threading.Lock()
 
-        def user(number: int) -> None:
-            start.wait(timeout=120)
-            for turn in range(questions_per_user):
-                question = QUESTIONS[(number * questions_per_user + turn) % len(QUESTIONS)]
-                began = time.perf_counter()
-                try:
-                    result = clients[number].predict(question, "", api_name="/ask")
-                    problem = result.get("error") if isinstance(result, dict) else f"unexpected reply {result!r:.80}"
-                except Exception as exc:  # a failed request is counted, not fatal
-                    problem = f"{exc.__class__.__name__}: {exc}"
-                with record:
-                    timings.append(time.perf_counter() - began)
-                    if problem:
-                        errors.append(f"{question}: {problem}")
+        def ask_as(number: int, question: str) -> str:
+            result = clients[number].predict(question, "", api_name="/ask")
+            return result.get("error") if isinstance(result, dict) else f"unexpected reply {result!r:.80}"
 
-        wall, server_cpu, client_cpu = time.perf_counter(), cpu_seconds(server.pid), time.process_time()
-        with ThreadPoolExecutor(max_workers=users) as pool:
-            list(pool.map(user, range(users)))
-        wall = time.perf_counter() - wall
+        server_cpu, client_cpu = cpu_seconds(server.pid), time.process_time()
+        timings, errors, wall = concurrent_users(users, questions_per_user, ask_as)
         server_cpu, client_cpu = cpu_seconds(server.pid) - server_cpu, time.process_time() - client_cpu
     total = users * questions_per_user
     lines = [
@@ -128,35 +108,51 @@ def run_json_bench(settings: Settings, users=(16, 64), questions_per_user: int =
 
 
 def _json_clients(url: str, clients: int, questions_per_user: int) -> tuple[list[float], list[str], float]:
+    import httpx
+
+    connections = [httpx.Client(timeout=300) for _ in range(clients)]
+    try:
+        for connection in connections:  # the connections are made before the clock starts
+            connection.get(url.replace("/ask", "/health"))
+
+        def ask_as(number: int, question: str) -> str:
+            reply = connections[number].post(url, json={"question": question})
+            return "" if reply.status_code == 200 else f"HTTP {reply.status_code} {reply.text[:120]}"
+
+        return concurrent_users(clients, questions_per_user, ask_as)
+    finally:
+        for connection in connections:
+            connection.close()
+
+
+def concurrent_users(users: int, questions_per_user: int, ask_as) -> tuple[list[float], list[str], float]:
+    """`users` threads started together, each asking `questions_per_user` of QUESTIONS through
+    `ask_as(user, question)` (which returns "" or what went wrong): (latencies, errors, wall seconds).
+    A failed request is counted, not fatal."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    import httpx
-
     timings: list[float] = []
     errors: list[str] = []
-    start, record = threading.Barrier(clients), threading.Lock()
+    start, record = threading.Barrier(users), threading.Lock()
 
     def user(number: int) -> None:
-        with httpx.Client(timeout=300) as client:
-            client.get(url.replace("/ask", "/health"))  # the connection is made before the clock starts
-            start.wait(timeout=120)
-            for turn in range(questions_per_user):
-                question = QUESTIONS[(number * questions_per_user + turn) % len(QUESTIONS)]
-                began = time.perf_counter()
-                try:
-                    reply = client.post(url, json={"question": question})
-                    problem = "" if reply.status_code == 200 else f"HTTP {reply.status_code} {reply.text[:120]}"
-                except Exception as exc:  # a failed request is counted, not fatal
-                    problem = f"{exc.__class__.__name__}: {exc}"
-                with record:
-                    timings.append(time.perf_counter() - began)
-                    if problem:
-                        errors.append(f"{question}: {problem}")
+        start.wait(timeout=120)
+        for turn in range(questions_per_user):
+            question = QUESTIONS[(number * questions_per_user + turn) % len(QUESTIONS)]
+            began = time.perf_counter()
+            try:
+                problem = ask_as(number, question)
+            except Exception as exc:
+                problem = f"{exc.__class__.__name__}: {exc}"
+            with record:
+                timings.append(time.perf_counter() - began)
+                if problem:
+                    errors.append(f"{question}: {problem}")
 
     wall = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        list(pool.map(user, range(clients)))
+    with ThreadPoolExecutor(max_workers=users) as pool:
+        list(pool.map(user, range(users)))
     return timings, errors, time.perf_counter() - wall
 
 

@@ -143,9 +143,6 @@ def serve(served, sock: socket.socket, workers: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     """`python -m rag.web.server [--host] [--port] [--workers] [--corpus] [--index] [--model]`, what
     `rag serve` runs: validate, load and warm the index (building it when missing), listen, serve."""
-    from dataclasses import replace
-    from pathlib import Path
-
     from ..config import Settings
     from ..errors import UserError
     from ..serving import EXAMPLE_QUESTIONS, ServedIndex
@@ -158,13 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("--corpus", "--index", "--model"):
         parser.add_argument(name)
     args = parser.parse_args(argv)
-    settings = Settings()
-    if args.corpus:
-        settings = replace(settings, corpus_dir=Path(args.corpus))
-    if args.index:
-        settings = replace(settings, index_dir=Path(args.index))
-    if args.model:
-        settings = replace(settings, model=args.model)
+    settings = Settings().given(args.corpus, args.index, args.model)
     try:
         if not 1 <= args.port <= 65535:
             raise UserError(f"端口应在 1 到 65535 之间，收到 {args.port}。")
