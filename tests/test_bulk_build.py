@@ -79,22 +79,7 @@ def test_a_killed_build_resumes_without_reading_or_embedding_again(index, settin
     _seed_caches(settings, index_dir)
     seeded = _embedded_rows(index_dir)
     local = replace(settings, corpus_dir=corpus, index_dir=index_dir)
-    # small embedding steps, so the kill lands between committed steps
-    code = ("import sys; from dataclasses import replace; from pathlib import Path; from rag.config import Settings; "
-            "from rag.index import build_index; "
-            "build_index(replace(Settings(), corpus_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2]), embed_step=8), "
-            "progress=False)")
-    build = subprocess.Popen([sys.executable, "-c", code, str(corpus), str(index_dir)], start_new_session=True,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 900
-    parsed = index_dir / "cache" / "parsed"
-    while _embedded_rows(index_dir) < seeded + 16 or len(list(parsed.glob("*.pickle"))) < len(PDFS) + 5:
-        assert build.poll() is None, build.stderr.read().decode()[-2000:]
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
-    os.killpg(build.pid, signal.SIGKILL)  # the build and its parse workers, mid-embedding
-    build.wait()
-    build.stderr.close()
+    _kill_build_mid_embedding(corpus, index_dir, seeded)
     kept = _embedded_rows(index_dir)
     assert not (index_dir / "current").exists()  # nothing half-built was switched in
 
@@ -190,21 +175,7 @@ def test_a_killed_cluster_build_resumes_without_reading_or_embedding_again(index
     index_dir = tmp_path / "index"
     _seed_caches(settings, index_dir)
     seeded = _embedded_rows(index_dir)
-    code = ("import sys; from dataclasses import replace; from pathlib import Path; from rag.config import Settings; "
-            "from rag.index import build_index; "
-            "build_index(replace(Settings(), corpus_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2]), embed_step=8, "
-            "cluster='local'), progress=False)")
-    build = subprocess.Popen([sys.executable, "-c", code, str(corpus), str(index_dir)], start_new_session=True,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 900
-    parsed = index_dir / "cache" / "parsed"
-    while _embedded_rows(index_dir) < seeded + 16 or len(list(parsed.glob("*.pickle"))) < len(PDFS) + 5:
-        assert build.poll() is None, build.stderr.read().decode()[-2000:]
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
-    os.killpg(build.pid, signal.SIGKILL)  # the driver and the local cluster it started, mid-embedding
-    build.wait()
-    build.stderr.close()
+    _kill_build_mid_embedding(corpus, index_dir, seeded, cluster="local")  # the driver and its local cluster
     kept = _embedded_rows(index_dir)
     assert not (index_dir / "current").exists()
 
@@ -224,3 +195,24 @@ def test_a_cluster_that_does_not_answer_is_one_chinese_sentence_and_changes_noth
         assert run.returncode == 2 and run.stderr.startswith("错误：") and words in run.stderr, run.stderr
         assert run.stderr.count("\n") == 1
         assert not (tmp_path / "index" / "current").exists()
+
+
+def _kill_build_mid_embedding(corpus: Path, index_dir: Path, seeded: int, cluster: str = "") -> None:
+    """Start a build of `corpus` into `index_dir` in its own process group (small embedding steps, so the kill
+    lands between committed steps) and SIGKILL the group — the build, its parse workers or the local cluster
+    it started — once every file is parsed and 16 passages more than `seeded` are embedded."""
+    code = ("import sys; from dataclasses import replace; from pathlib import Path; from rag.config import Settings; "
+            "from rag.index import build_index; "
+            "build_index(replace(Settings(), corpus_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2]), embed_step=8, "
+            "cluster=sys.argv[3]), progress=False)")
+    build = subprocess.Popen([sys.executable, "-c", code, str(corpus), str(index_dir), cluster], start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 900
+    parsed = index_dir / "cache" / "parsed"
+    while _embedded_rows(index_dir) < seeded + 16 or len(list(parsed.glob("*.pickle"))) < len(PDFS) + 5:
+        assert build.poll() is None, build.stderr.read().decode()[-2000:]
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    os.killpg(build.pid, signal.SIGKILL)
+    build.wait()
+    build.stderr.close()
