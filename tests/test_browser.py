@@ -258,6 +258,7 @@ def test_inputs_are_labelled_for_screen_readers(page):
 
 def test_a_question_over_the_limit_is_counted_as_typed(page):
     typed = "江门光伏装机目标" * 91 + "是多少"  # 731 characters
+    expect(page.locator("#summary")).to_contain_text("收录", timeout=120_000)  # the page has loaded (a fresh CI run typed before)
     page.locator("#question textarea").fill(typed)
     expect(page.locator("#question-count")).to_contain_text("问题共 731 字，超过 500 字的上限")
     page.locator("#send").click()
