@@ -30,7 +30,7 @@ from pathlib import Path
 
 from .config import MAX_PASSAGES, Settings
 from .errors import UserError, check_length, os_reason
-from .usertext import ChineseParser, one_line
+from .usertext import ChineseParser, one_line, run_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,30 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     warnings.simplefilter("default")
     warnings.formatwarning = lambda message, *_a, **_k: f"警告：{message}\n"
-    try:
-        settings = Settings().given(getattr(args, "corpus", None), getattr(args, "index", None), getattr(args, "model", None))
-        return args.run(args, settings)
-    except UserError as error:
-        print(f"错误：{one_line(str(error))}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("已中断。", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # `rag ask … | head`: the reader has gone, nothing more to say
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except OSError as exc:  # the environment: a path of the wrong kind, no permission, a full disk
-        where = f"：{exc.filename}" if exc.filename else ""
-        print(f"错误：文件操作失败{one_line(str(where), 200)}（{os_reason(exc)}）。请检查路径、权限和磁盘空间", file=sys.stderr)
-        return 2
-    except MemoryError:
-        print("错误：内存不足，操作未完成。请关闭其他程序或调小 RAG_MAX_FILE_MB 等上限后重试", file=sys.stderr)
-        return 2
-    except Exception as exc:  # a bug: one line, not a traceback, unless asked for
-        if os.environ.get("RAG_DEBUG"):
-            raise
-        print(f"错误：程序内部错误（{exc.__class__.__name__}），操作未完成；设置 RAG_DEBUG=1 可查看详细信息", file=sys.stderr)
-        return 3
+    return run_command(lambda: args.run(args, Settings().given(getattr(args, "corpus", None), getattr(args, "index", None),
+                                                               getattr(args, "model", None))))
 
 
 def whole_number(low: int, high: int):
@@ -198,7 +176,7 @@ def _serve(args, settings: Settings) -> int:
     # options and settings given here, so that the command line does not import the web layer
     command = [sys.executable, "-m", "rag.web.server", "--host", args.host, "--port", str(args.port),
                "--workers", str(args.workers), "--corpus", str(settings.corpus_dir),
-               "--index", str(settings.index_dir), *(["--model", settings.model] if settings.model else [])]
+               "--index", str(settings.index_dir), "--model", settings.model]
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, command)

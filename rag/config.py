@@ -8,7 +8,7 @@ refused in one Chinese sentence naming it (`SettingError`, exit status 2).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import UserError
@@ -150,8 +150,6 @@ class Settings:
 
     def given(self, corpus: str | None = None, index: str | None = None, model: str | None = None) -> "Settings":
         """These settings with the folders and model given on a command line (None or "" keeps the setting)."""
-        from dataclasses import replace
-
         changed = {name: value for name, value in (("corpus_dir", corpus and Path(corpus)),
                                                    ("index_dir", index and Path(index)), ("model", model)) if value}
         return replace(self, **changed)

@@ -5,8 +5,11 @@ line and the web app."""
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import sys
 import unicodedata
+from typing import Callable
 
 # How much of what a user typed is repeated back in an error message.
 ECHO_CHARS = 30
@@ -80,6 +83,36 @@ ARGPARSE_MESSAGES = (
     (r"the following arguments are required: (.*)", r"缺少参数：\1"),
     (r"unrecognized arguments: (.*)", r"不认识的参数：\1"),
 )
+
+
+def run_command(run: Callable[[], int]) -> int:
+    """The exit status of a command (`rag …`, `rag serve`): what `run` returns, or — for what went wrong —
+    one Chinese line on stderr instead of a traceback (RAG_DEBUG=1 shows a bug's traceback)."""
+    from .errors import UserError, os_reason
+
+    try:
+        return run()
+    except UserError as error:
+        print(f"错误：{one_line(str(error))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `rag ask … | head`: the reader has gone, nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as exc:  # the environment: a path of the wrong kind, no permission, a full disk
+        where = f"：{exc.filename}" if exc.filename else ""
+        print(f"错误：文件操作失败{one_line(str(where), 200)}（{os_reason(exc)}）。请检查路径、权限和磁盘空间", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("错误：内存不足，操作未完成。请关闭其他程序或调小 RAG_MAX_FILE_MB 等上限后重试", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug: one line, not a traceback, unless asked for
+        if os.environ.get("RAG_DEBUG"):
+            raise
+        print(f"错误：程序内部错误（{exc.__class__.__name__}），操作未完成；设置 RAG_DEBUG=1 可查看详细信息", file=sys.stderr)
+        return 3
 
 
 class ChineseParser(argparse.ArgumentParser):

@@ -142,11 +142,9 @@ def serve(served, sock: socket.socket, workers: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m rag.web.server [--host] [--port] [--workers] [--corpus] [--index] [--model]`, what
-    `rag serve` runs: validate, load and warm the index (building it when missing), listen, serve."""
+    `rag serve` runs, with the command line's exit statuses and messages (rag.usertext.run_command)."""
     from ..config import Settings
-    from ..errors import UserError
-    from ..serving import EXAMPLE_QUESTIONS, ServedIndex
-    from ..usertext import ChineseParser, one_line
+    from ..usertext import ChineseParser, run_command
 
     parser = ChineseParser(prog="rag serve")
     parser.add_argument("--host", default="127.0.0.1")
@@ -155,23 +153,23 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("--corpus", "--index", "--model"):
         parser.add_argument(name)
     args = parser.parse_args(argv)
-    settings = Settings().given(args.corpus, args.index, args.model)
-    try:
-        if not 1 <= args.port <= 65535:
-            raise UserError(f"端口应在 1 到 65535 之间，收到 {args.port}。")
-        problem = port_problem(args.host, args.port)
-        if problem:
-            raise UserError(problem)
-        sock = listening_socket(args.host, args.port)
-        served = ServedIndex(settings, warm_questions=EXAMPLE_QUESTIONS)
-        index = served.load()
-        served.warm_up()
-    except UserError as error:
-        print(f"错误：{one_line(str(error))}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("已中断。", file=sys.stderr)
-        return 130
+    return run_command(lambda: _serve(args, Settings().given(args.corpus, args.index, args.model)))
+
+
+def _serve(args, settings) -> int:
+    """Validate, load and warm the index (building it when missing), listen, serve."""
+    from ..errors import UserError
+    from ..serving import EXAMPLE_QUESTIONS, ServedIndex
+
+    if not 1 <= args.port <= 65535:
+        raise UserError(f"端口应在 1 到 65535 之间，收到 {args.port}。")
+    problem = port_problem(args.host, args.port)
+    if problem:
+        raise UserError(problem)
+    sock = listening_socket(args.host, args.port)
+    served = ServedIndex(settings, warm_questions=EXAMPLE_QUESTIONS)
+    index = served.load()
+    served.warm_up()
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     print(f"JSON 接口已可访问：http://{shown}:{args.port}/api/v1/ （{args.workers} 个工作进程；{len(index.plans)} 个方案，"
           f"{len(index.chunks)} 个段落；接口说明 http://{shown}:{args.port}/api/docs）", flush=True)
