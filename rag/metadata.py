@@ -385,11 +385,17 @@ def _issuer(text: str, title: tuple[int, int] | None, date_span: tuple[int, int]
             score += 3
         if place and named.name == place.name:
             score += 2
-        if text[max(0, start - 1) : start] in ("《", "〈"):
-            score -= 3
+        if _in_title_quote(text, start):
+            continue  # an organ in a cited document's title ("《中共X省委X省人民政府关于……》") issued that one
         if score > best_score:
             best, best_score = (text[start : organ.end()], (start, organ.end()), "方案所在地的人民政府"), score
     return best
+
+
+def _in_title_quote(text: str, at: int) -> bool:
+    """Whether `at` lies inside 《……》 (or 〈……〉): the title of another document the text cites."""
+    opened = max(text.rfind("《", max(0, at - 120), at), text.rfind("〈", max(0, at - 120), at))
+    return opened >= 0 and not re.search(r"[》〉\n]", text[opened:at])
 
 
 def _signature(text: str, date_span: tuple[int, int] | None) -> tuple[str, tuple[int, int], str] | None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from .corpus import Plan
 from .indicators import INDICATORS, canonical_by_meaning, canonical_of, find_indicators
 from .sections import heading_of, section_at, split_sections
-from .units import relation
+from .units import UNIT_ALIASES, UNITS, relation
 from .tables import parse_row
 
 
@@ -96,13 +96,6 @@ class Target:
 
 # ---------------------------------------------------------------- extraction
 
-# units a target's value may carry; where one unit begins another, the longer comes first
-UNITS = (
-    "吨二氧化碳/万元", "吨标准煤/万元", "克标准煤/千瓦时", "亿千瓦时", "万千瓦时", "千瓦时", "亿千瓦", "万千瓦", "兆瓦", "千瓦",
-    "万吨标准煤", "吨标准煤", "亿吨", "万吨", "亿立方米", "亿立方", "万立方米", "立方米", "亿平方米", "万平方米", "万㎡",
-    "万亩", "亩", "万辆", "辆", "亿元", "万元", "公里", "万人", "个", "家", "处", "座", "项", "%",
-)
-UNIT_ALIASES = {"亿立方": "亿立方米", "万㎡": "万平方米"}
 NUMBER = r"(\d+(?:\.\d+)?)(?:\s*[~～]\s*(\d+(?:\.\d+)?))?"
 VALUE = re.compile(NUMBER + r"\s*(" + "|".join(re.escape(u) for u in UNITS) + r")")
 YEAR = re.compile(r"(?<![比较])(?:到|至|于|在)?\s*(20[2-6]\d)\s*年(?:底|前|末)?")

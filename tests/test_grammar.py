@@ -8,6 +8,7 @@ import pytest
 from rag.indicators import COUNT_FAMILY, counts_by, find_indicators, synonyms_of
 from rag.question import facts_asked, without_titles
 from rag.question.years import QUESTION_YEAR, question_year
+from rag.units import counted_unit, states_amount_in
 
 
 @pytest.mark.parametrize("text, years", [
@@ -51,3 +52,36 @@ def test_words_naming_a_document_are_blanked_for_indicators():
     kept = without_titles(topic, ("p",), catalog)
     assert "重点行业" not in kept and "单位产品能耗下降多少" in kept and len(kept) == len(topic)
     assert without_titles("重点行的目标", ("p",), catalog) == "重点行的目标"  # a stretch under 4 characters is kept
+
+
+@pytest.mark.parametrize("text, unit", [
+    ("山西2025年碳排放总量要控制在多少亿吨？", "亿吨"),
+    ("到2030年要建几座充电站", "座"),
+    ("光伏装机要达到多少万千瓦", "万千瓦"),
+    ("能源消费总量控制在多少万吨标煤", "万吨标煤"),
+    ("哪几个县列入试点", ""),  # 哪几 asks which, not how many
+    ("非化石能源比重是多少", ""),
+])
+def test_the_unit_a_question_counts_in(text, unit):
+    assert counted_unit(text) == unit
+
+
+@pytest.mark.parametrize("sentence, unit, states", [
+    ("2020年碳排放预计达6.3亿吨左右", "亿吨", True),
+    ("年减少二氧化碳排放800万吨", "亿吨", True),  # same dimension, another scale
+    ("能源消费总量控制在2.91亿吨标准煤以内", "亿吨", False),  # energy, not emissions: the longer unit is read
+    ("能源消费总量2.91亿吨标煤", "万吨标准煤", True),
+    ("新增风电装机1400兆瓦", "万千瓦", True),
+    ("建成加氢站40座", "座", True),
+    ("建成充电桩40个", "座", False),
+    ("推广新能源汽车15万辆", "辆", True),
+    ("累计建成充电设施15万个", "个", True),
+    ("单位GDP能耗下降13.5%", "亿吨", False),
+])
+def test_a_sentence_states_an_amount_in_the_asked_dimension(sentence, unit, states):
+    assert states_amount_in(sentence, unit) is states
+
+
+def test_percentage_points_are_percentages():
+    assert counted_unit("煤炭消费比重要下降多少个百分点") == "个百分点"
+    assert states_amount_in("比2020年下降5个百分点", "%") and states_amount_in("降至60%以下", "个百分点")

@@ -37,3 +37,11 @@ def test_the_title_of_a_document_without_one_is_never_its_number_or_date():
 def test_status_and_precedence_among_a_places_documents():
     assert [status_of(k) for k in ("实施方案", "征求意见稿", "政策解读", "新闻报道")] == list(STATUS_ORDER)
     assert status_of("实施方案", "某市碳达峰实施方案（征求意见稿）") == "draft"
+
+
+def test_an_organ_named_in_a_cited_title_is_not_the_issuer():
+    # a plan with no notice of its own that cites the province's opinions: their issuer is not this plan's
+    text = ("福建省“十四五”建筑节能规划\n一、编制依据\n依据《中共福建省委福建省人民政府关于完整准确全面贯彻新发展理念做好碳达峰碳中和工作的实施意见》"
+            "和《福建省人民政府办公厅关于印发福建省“十四五”能源发展专项规划的通知》编制本规划。\n")
+    assert detect(text).issuer == ""
+    assert detect("近日，福州市人民政府印发《福州市碳达峰实施方案》，提出到2025年……").issuer == "福州市人民政府"

@@ -56,6 +56,17 @@ def test_a_near_number_is_not_given_as_the_answer(index):
         assert "没有" in stated and "700万千瓦" not in stated, text
 
 
+def test_an_amount_in_a_unit_no_row_measures_is_not_another_indicators_value(index):
+    # a total in 亿吨 is not the intensity (rows in %); a count of 座 is not a count of 个 or a share
+    for text in ("南昌2025年二氧化碳排放总量控制在多少亿吨？", "江门2030年碳排放要控制在多少万吨？", "江阴2025年要建成多少座加氢站？"):
+        question = parse(text, index)
+        assert question.counted and "单位GDP二氧化碳排放" not in question.indicators, text
+        answer = ask(index, text)
+        assert not answer.found and f"以“{question.counted}”计" in answer.answer, text
+    answer = ask(index, "南昌2025年光伏装机要达到多少万千瓦？")  # the unit asked is the unit stated
+    assert answer.found and "300万千瓦" in answer.answer
+
+
 def test_each_asked_part_is_answered(index):
     facts = ask(index, "津市方案的文号和印发日期是什么？")
     assert facts.found and "津政发〔2024〕3号" in facts.answer and "2024年7月15日" in facts.answer

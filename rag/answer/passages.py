@@ -13,7 +13,8 @@ from ..index import Index, lexical_tokens
 from ..question import ASKING_WORDS
 from ..retrieve import retrieve, with_each_document
 from ..sections import heading_of
-from ..targets import UNITS
+from ..targets import BASELINE
+from ..units import UNITS, states_amount_in
 from .citing import passages_for, quote, sentence_at, split_sentences
 from .honesty import asked_wordings
 from .result import Answer
@@ -26,10 +27,8 @@ SHAPES = (
     (re.compile(r"多少|几|数量|how much|how many", re.I), re.compile(r"\d")),
 )
 QUANTITY = re.compile(r"多少|(?<!哪)几[个项家座处万]?|数值|how much|how many", re.I)
-# the deadline a sentence sets: "到2025年", "2030年前", "2025年底"
-DEADLINE = re.compile(r"(?:到|至|在)\s*(20[2-6]\d)\s*年|(20[2-6]\d)\s*年(?:底|前|末)")
-# "几家", "多少个", "多少万千瓦": the answer is a number in that unit
-COUNTER = re.compile(r"(?<!哪)(?:几|多少)(个|家|座|处|项|辆|条|所|台|套|批|万千瓦|千瓦|兆瓦|万吨|吨|亿元|万元|元|公里|万亩|亩|平方米|立方米)")
+# a year a sentence states a number for: "到2025年", "2030年前", "2020年，……"
+STATED_YEAR = re.compile(r"(20[0-6]\d)\s*年")
 
 
 def best_sentence(index: Index, question, plan_ids=None, k: int = 5, require=None) -> tuple[str, int, int] | None:
@@ -62,15 +61,13 @@ def _best(index: Index, question, passages, require=None):
     # a word of an asked indicator's name may be written otherwise (国内生产总值 for GDP) where a `require`
     # checks the indicator by its synonyms
     synonymous = needed is not None and require is not None and needed in "".join(asked_wordings(question))
-    counter = COUNTER.search(question.text)
-    counted = re.compile(r"\d+(?:\.\d+)?\s*[万亿]?" + counter.group(1)) if counter else None
     best = None
     for passage in passages:
         text = passage.chunk.text
         spans = split_sentences(text)
         for i, (start, end) in enumerate(spans):
             sentence = text[start:end]
-            if len(sentence.strip()) < 6 or (require and not require(sentence)) or (counted and not counted.search(sentence)):
+            if len(sentence.strip()) < 6 or (require and not require(sentence)) or (question.counted and not states_amount_in(sentence, question.counted)):
                 continue
             if question.below and question.below_word not in sentence + passage.chunk.section:
                 continue  # about the place above, not the one asked
@@ -97,16 +94,17 @@ def passage(index: Index, question, k: int) -> Answer:
     passages = retrieve(index, question, k)
     found = _best(index, question, with_each_document(index, question, passages))
     if found is None:
-        return Answer(question.asked, "在方案中没有找到与问题相关的内容。", False, passages, mode="none",
-                      note="在方案中没有找到与问题相关的内容。")
+        said = f"方案中没有找到以“{question.counted}”计的相关数值。" if question.counted else "在方案中没有找到与问题相关的内容。"
+        return Answer(question.asked, said, False, passages, mode="none", note=said)
     (plan_id, start, end), _ = found
     sentence = index.plans[plan_id].text[start:end]
     if QUANTITY.search(question.text) and not re.search(r"\d", sentence):
         return Answer(question.asked, "方案中没有找到相关的具体数值。", False, passages, mode="none",
                       note="方案中没有找到相关的具体数值。")
-    deadlines = {int(a or b) for a, b in DEADLINE.findall(sentence)}
-    if QUANTITY.search(question.text) and question.years and deadlines and not deadlines & set(question.years):
-        # a number set for another year does not answer this one (2025年 15万个 for a 2030 question)
+    stated = {int(year) for year in STATED_YEAR.findall(BASELINE.sub("", sentence))}
+    if QUANTITY.search(question.text) and question.years and stated and not stated & set(question.years):
+        # a number of another year does not answer this one (2025年 15万个 for a 2030 question, a 2020
+        # figure for a 2025 target); a baseline year ("比2020年下降") is not the year a number is for
         when = "、".join(f"{y}年" for y in question.years)
         text = f"方案中没有{when}的相应数值；相近的表述（其他年份）：{quote(index, plan_id, start, end)}"
         return Answer(question.asked, text, False, passages, mode="none", note=f"方案中没有{when}的相应数值。")

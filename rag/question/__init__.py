@@ -24,6 +24,7 @@ from ..errors import UserError, check_length
 from ..indicators import char_pairs, indicator_mentions
 from ..normalize import to_simplified
 from ..places import divisions, short_name
+from ..units import counted_unit
 from ..usertext import clip
 from .bounds import Bound, bound_asked
 from .indicators import indicators_asked
@@ -61,6 +62,7 @@ class Question:
     below: str = ""  # a place with no document of its own that the chosen documents write about (凉山彝族自治州 in 四川's)
     extreme: str = ""  # "highest" / "lowest" when it asks which is most or least
     bound: Bound | None = None  # the values it asks for lie within this ("20%以上"): a comparison keeps those places
+    counted: str = ""  # the unit it counts or measures in ("多少亿吨" -> 亿吨, "几座" -> 座): an answer's number is in its dimension
     follow_up: bool = False  # inherited context from the previous question
     names_document: bool = False  # names a document by its genre ("实施意见", "十四五规划"): its plans only, never the place's others
     needs_context: bool = False  # a follow-up that cannot stand alone ("那2030年呢？") asked with no previous question
@@ -426,7 +428,7 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
         asked=asked, text=text, type=kind, places=labels, plan_ids=plan_ids, missing=tuple(missing),
         suggestions=suggest(missing, index), readings=readings, years=years,
         actual=bool(ACTUAL.search(text)), indicators=indicators, facts=facts, topic=topic, below=below,
-        extreme=extreme, bound=bound_asked(text), follow_up=follow_up, names_document=bool(NAMES_DOCUMENT.search(topic)),
+        extreme=extreme, bound=bound_asked(text), counted=counted_unit(text), follow_up=follow_up, names_document=bool(NAMES_DOCUMENT.search(topic)),
     )
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..targets import UNITS, UNIT_ALIASES, Target, arabic_numerals
-from ..units import COMPARATIVES, LIMITS_AFTER, NEGATIONS, amount, in_base, relation, within
+from ..targets import Target, arabic_numerals
+from ..units import UNITS, UNIT_ALIASES, COMPARATIVES, LIMITS_AFTER, NEGATIONS, amount, in_base, relation, within
 
 # how an answer says each relation; "不" before it says the opposite (不在20%以上, 不超过20%)
 SAID = {">=": "在{}以上", ">": "超过{}", "<=": "在{}以下", "<": "低于{}"}

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from ..index import lexical_tokens
 from ..indicators import MEASURE_WORDS, char_pairs, find_indicators_tolerant, indicator_mentions
+from ..units import counted_unit, in_base
 from .years import QUESTION_YEAR
 
 QUANTITY_ASKED = re.compile(r"多少|几|目标|要求|达到|比重|占比|比例|规模|how much|how many|target", re.I)
@@ -46,7 +47,16 @@ def indicators_asked(index, text: str, topic: str, plan_ids: tuple[str, ...]) ->
         # the names found have no row in these plans (or none was found): the plans may word it
         # otherwise ("风电光伏装机" -> 风光发电装机量), judged by meaning
         named = _by_meaning(index, rest, wordings) or named
-    return named
+    counted = counted_unit(text)
+    return [c for c in named if not counted or _measured_in(index, c, counted)]
+
+
+def _measured_in(index, canonical: str, unit: str) -> bool:
+    """Whether an indicator can be the one a question counting in `unit` asks about: its rows in the
+    library give numbers in that unit's dimension, or none at all. "二氧化碳排放总量多少亿吨" is not
+    单位GDP二氧化碳排放, whose rows are percentages."""
+    dimensions = {in_base(1.0, t.unit)[1] for t in index.targets_by_indicator.get(canonical, ()) if t.value is not None and t.unit}
+    return not dimensions or in_base(1.0, unit)[1] in dimensions
 
 
 def _repeats_head(rest: str, phrase: str) -> bool:
