@@ -21,6 +21,9 @@ MAX_PASSAGES = 50  # the largest k an answer may cite (`rag ask --k`, /ask)
 # an answer across places (a comparison, "哪些城市提到了…") quotes at most this many places; the rest are
 # counted and left to the targets table (the 目标 tab, `rag targets`), which lists every row
 MAX_PLACES_LISTED = 100
+# a two-character word of a question names one document by its title ("滚动方案") only when it is this
+# rare in the library: its weight (idf) at least this share of the largest a word can have
+RARE_TITLE_WORD = 0.6
 # torch | onnx | onnx-int8 (rag.embed). onnx-int8: measured on the shipped corpus + 16 real PDFs, see
 # README "Embedding backends" (faster than torch at the same hit@5)
 DEFAULT_EMBED_BACKEND = "auto"  # rag.embed.chosen: the fastest backend measured on this machine

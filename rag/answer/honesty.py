@@ -108,9 +108,9 @@ def sentence_states_value(sentence: str, question, narrowing=()) -> bool:
     return False
 
 
-def not_stated(label: str, what: str, nearest: str = "") -> str:
-    """The honest line for an indicator a plan does not set as a number."""
-    line = f"{label}方案中没有{what}的数值目标"
+def not_stated(document: str, what: str, nearest: str = "") -> str:
+    """The honest line for an indicator a plan does not set as a number ("江门市方案", "黑龙江省《…》")."""
+    line = f"{document}中没有{what}的数值目标"
     return line + (f"；相近的表述（并非所问指标）：{nearest}" if nearest else "。")
 
 

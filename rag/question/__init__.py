@@ -17,9 +17,11 @@ chat and `/ask` resolve follow-ups here too, on the `Question`, not on strings.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 
+from ..config import RARE_TITLE_WORD
 from ..errors import UserError, check_length
 from ..indicators import char_pairs, indicator_mentions
 from ..normalize import to_simplified
@@ -64,7 +66,7 @@ class Question:
     bound: Bound | None = None  # the values it asks for lie within this ("20%以上"): a comparison keeps those places
     counted: str = ""  # the unit it counts or measures in ("多少亿吨" -> 亿吨, "几座" -> 座): an answer's number is in its dimension
     follow_up: bool = False  # inherited context from the previous question
-    names_document: bool = False  # names a document by its genre ("实施意见", "十四五规划"): its plans only, never the place's others
+    names_document: bool = False  # names a document by its genre ("实施意见") or its title's words ("滚动方案"): its plans only, never the place's others
     needs_context: bool = False  # a follow-up that cannot stand alone ("那2030年呢？") asked with no previous question
 
     @property
@@ -95,10 +97,29 @@ def choose_plans(text: str, labels: tuple[str, ...], index) -> tuple[str, ...]:
     chosen: list[str] = []
     for label in labels:
         plans = index.plans_of((label,))
-        scores = [_longest_shared(asked, _title_stretch(plan.title, (label,))) for plan in plans] if len(plans) > 1 else [0]
+        titles = [_title_stretch(plan.title, (label,)) for plan in plans]
+        scores = [_longest_shared(asked, title) for title in titles] if len(plans) > 1 else [0]
+        if len(plans) > 1 and not max(scores):  # a rare two-character word only one of them has ("滚动方案")
+            rare = _rare_words(asked, index)
+            scores = [int(any(w in title and sum(w in t for t in titles) == 1 for w in rare)) for title in titles]
         best = max(scores)
         chosen += [p.plan_id for p, s in zip(plans, scores) if s == best] if best else [p.plan_id for p in plans]
     return tuple(chosen)
+
+
+def names_one_document(plan_ids: tuple[str, ...], labels: tuple[str, ...], index) -> bool:
+    """Whether the question's title words chose one document among several of a place ("黑龙江滚动方案",
+    "湖南碳达峰实施方案"): then it asks about that document, not the place's others."""
+    return any(len(index.plans_of((label,))) > 1 and sum(index.plans[p].label == label for p in plan_ids) == 1 for label in labels)
+
+
+def _rare_words(asked: str, index) -> set[str]:
+    """The two-character stretches of the question's title words that few passages of the library hold
+    (滚动, not 目标 or 达峰): only such a word can name one document."""
+    most = math.log(1 + len(index.chunks))
+    pairs = {asked[i : i + 2] for i in range(len(asked) - 1)}
+    return {w for w in pairs if "|" not in w and not GENERIC_TITLE.search(w) and not ASKING_WORDS.search(w)
+            and index.idf.get(w, 0.0) >= RARE_TITLE_WORD * most}
 
 
 def _title_stretch(text: str, labels: tuple[str, ...]) -> str:
@@ -428,7 +449,7 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
         asked=asked, text=text, type=kind, places=labels, plan_ids=plan_ids, missing=tuple(missing),
         suggestions=suggest(missing, index), readings=readings, years=years,
         actual=bool(ACTUAL.search(text)), indicators=indicators, facts=facts, topic=topic, below=below,
-        extreme=extreme, bound=bound_asked(text), counted=counted_unit(text), follow_up=follow_up, names_document=bool(NAMES_DOCUMENT.search(topic)),
+        extreme=extreme, bound=bound_asked(text), counted=counted_unit(text), follow_up=follow_up, names_document=bool(NAMES_DOCUMENT.search(topic)) or names_one_document(plan_ids, labels, index),
     )
 
 

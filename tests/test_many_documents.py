@@ -1,0 +1,79 @@
+"""Many documents of one place (#26 item 2), on a library written here (no dev-set string): a province's
+碳达峰实施方案, its 十四五 energy plan stating the same indicator with another value, and a rolling work
+plan that states it only for an earlier year. Built with the real model and index."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from rag.answer import ask
+from rag.config import Settings
+from rag.index import build_index, load_index
+from rag.question import parse
+
+PEAK_PLAN = """甘肃省碳达峰实施方案
+
+一、主要目标
+到2025年，非化石能源消费比重达到30%左右，单位地区生产总值能源消耗比2020年下降13.5%。
+到2030年，非化石能源消费比重达到35%左右。
+二、重点任务
+（一）推进能源结构调整
+有序推进河西走廊清洁能源基地建设，推动风电、光伏规模化开发。
+"""
+
+ENERGY_PLAN = """甘肃省“十四五”能源发展规划
+
+一、发展目标
+到2025年，非化石能源消费比重提高到32%以上，全省能源消费总量控制在9300万吨标准煤以内。
+二、重点任务
+（一）建设新能源基地
+到2025年，风电装机达到3300万千瓦，光伏装机达到3000万千瓦。
+"""
+
+ROLLING_PLAN = """关于2021-2022年度推进节能降碳工作滚动实施方案
+
+一、年度目标
+到2021年底，非化石能源消费比重达到26%，完成国家下达的年度能耗强度下降目标。
+二、工作安排
+组织开展重点用能单位节能监察，推动数据中心能效提升。
+
+甘肃省发展和改革委员会
+2021年3月5日
+"""
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    root = tmp_path_factory.mktemp("many")
+    (root / "corpus").mkdir()
+    for name, text in (("gansu-peak.txt", PEAK_PLAN), ("gansu-energy.txt", ENERGY_PLAN), ("gansu-rolling.txt", ROLLING_PLAN)):
+        (root / "corpus" / name).write_text(text, encoding="utf-8")
+    settings = replace(Settings(), corpus_dir=root / "corpus", index_dir=root / "index")
+    build_index(settings, progress=False)
+    return load_index(settings)
+
+
+def test_every_document_of_the_place_answers_and_differing_values_are_said_to_differ(library):
+    answer = ask(library, "甘肃2025年非化石能源消费比重是多少？")
+    assert answer.found and "30%" in answer.answer and "32%" in answer.answer and "不同" in answer.answer
+
+
+def test_a_rare_title_word_names_one_document_and_its_silence_is_said(library):
+    question = parse("甘肃滚动方案2025年非化石能源消费比重定了多少？", library)
+    assert question.names_document and len(question.plan_ids) == 1
+    answer = ask(library, question.asked)
+    assert not answer.found and "滚动实施方案" in answer.answer and "30%" not in answer.answer and "32%" not in answer.answer
+    assert "2021" in answer.answer  # the year that document does state
+
+
+def test_a_common_word_names_no_document(library):
+    question = parse("甘肃2025年非化石能源消费比重的目标是多少？", library)
+    assert len(question.plan_ids) == 3 and not question.names_document
+
+
+def test_an_amount_in_another_dimension_is_not_the_answer(library):
+    # 9300万吨标准煤 is energy, not the emissions asked in 亿吨; 能耗 falls in % (not in 亿吨)
+    for text in ("甘肃2025年碳排放总量控制在多少亿吨？", "甘肃2025年单位GDP能耗下降多少万吨？"):
+        answer = ask(library, text)
+        assert not answer.found and "9300" not in answer.answer and "13.5%" not in answer.answer, text
