@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from rag.indicators import COUNT_FAMILY, counts_by, find_indicators, synonyms_of
-from rag.question import facts_asked, without_titles
+from rag.question import amounts_asked, facts_asked, without_titles
 from rag.question.years import QUESTION_YEAR, question_year
 from rag.units import counted_unit, states_amount_in
 
@@ -85,3 +85,14 @@ def test_a_sentence_states_an_amount_in_the_asked_dimension(sentence, unit, stat
 def test_percentage_points_are_percentages():
     assert counted_unit("煤炭消费比重要下降多少个百分点") == "个百分点"
     assert states_amount_in("比2020年下降5个百分点", "%") and states_amount_in("降至60%以下", "个百分点")
+
+
+
+@pytest.mark.parametrize("topic, parts", [
+    ("到2025年绿色工厂和近零碳园区各建多少？", ("绿色工厂", "近零碳园区")),
+    ("2030年储能规模与抽水蓄能装机目标", ("储能规模", "抽水蓄能装机")),
+    ("到2025年充电桩要建多少？", ()),  # one amount
+    ("绿色低碳循环发展有哪些要求", ()),  # no amount
+])
+def test_amounts_asked_together_are_split(topic, parts):
+    assert amounts_asked(topic) == parts

@@ -29,6 +29,11 @@ ENERGY_PLAN = """甘肃省“十四五”能源发展规划
 二、重点任务
 （一）建设新能源基地
 到2025年，风电装机达到3300万千瓦，光伏装机达到3000万千瓦。
+（二）完善储运体系
+到2025年，全省储气能力达到10亿立方米，保障冬季用气高峰。
+（三）发展氢能
+在兰州、酒泉布局制氢项目5个，开展可再生能源制氢示范。
+推进交通领域氢能应用，规划建设加氢站20座，形成氢能走廊。
 """
 
 ROLLING_PLAN = """关于2021-2022年度推进节能降碳工作滚动实施方案
@@ -77,3 +82,10 @@ def test_an_amount_in_another_dimension_is_not_the_answer(library):
     for text in ("甘肃2025年碳排放总量控制在多少亿吨？", "甘肃2025年单位GDP能耗下降多少万吨？"):
         answer = ask(library, text)
         assert not answer.found and "9300" not in answer.answer and "13.5%" not in answer.answer, text
+
+
+def test_two_amounts_asked_together_are_each_answered(library):
+    question = parse("甘肃制氢项目和加氢站各布局多少？", library)
+    assert len(question.parts) == 2 and not question.indicators
+    answer = ask(library, question.asked)
+    assert answer.found and "制氢项目5个" in answer.answer and "20座" in answer.answer

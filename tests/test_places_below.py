@@ -80,3 +80,9 @@ def test_a_city_whose_own_plan_lacks_it_is_answered_from_its_provinces_labelled(
     assert answer.answer.startswith("昆明市的文件中没有找到所问的内容；以下是云南省的文件中关于昆明市的内容")
     own = ask(library, "昆明2025年非化石能源消费比重是多少？")
     assert own.found and "50%" in own.answer and "46%" not in own.answer  # its own plan answers first
+
+
+def test_a_place_asked_in_its_provinces_named_document_is_answered_from_it(library):
+    # "大理在云南新能源规划里": the province's plan is named, so 大理 is asked about there, not refused
+    answer = ask(library, "大理在云南新能源规划里要建什么基地？")
+    assert answer.found and "大理州风电基地" in answer.answer and "语料中没有大理白族自治州的方案" not in answer.answer

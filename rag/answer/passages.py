@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 
 import numpy as np
 
@@ -91,10 +92,13 @@ def _best(index: Index, question, passages, require=None):
     return best[2], best[1]
 
 
-def passage(index: Index, question, k: int) -> Answer:
-    """Quote the sentence that best answers the question, with its place and where it stands."""
+def passage(index: Index, question, k: int, require=None) -> Answer:
+    """Quote the sentence that best answers the question, with its place and where it stands; one for
+    each thing a question asks the amounts of together ("绿氢产能和加氢站数量")."""
+    if len(question.parts) > 1:
+        return _each_part(index, question, k)
     passages = retrieve(index, question, k)
-    found = _best(index, question, with_each_document(index, question, passages))
+    found = _best(index, question, with_each_document(index, question, passages), require)
     if found is None:
         said = f"方案中没有找到以“{question.counted}”计的相关数值。" if question.counted else "在方案中没有找到与问题相关的内容。"
         return Answer(question.asked, said, False, passages, mode="none", note=said)
@@ -111,6 +115,39 @@ def passage(index: Index, question, k: int) -> Answer:
         text = f"方案中没有{when}的相应数值；相近的表述（其他年份）：{quote(index, plan_id, start, end)}"
         return Answer(question.asked, text, False, passages, mode="none", note=f"方案中没有{when}的相应数值。")
     return Answer(question.asked, quote(index, plan_id, start, end), True, passages, [], "passage", [(plan_id, start, end)])
+
+
+def _each_part(index: Index, question, k: int) -> Answer:
+    """One quoted sentence per part asked, each said apart when not found; found when any is."""
+    answers = [passage(index, replace(question, topic=part, parts=(), counted=""), k, _naming(part)) for part in question.parts]
+    lines: list[str] = []
+    for part, answer in zip(question.parts, answers):
+        line = answer.answer if answer.found else f"{part}：{answer.answer}"
+        if line not in lines:
+            lines.append(line)
+    found = [a for a in answers if a.found]
+    highlight = list(dict.fromkeys(span for a in found for span in a.highlight))
+    cited = {(p.chunk.plan_id, p.chunk.char_start) for a in answers for p in a.passages}
+    passages = [p for a in answers for p in a.passages if (p.chunk.plan_id, p.chunk.char_start) in cited
+                and cited.discard((p.chunk.plan_id, p.chunk.char_start)) is None][:k]
+    note = "；".join(f"{part}：{a.note}" for part, a in zip(question.parts, answers) if not a.found)
+    return Answer(question.asked, "；".join(lines), bool(found), passages, [], "passage" if found else "none", highlight, note)
+
+
+def _naming(part: str):
+    """A sentence answers a part when it names the part's thing: its first word with the single
+    characters that complete it ("加氢站" of 加氢站规划, "绿氢年" of 绿氢年产能) — the head word after it
+    (规划, 数量) plans word otherwise."""
+    tokens = lexical_tokens(part)
+    first = next((i for i, t in enumerate(tokens) if len(t) > 1), None)
+    if first is None:
+        return None
+    name = tokens[first]
+    for token in tokens[first + 1 :]:
+        if len(token) > 1:
+            break
+        name += token
+    return lambda sentence: name in sentence.lower()
 
 
 def yes_no(index: Index, question, k: int) -> Answer:

@@ -64,6 +64,7 @@ class Question:
     below: str = ""  # a place with no document of its own that the chosen documents write about (凉山彝族自治州 in 四川's)
     extreme: str = ""  # "highest" / "lowest" when it asks which is most or least
     bound: Bound | None = None  # the values it asks for lie within this ("20%以上"): a comparison keeps those places
+    parts: tuple[str, ...] = ()  # the amounts it asks of things no indicator names, joined ("绿氢产能和加氢站数量"): answered each
     counted: str = ""  # the unit it counts or measures in ("多少亿吨" -> 亿吨, "几座" -> 座): an answer's number is in its dimension
     follow_up: bool = False  # inherited context from the previous question
     names_document: bool = False  # names a document by its genre ("实施意见") or its title's words ("滚动方案"): its plans only, never the place's others
@@ -426,7 +427,9 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
     below, writing = "", []  # the first place below that documents of a place above write about, and those documents
     facts = facts_asked(text)
     for place in places.missing:
-        own_document = facts or re.search(re.escape(short_name(place)) + r"[^，。？?]{0,8}?(?:方案|规划|意见)", text)
+        # "佛山的规划" asks for its own document; "佛山在广东绿色建筑规划里" for what 广东's says of it
+        own = re.search(re.escape(short_name(place)) + r"[^，。？?]{0,8}?(?:方案|规划|意见)", text)
+        own_document = facts or (own and not any(own.start() < start < own.end() for start, _ in places.spans))
         naming = [] if own_document else plans_naming(place, index, places.labels)
         if naming:  # 台山 in 江门's plan, 凉山州 in 四川's: answered from what those documents say about it
             if not below:  # a second one ("哈尔滨、绥化") is asked too: the first one's passages name it or not
@@ -449,8 +452,24 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
         asked=asked, text=text, type=kind, places=labels, plan_ids=plan_ids, missing=tuple(missing),
         suggestions=suggest(missing, index), readings=readings, years=years,
         actual=bool(ACTUAL.search(text)), indicators=indicators, facts=facts, topic=topic, below=below,
-        extreme=extreme, bound=bound_asked(text), counted=counted_unit(text), follow_up=follow_up, names_document=bool(NAMES_DOCUMENT.search(topic)) or names_one_document(plan_ids, labels, index),
+        extreme=extreme, bound=bound_asked(text), parts=() if indicators else amounts_asked(topic), counted=counted_unit(text), follow_up=follow_up, names_document=bool(NAMES_DOCUMENT.search(topic)) or names_one_document(plan_ids, labels, index),
     )
+
+
+# two things asked at once: "A和B各是多少", "A及B目标"; a conjunction inside a name (绿色低碳) is no split
+JOINED = re.compile(r"(?:以及|和|及|与|、)")
+
+
+def amounts_asked(topic: str) -> tuple[str, ...]:
+    """The things a question asks the amounts of when it joins two or more ("绿氢年产能和加氢站规划各是多少"
+    -> 绿氢年产能, 加氢站规划): each side keeps three or more characters of its own once years and asking
+    words are gone; () when it asks one amount, or no amount."""
+    if not QUANTITY.search(topic) and "目标" not in topic:
+        return ()
+    bare = ASKING_WORDS.sub(" ", QUESTION_YEAR.sub(" ", topic))
+    parts = [re.sub(r"(?:[\s？?，,。]|是|要|到|达|定|目标|的)+$", "", re.sub(r"^[\s，,的到至在于]+", "", re.split(r"各|分别", p)[0]))
+             for p in JOINED.split(bare)]
+    return tuple(parts) if len(parts) > 1 and all(len(re.findall(r"[\u4e00-\u9fff]", p)) >= 3 for p in parts) else ()
 
 
 def _listed_with_known(text: str, place: str, places: NamedPlaces) -> bool:
