@@ -127,9 +127,11 @@ def _each_part(index: Index, question, k: int) -> Answer:
             lines.append(line)
     found = [a for a in answers if a.found]
     highlight = list(dict.fromkeys(span for a in found for span in a.highlight))
-    cited = {(p.chunk.plan_id, p.chunk.char_start) for a in answers for p in a.passages}
-    passages = [p for a in answers for p in a.passages if (p.chunk.plan_id, p.chunk.char_start) in cited
-                and cited.discard((p.chunk.plan_id, p.chunk.char_start)) is None][:k]
+    unique: dict = {}  # each passage once, in the order the parts cite them
+    for answer in answers:
+        for cited in answer.passages:
+            unique.setdefault((cited.chunk.plan_id, cited.chunk.char_start), cited)
+    passages = list(unique.values())[:k]
     note = "；".join(f"{part}：{a.note}" for part, a in zip(question.parts, answers) if not a.found)
     return Answer(question.asked, "；".join(lines), bool(found), passages, [], "passage" if found else "none", highlight, note)
 

@@ -390,7 +390,7 @@ def for_place(question: Question, place: str, index) -> Question:
     if question.type in SELECTOR_FREE or question.places == (place,):
         return question
     plan_ids = choose_plans(question.text, (place,), index)
-    indicators = tuple(indicators_asked(index, question.text, question.topic, plan_ids))
+    indicators = tuple(indicators_asked(index, question.text, question.topic, plan_ids, question.counted))
     kind = answer_type(question.text, question.facts, indicators, (place,), question.years)
     return replace(question, places=(place,), plan_ids=plan_ids, missing=(), indicators=indicators, type=kind)
 
@@ -406,7 +406,7 @@ def asked_above(question: Question, index) -> Question | None:
     if not writing:
         return None
     labels, plan_ids = _writing(question.text, (), writing, index)
-    indicators = tuple(indicators_asked(index, question.text, question.topic, plan_ids))
+    indicators = tuple(indicators_asked(index, question.text, question.topic, plan_ids, question.counted))
     return replace(question, places=labels, plan_ids=plan_ids, below=place, indicators=indicators or question.indicators,
                    topic=question.text)  # its name is part of what is asked ("青岛港")
 
@@ -443,7 +443,8 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
     else:
         labels = places.labels
         plan_ids = choose_plans(text, labels, index) if labels else ()
-    indicators = tuple(indicators_asked(index, text, without_titles(topic, plan_ids, index), plan_ids))
+    counted = counted_unit(text)
+    indicators = tuple(indicators_asked(index, text, without_titles(topic, plan_ids, index), plan_ids, counted))
     kind = answer_type(text, facts, indicators, labels + tuple(missing), years)
     if below and not places.labels:
         topic = text  # searched with its name: part of what is asked ("凉山州风电基地"); never an indicator
@@ -452,7 +453,8 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
         asked=asked, text=text, type=kind, places=labels, plan_ids=plan_ids, missing=tuple(missing),
         suggestions=suggest(missing, index), readings=readings, years=years,
         actual=bool(ACTUAL.search(text)), indicators=indicators, facts=facts, topic=topic, below=below,
-        extreme=extreme, bound=bound_asked(text), parts=() if indicators else amounts_asked(topic), counted=counted_unit(text), follow_up=follow_up, names_document=bool(NAMES_DOCUMENT.search(topic)) or names_one_document(plan_ids, labels, index),
+        extreme=extreme, bound=bound_asked(text), parts=() if indicators else amounts_asked(topic), counted=counted,
+        follow_up=follow_up, names_document=bool(NAMES_DOCUMENT.search(topic)) or names_one_document(plan_ids, labels, index),
     )
 
 

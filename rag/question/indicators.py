@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from ..index import lexical_tokens
 from ..indicators import MEASURE_WORDS, char_pairs, find_indicators_tolerant, indicator_mentions
-from ..units import counted_unit, in_base
+from ..units import in_base
 from .years import QUESTION_YEAR
 
 QUANTITY_ASKED = re.compile(r"多少|几|目标|要求|达到|比重|占比|比例|规模|how much|how many|target", re.I)
@@ -21,9 +21,10 @@ QUANTITY_ASKED = re.compile(r"多少|几|目标|要求|达到|比重|占比|比�
 QUESTION_FILLER = re.compile(r"是多少|多少|目标|要求|达到|提高到|提升到|什么|怎样|如何|几|呢|吗|么|啥|的|到|计划|预计|方案|提出|规划|为|是|有|年|分别|[^\w]|\d")
 
 
-def indicators_asked(index, text: str, topic: str, plan_ids: tuple[str, ...]) -> list[str]:
-    """Canonical indicator names `text` asks about; `topic` is the text without its place names and
-    `plan_ids` the plans it means (all plans when empty).
+def indicators_asked(index, text: str, topic: str, plan_ids: tuple[str, ...], counted: str = "") -> list[str]:
+    """Canonical indicator names `text` asks about; `topic` is the text without its place names,
+    `plan_ids` the plans it means (all plans when empty) and `counted` the unit it counts in
+    (`Question.counted`): an indicator measured in another dimension is not asked.
 
     A row's own wording counts when the question repeats a stretch of 4+ characters that ends on the
     row's head word ("新能源装机占比" -> 新能源和清洁能源装机占比), unless the words just before the
@@ -47,7 +48,6 @@ def indicators_asked(index, text: str, topic: str, plan_ids: tuple[str, ...]) ->
         # the names found have no row in these plans (or none was found): the plans may word it
         # otherwise ("风电光伏装机" -> 风光发电装机量), judged by meaning
         named = _by_meaning(index, rest, wordings) or named
-    counted = counted_unit(text)
     return [c for c in named if not counted or _measured_in(index, c, counted)]
 
 
