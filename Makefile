@@ -67,7 +67,7 @@ test: setup browser index
 # The fast layer: tests that need no model and no index (normalisation, saved web pages, document
 # metadata and places on written documents, export cells), in well under a minute.
 check: setup
-	$(PY) -m pytest -q tests/test_normalize.py tests/test_html.py tests/test_library.py tests/test_grammar.py tests/test_exports.py::test_safe_cell_table
+	$(PY) -m pytest -q tests/test_normalize.py tests/test_html.py tests/test_library.py tests/test_grammar.py tests/test_layout.py tests/test_exports.py::test_safe_cell_table
 
 eval: index
 	$(VENV)/bin/rag eval

@@ -92,3 +92,45 @@ def test_the_product_does_not_import_the_ui_and_the_ui_does_not_import_the_cli()
 def test_only_app_py_imports_gradio():
     for path in sorted((ROOT / "rag").rglob("*.py")):
         assert not {m for m in _imports(path) if m.split(".")[0] == "gradio"}, path
+
+
+# ---------------------------------------------------------------- the question is read once
+
+QUESTION_TEXTS = {"text", "asked", "topic"}
+
+
+def _reads_question_text(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr in QUESTION_TEXTS and isinstance(n.value, ast.Name)
+               and n.value.id == "question" for n in ast.walk(node))
+
+
+def question_text_matches(source: str) -> list[int]:
+    """Lines where `source` reads the question's text (`question.text`, `.asked`, `.topic`) again: a call
+    given it (a regex, a helper that parses it) — only an `Answer` may carry it as it is —, or a word
+    looked up in it (`"…" in question.text`)."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id == "Answer") \
+                and any(_reads_question_text(a) for a in [*node.args, *(k.value for k in node.keywords)]):
+            lines.append(node.lineno)
+        elif isinstance(node, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops) \
+                and any(_reads_question_text(c) for c in node.comparators):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_the_checker_sees_a_question_read_again():
+    assert question_text_matches("import re\nre.search(r'最晚', question.text)\n") == [2]
+    assert question_text_matches("ORDER.search(question.topic[:3])\n") == [1]
+    assert question_text_matches("x = '多少' in question.asked\n") == [1]
+    assert question_text_matches("nth = _ordinal(question.text)\n") == [1]
+    assert question_text_matches("ORDER.search(plan.text)\nquestion.order == 'latest'\n") == []
+    assert question_text_matches("Answer(question.asked, text, understood=question.text)\n") == []
+
+
+def test_no_answerer_reads_the_question_text_again():
+    """Everything an answerer needs from the question is a field of `Question` (rag.question reads it
+    once): no module under rag/answer/ matches a pattern against the question's text."""
+    found = {path.name: lines for path in sorted((ROOT / "rag" / "answer").glob("*.py"))
+             if (lines := question_text_matches(path.read_text(encoding="utf-8")))}
+    assert found == {}

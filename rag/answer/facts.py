@@ -23,15 +23,13 @@ POSTED_AT = re.compile(r"(?:发布时间|发布日期|发文日期)\s*[:：]?\s*
 ADDRESSEES = re.compile(r"^(各[^\n]{2,80}?)[:：]\s*$", re.M)
 CITED_NUMBER = r"\s*》?\s*[(（]\s*([\u4e00-\u9fff]{1,10}[〔\[［【]\d{4}[〕\]］】]\d{1,4}号)"
 NEWS_DATE = re.compile(r"((?:20\d{2}年)?\d{1,2}月\d{1,2}日)[^。\n]{0,40}?(?:印发|发布|出台|公布)")
-EARLIEST_LATEST = re.compile(r"最早|最先|最晚|最后|最新|earliest|latest", re.I)
-ORDER = re.compile(r"哪个[^，。？?]{0,6}(?:早|晚|先|后)|(?:更|较)(?:早|晚)")
 
 
 def facts(index: Index, question, k: int) -> Answer:
     """Every asked fact of every meant plan; a fact a plan does not state is said to be missing."""
     plan_ids = question.plan_ids or ()
     if not plan_ids:
-        return collection(index, question, k) if EARLIEST_LATEST.search(question.text) else \
+        return collection(index, question, k) if question.order else \
             Answer(question.asked, "请说明是哪个地区的方案，例如：“江门市碳达峰实施方案的文号是多少？”", False, [], mode="none",
                    note="没有指明方案。")
     lines, spans = [], []
@@ -60,8 +58,8 @@ def facts(index: Index, question, k: int) -> Answer:
         text = "；".join(lines) + "。"
         return Answer(question.asked, text, False, passages_for(index, [], question, k), mode="none", note=text)
     dated = sorted((index.plans[p] for p in plan_ids if index.plans[p].issued), key=lambda p: p.issued)
-    if "issued" in question.facts and len(dated) > 1 and (EARLIEST_LATEST.search(question.text) or ORDER.search(question.text)):
-        latest = bool(re.search(r"最晚|最后|最新|晚|latest", question.text))
+    if "issued" in question.facts and len(dated) > 1 and question.order:
+        latest = question.order == "latest"
         first = dated[-1] if latest else dated[0]
         year, month, day = (int(part) for part in first.issued.split("-"))
         word = ("最晚" if latest else "最早") if len(plan_ids) > 2 else ("更晚" if latest else "更早")
@@ -158,13 +156,13 @@ def collection(index: Index, question, k: int) -> Answer:
     if not plans:
         where = "、".join(question.places + question.missing)
         return Answer(question.asked, f"没有收录{where}的方案。", True, [], [], "corpus")
-    if EARLIEST_LATEST.search(question.text):
+    if question.order:
         return _first_or_last(index, question, plans)
-    if re.search(r"不是正式|征求意见稿|解读|草案|新闻", question.text):
+    if question.informal:
         informal = [p for p in plans if p.kind in PAGE_KINDS]
         listed = "；".join(f"{p.label}《{p.title}》（{p.kind}）" for p in informal) or "没有"
         return Answer(question.asked, f"不是正式印发文本的：{listed}。", True, [], [], "corpus")
-    if re.search(r"哪些省|哪几个省|省份", question.text):
+    if question.by_province:
         provinces: dict[str, list[str]] = {}
         for p in plans:
             provinces.setdefault(p.province or "（省份未知）", []).append(p.label)
@@ -188,7 +186,7 @@ def _first_or_last(index: Index, question, plans) -> Answer:
     dated = sorted((p for p in plans if p.issued), key=lambda p: p.issued)
     if not dated:
         return Answer(question.asked, "收录的方案都没有注明印发日期。", False, [], mode="none", note="没有印发日期。")
-    latest = bool(re.search(r"最晚|最后|最新|latest", question.text))
+    latest = question.order == "latest"
     order = dated[::-1] if latest else dated
     chosen = [order[0]]
     if order[0].kind in PAGE_KINDS:  # a draft or a news page first: name the first formal text too

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from ..index import lexical_tokens
-from ..indicators import COUNTED, MEASURE_WORDS, counts_by, indicator_mentions, measure_families, synonyms_of
+from ..indicators import COUNTED, MEASURE_WORDS, counts_by, measure_families, synonyms_of
 from ..targets import VALUE, VERBS
 from .result import Answer
 
@@ -38,19 +38,9 @@ def narrowing_words(question, index) -> list[str]:
     question asks about (凉山 in 四川's plan), and the word right before the indicator's name
     ("海上风电装机" -> 海上) when plans use it (chat filler like "以后" is not)."""
     below = [question.below_word] if question.below else []
-    mentions = indicator_mentions(question.topic)
-    if not mentions:
-        return below
-    # the word written right against the name: "蓉城2025年非化石能源" has none (a year stands between)
-    before = re.split(r"20\d{2}年?|十[四五]五|[的年到至在和与、,，：:？?\s]", question.topic[: mentions[0][0]].lower())[-1]
-    word = lexical_tokens(before)[-1:] if before else []
+    word = question.qualifier
     # a word some plan uses (its passages' vocabulary); chat filler ("以后") is not one
-    return below + [w for w in word if len(w) >= 2 and w not in GENERIC and re.fullmatch(r"[\u4e00-\u9fff]+", w) and w in index.idf]
-
-
-def asked_wordings(question) -> list[str]:
-    """How the question itself names its indicators ("光伏装机", "非化石能源比重")."""
-    return [question.topic[s:e].lower() for s, e, _ in indicator_mentions(question.topic)]
+    return below + ([word] if word and word not in GENERIC and word in index.idf else [])
 
 
 def _names_indicator(clause: str, question, canonical: str) -> list[int]:
@@ -62,7 +52,7 @@ def _names_indicator(clause: str, question, canonical: str) -> list[int]:
              and clause[at - 1 : at] not in LIST_JOINS]
     if named:
         return named
-    for wording in asked_wordings(question):
+    for wording in question.wordings:
         words = [t for t in lexical_tokens(wording) if t not in MEASURE_WORDS and len(t) >= 2]
         if words and all(t in clause for t in words):
             return [0]

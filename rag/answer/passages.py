@@ -11,23 +11,20 @@ import numpy as np
 
 from ..config import MAX_PLACES_LISTED
 from ..index import Index, lexical_tokens
-from ..question import ASKING_WORDS
 from ..retrieve import retrieve, with_each_document
 from ..sections import heading_of
 from ..targets import BASELINE
 from ..units import UNITS, states_amount_in
 from .citing import passages_for, quote, sentence_at, split_sentences
-from .honesty import asked_wordings
 from .result import Answer
 
-# What kind of thing the question asks for, and how a sentence that gives it looks.
-SHAPES = (
-    (re.compile(r"哪天|哪一天|日期|什么时间|何时|截止|几月几日|when", re.I), re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{4}-\d{2}-\d{2}")),
-    (re.compile(r"哪个县|哪个区|哪个镇|哪里|哪儿|在哪|什么地方|哪个地方|哪些地方|where", re.I), re.compile(r"[\u4e00-\u9fff]{1,6}(?:县|区|镇|港|园|基地|市|乡|村)")),
-    (re.compile(r"哪个部门|哪些部门|谁负责|由谁|牵头|负责"), re.compile(r"[\u4e00-\u9fff]{1,10}(?:委|局|厅|办|部门|中心)")),
-    (re.compile(r"多少|几|数量|how much|how many", re.I), re.compile(r"\d")),
-)
-QUANTITY = re.compile(r"多少|(?<!哪)几[个项家座处万]?|数值|how much|how many", re.I)
+# How a sentence that gives what a question asks for looks (`Question.shapes`).
+SENTENCE_SHAPES = {
+    "date": re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{4}-\d{2}-\d{2}"),
+    "place": re.compile(r"[\u4e00-\u9fff]{1,6}(?:县|区|镇|港|园|基地|市|乡|村)"),
+    "organ": re.compile(r"[\u4e00-\u9fff]{1,10}(?:委|局|厅|办|部门|中心)"),
+    "number": re.compile(r"\d"),
+}
 # a year a sentence states a number for: "到2025年", "2030年前", "2020年，……"
 STATED_YEAR = re.compile(r"(20[0-6]\d)\s*年")
 
@@ -46,8 +43,7 @@ def _best(index: Index, question, passages, require=None):
     # the words an answer should hold: not the question's own asking words ("哪几个", "什么"), which no
     # passage holds and which would weigh most, more so the larger the corpus; nor the place below, which
     # every candidate holds
-    words = [w for w in dict.fromkeys(lexical_tokens(question.topic)) if (len(w) > 1 or w.isdigit()) and not ASKING_WORDS.search(w)
-             and not (question.below and question.below_word in w)]
+    words = [w for w in question.topic_words if not (question.below and question.below_word in w)]
     most = math.log(1 + len(index.chunks))
     total = sum(weights.get(w, most) for w in words) or 1.0
 
@@ -55,13 +51,13 @@ def _best(index: Index, question, passages, require=None):
         text = text.lower()  # words are lower case: "pue" is in "电能利用效率（PUE）"
         return sum(weights.get(w, most) for w in words if w in text) / total
 
-    wanted = [shape for asks, shape in SHAPES if asks.search(question.text)]
+    wanted = [SENTENCE_SHAPES[name] for name in question.shapes]
     # a number answers a "how much" question only next to the question's most specific known word
     known = [w for w in words if w in weights and w not in UNITS and w not in titled and not re.search(r"\d", w)]
-    needed = max(known, key=weights.get) if QUANTITY.search(question.text) and known else None
+    needed = max(known, key=weights.get) if question.amount and known else None
     # a word of an asked indicator's name may be written otherwise (国内生产总值 for GDP) where a `require`
     # checks the indicator by its synonyms
-    synonymous = needed is not None and require is not None and needed in "".join(asked_wordings(question))
+    synonymous = needed is not None and require is not None and needed in "".join(question.wordings)
     best = None
     for passage in passages:
         text = passage.chunk.text
@@ -104,11 +100,11 @@ def passage(index: Index, question, k: int, require=None) -> Answer:
         return Answer(question.asked, said, False, passages, mode="none", note=said)
     (plan_id, start, end), _ = found
     sentence = index.plans[plan_id].text[start:end]
-    if QUANTITY.search(question.text) and not re.search(r"\d", sentence):
+    if question.amount and not re.search(r"\d", sentence):
         return Answer(question.asked, "方案中没有找到相关的具体数值。", False, passages, mode="none",
                       note="方案中没有找到相关的具体数值。")
     stated = {int(year) for year in STATED_YEAR.findall(BASELINE.sub("", sentence))}
-    if QUANTITY.search(question.text) and question.years and stated and not stated & set(question.years):
+    if question.amount and question.years and stated and not stated & set(question.years):
         # a number of another year does not answer this one (2025年 15万个 for a 2030 question, a 2020
         # figure for a 2025 target); a baseline year ("比2020年下降") is not the year a number is for
         when = "、".join(f"{y}年" for y in question.years)
@@ -157,7 +153,7 @@ def yes_no(index: Index, question, k: int) -> Answer:
     a yes or a no read into a sentence would be the product's words, not the plan's."""
     answer = passage(index, question, k)
     if not answer.found:
-        what = "、".join(_topic_words(question)[:2]) or "相关内容"
+        what = "、".join(question.mentioned[:2]) or "相关内容"
         place = "、".join(question.places) or "各"
         answer.answer = answer.note = f"{place}方案中没有找到关于{what}的表述。"
     return answer
@@ -171,7 +167,7 @@ DEFINED = r"(?:是指|指的是|系指|即|是)"
 
 def definition(index: Index, question, k: int) -> Answer:
     """"碳达峰是什么": the sentence of a plan that defines the term ("碳达峰指……", "X是指……")."""
-    term = _defined_term(question.text)
+    term = question.term
     if term:
         pattern = re.compile(re.escape(term) + r"[”\"]?(?:（[^）]{0,20}）)?\s*" + f"(?:{DEFINED}|指)")
         plans = [index.plans[p] for p in question.plan_ids] if question.plan_ids else list(index.plans.values())
@@ -189,31 +185,14 @@ def definition(index: Index, question, k: int) -> Answer:
     return found
 
 
-def _defined_term(text: str) -> str:
-    from ..question import DEFINITION
-
-    match = DEFINITION.match(text.strip())
-    return ((match.group(1) or match.group(2)) if match else "").strip(" “”\"的")
-
-
 # ---------------------------------------------------------------- which places mention X
-
-COMPARE_WORDS = frozenset("城市 各 哪些 哪个 哪座 提到 提及 涉及 包括 包含 对比 比较 相比 所有 几个 五个 各地 各市 各省 都 了 有 地方 方案 省份".split())
-
-
-def _topic_words(question) -> list[str]:
-    from ..question import COMPARE
-
-    words = [t for t in lexical_tokens(COMPARE.sub(" ", question.topic)) if t not in COMPARE_WORDS and len(t) > 1]
-    return sorted(set(words), key=len, reverse=True)
-
 
 def mention(index: Index, question, k: int) -> Answer:
     """Which places' plans mention a topic ("哪些城市提到了氢能"), each with the sentence that does: the
     first sentence around an occurrence of the main word, in the passages holding it, that has every word.
     A main word no passage holds is mentioned by no plan; one never said with the others is left to
     the passage that covers the question best."""
-    topic = _topic_words(question)[:2]
+    topic = question.mentioned[:2]
     if not topic:
         return passage(index, question, k)
     plans = [index.plans[p] for p in question.plan_ids] if question.plan_ids else list(index.plans.values())

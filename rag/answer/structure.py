@@ -11,39 +11,20 @@ from ..sections import SEPARATOR, split_sections
 from .citing import passages_for, quote, sentence_at
 from .result import Answer
 
-ASKED = re.compile(r"(行动|工程|任务|措施|项目|重点领域|领域|体系)")
 COUNTED = re.compile(r"[“\"]?[^，,。；;“”\"]{0,12}?([一二三四五六七八九十两]{1,3}|\d{1,2})(?:大|项|个|类)[^，,。；;“”\"]{0,8}?(?:行动|工程|任务|措施|体系)[”\"]?")
-ORDINAL = re.compile(r"第([一二三四五六七八九十\d]{1,3})(?:个|项|大|条)?")
-
-
-def _ordinal(text: str) -> int | None:
-    """"第三个行动" -> 3."""
-    import cn2an
-
-    match = ORDINAL.search(text)
-    if not match:
-        return None
-    try:
-        return int(cn2an.cn2an(match.group(1), "smart"))
-    except (ValueError, KeyError):
-        return None
 
 
 def listing(index: Index, question, k: int) -> Answer:
     """The asked list, count or ordinal item of each meant plan."""
     from .passages import passage
 
-    # the thing listed: the word right after the question word ("哪些示范项目" -> 项目), else the first named
-    asked = re.search(r"(?:哪些|哪几|几|多少|什么|[一二三四五六七八九十两\d]大)[个项大条类]?[^，,。？?]{0,6}?" + ASKED.pattern, question.text) \
-        or ASKED.search(question.text)
-    if not asked or len(question.plan_ids) != 1:
+    word = question.listed  # the thing listed: the word right after the question word ("哪些示范项目" -> 项目)
+    if not word or len(question.plan_ids) != 1:
         return passage(index, question, k)
-    word = asked.group(asked.lastindex)
     plan = index.plans[question.plan_ids[0]]
-    counted = re.search(r"[一二三四五六七八九十两\d]{1,3}大" + word, question.text)
-    at = plan.text.find(counted.group()) if counted else -1
-    # the plan's own sentence that counts them ("两大体系"), when it names them
-    if at >= 0 and not _ordinal(question.text) and "、" in plan.text[slice(*sentence_at(plan.text, at))]:  # "两大体系": the plan's own sentence that counts them names them as the plan does
+    at = plan.text.find(question.list_count) if question.list_count else -1
+    # the plan's own sentence that counts them ("两大体系"), when it names them as the plan does
+    if at >= 0 and not question.ordinal and "、" in plan.text[slice(*sentence_at(plan.text, at))]:
         start, end = sentence_at(plan.text, at)
         spans = [(plan.plan_id, start, end)]
         return Answer(question.asked, quote(index, plan.plan_id, start, end), True,
@@ -57,7 +38,7 @@ def listing(index: Index, question, k: int) -> Answer:
             if all(s.title != section.title for s in same):
                 same.append(section)
     # the group under the heading the question names ("林业领域有哪些项目": all its items), else the largest
-    asked_words = set(lexical_tokens(question.topic)) - {word}
+    asked_words = set(question.topic_words) - {word}
     parent, heads = max(groups.items(), key=lambda kv: (len(asked_words & set(lexical_tokens(kv[0]))), len(kv[1])),
                         default=("", []))
     if parent and asked_words & set(lexical_tokens(parent.rsplit(SEPARATOR, 1)[-1])):
@@ -72,7 +53,7 @@ def listing(index: Index, question, k: int) -> Answer:
             if named and parent_of(s) == named and all(h.title != s.title for h in heads):
                 heads.append(s)
     if len(heads) >= 2:
-        nth = _ordinal(question.text)
+        nth = question.ordinal
         if nth:
             if not 1 <= nth <= len(heads):
                 return Answer(question.asked, f"{plan.label}《{plan.title}》只列出{len(heads)}项{word}，没有第{nth}项。", False,

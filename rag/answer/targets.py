@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 
 from ..config import MAX_PLACES_LISTED
 from ..index import Index
-from ..question import QUANTITY, YESNO
 from ..question.bounds import Bound
 from ..targets import Target
 from ..units import amount, in_base
@@ -153,7 +152,7 @@ def target(index: Index, question, k: int) -> Answer:
     ok = any(f.found for f in found)
     passages = passages_for(index, spans(rows) + quoted + [s for f in found for s in f.cited], question, k)
     text = "；".join(f.line for f in found)
-    if question.bound and YESNO.search(question.text):  # "是否超过20%": the verdict first
+    if question.bound and question.verdict:  # "是否超过20%": the verdict first
         text = _verdict(rows, question.bound) + text
     return Answer(question.asked, text, ok, passages, rows,
                   "target" if rows else ("passage" if ok else "none"), spans(rows) + quoted,
@@ -193,7 +192,7 @@ def compare(index: Index, question, k: int) -> Answer:
     from .passages import mention, passage
 
     if not question.indicators:  # an amount of something no target row measures: a quoted sentence or nothing
-        if QUANTITY.search(question.text):
+        if question.quantity:
             return passage(index, question, k)
         return mention(index, question, k)  # "哪些城市提到了氢能"
     by_label = index.plan_ids_by_label  # every place, ordered by where its last plan stands in the corpus
@@ -312,7 +311,7 @@ def _ranking(numeric: list[Target], question) -> tuple[list[str], list[str]]:
         word = "最低" if question.extreme == "lowest" else "最高"
         first = numeric[0]
         extreme.append(f"{word}的是{first.city}（{first.year}年{first.value_text()}）。")
-    if (len(numeric) == 2 and len(question.places) == 2) or re.search(r"相差|差多少|差距|高多少|低多少|多多少|少多少", question.text):
+    if (len(numeric) == 2 and len(question.places) == 2) or question.difference:
         (a, unit), (b, _) = in_base(numeric[0].value, numeric[0].unit), in_base(numeric[-1].value, numeric[-1].unit)
         if a != b:
             point = "个百分点" if unit == "%" else unit or ""

@@ -24,10 +24,13 @@ from dataclasses import dataclass, replace
 from ..config import RARE_TITLE_WORD
 from ..errors import UserError, check_length
 from ..indicators import char_pairs, indicator_mentions
+from ..lexical import lexical_tokens
 from ..normalize import to_simplified
 from ..places import divisions, short_name
 from ..units import counted_unit
 from ..usertext import clip
+from .asks import (DEFINITION, DIFFERENCE, INFORMAL_ASKED, PROVINCES_ASKED, YESNO, AMOUNT_ASKED, asks_quantity, defined_term,
+                   listed_asked, order_asked, ordinal_asked, shapes_asked)
 from .bounds import Bound, bound_asked
 from .indicators import indicators_asked
 from .years import QUESTION_YEAR, question_year
@@ -66,6 +69,19 @@ class Question:
     bound: Bound | None = None  # the values it asks for lie within this ("20%以上"): a comparison keeps those places
     parts: tuple[str, ...] = ()  # the amounts it asks of things no indicator names, joined ("绿氢产能和加氢站数量"): answered each
     counted: str = ""  # the unit it counts or measures in ("多少亿吨" -> 亿吨, "几座" -> 座): an answer's number is in its dimension
+    # what it asks for beyond places, years and indicators (rag.question.asks), read once from `text`
+    amount: bool = False  # asks for a number ("多少", "几个", "数值")
+    quantity: bool = False  # asks about an amount: for a number, or about a measured quantity ("比重", "规模")
+    shapes: tuple[str, ...] = ()  # the kinds of thing it asks for: date / place / organ / number
+    order: str = ""  # "earliest" / "latest": which document came first or last
+    verdict: bool = False  # a yes/no question ("是否超过20%")
+    difference: bool = False  # asks how far two values are apart ("相差多少")
+    informal: bool = False  # about the collection: asks for the documents not formally issued
+    by_province: bool = False  # about the collection: asks for its provinces
+    term: str = ""  # the term it asks to define ("碳达峰")
+    listed: str = ""  # the thing of a plan's list it asks for (行动, 工程, 任务 …)
+    list_count: str = ""  # the count it names for that list ("两大体系")
+    ordinal: int | None = None  # the item of a list it asks for ("第三个行动" -> 3)
     follow_up: bool = False  # inherited context from the previous question
     names_document: bool = False  # names a document by its genre ("实施意见") or its title's words ("滚动方案"): its plans only, never the place's others
     needs_context: bool = False  # a follow-up that cannot stand alone ("那2030年呢？") asked with no previous question
@@ -76,6 +92,37 @@ class Question:
         sentence and row an answer about it gives holds this word."""
         short = short_name(self.below)
         return short if len(short) >= 2 else self.below
+
+    # what its topic (the text without place names) says, read here so that no answerer reads the text
+
+    @property
+    def topic_words(self) -> list[str]:
+        """The topic's words an answer should hold: not its asking words ("哪几个", "什么"), which no passage
+        holds; single characters only when digits."""
+        return [w for w in dict.fromkeys(lexical_tokens(self.topic)) if (len(w) > 1 or w.isdigit()) and not ASKING_WORDS.search(w)]
+
+    @property
+    def wordings(self) -> list[str]:
+        """How the question itself names its indicators ("光伏装机", "非化石能源比重")."""
+        return [self.topic[s:e].lower() for s, e, _ in indicator_mentions(self.topic)]
+
+    @property
+    def qualifier(self) -> str:
+        """The word written right against the first indicator's name ("海上风电装机" -> 海上): "" when none,
+        or when a year or a joining word stands between ("蓉城2025年非化石能源")."""
+        mentions = indicator_mentions(self.topic)
+        if not mentions:
+            return ""
+        before = re.split(r"20\d{2}年?|十[四五]五|[的年到至在和与、,，：:？?\s]", self.topic[: mentions[0][0]].lower())[-1]
+        word = (lexical_tokens(before)[-1:] or [""])[0] if before else ""
+        return word if len(word) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", word) else ""
+
+    @property
+    def mentioned(self) -> list[str]:
+        """What "哪些城市提到了氢能" asks to be mentioned: the topic's words without the words of asking
+        across places, longest first."""
+        words = [t for t in lexical_tokens(COMPARE.sub(" ", self.topic)) if t not in ACROSS_WORDS and len(t) > 1]
+        return sorted(dict.fromkeys(words), key=len, reverse=True)  # longest first, ties in question order
 
 
 # ---------------------------------------------------------------- plans of a place
@@ -219,8 +266,9 @@ CORPUS = re.compile(r"(?:有|收录|包括|包含|都有|都是|是)(?:了)?哪�
                     r"收录(?:了)?[^？?]{0,8}的?(?:方案|文件)(?:吗|么)|(?:哪些|哪几个)[^？?]{0,8}(?:不是正式|征求意见稿|政策解读|解读|草案)|"
                     r"(?:方案|文件)(?:列表|清单)|多少(?:个|份)(?:方案|文件)|几(?:个|份)(?:方案|文件)|"
                     r"哪(?:个|份)(?:方案|文件|规划)(?:最早|最晚|最新|最先|最后)|(?:最早|最晚|最新|最先|最后)(?:印发|发布|出台)?的(?:方案|文件|规划)|list (?:of )?plans", re.I)
-DEFINITION = re.compile(r"^(?:什么是|何谓|何为)(.{2,20}?)[？?]?$|^(.{2,20}?)(?:是什么意思|是什么|指什么|的含义|的定义|什么意思|怎么理解)[？?]?$")
 COMPARE = re.compile(r"各城市|各市|各地|各省|哪个城市|哪些城市|哪座城市|哪几个城市|所有城市|几个城市|对比|比较|相比|相差|差多少|差距|排名|排序|最高|最低|最多|最少|which cit|compare|all cities", re.I)
+# the words of asking across places, besides COMPARE's: not what is asked to be mentioned
+ACROSS_WORDS = frozenset("城市 各 哪些 哪个 哪座 提到 提及 涉及 包括 包含 对比 比较 相比 所有 几个 五个 各地 各市 各省 都 了 有 地方 方案 省份".split())
 HIGHEST = re.compile(r"最高|最多|最大|highest|most", re.I)
 LOWEST = re.compile(r"最低|最少|最小|lowest|least", re.I)
 LIST = re.compile(r"(?:几|多少|哪些|哪几|什么)[个项大条类方面]?[^，,。？?]{0,6}?(?:行动|工程|任务|措施|项目|重点|领域|体系)|"
@@ -228,8 +276,6 @@ LIST = re.compile(r"(?:几|多少|哪些|哪几|什么)[个项大条类方面]?[
                   r"(?:行动|工程|任务|项目)的?第[一二三四五六七八九十\d]{1,3}|[一二三四五六七八九十两\d]{1,3}大[\u4e00-\u9fff]{1,4}[”\"]?(?:是|有|包括|分别)|"
                   r"排第[一二三四五六七八九十\d]{1,3}|第[一二三四五六七八九十\d]{1,3}(?:个|项)?(?:是|为)")
 WHERE = re.compile(r"在哪|哪里|哪儿|什么地方|哪个地方|哪些地方|哪几?个(?:县|区|镇|市|园区|港|基地|地方)|哪些(?:县|区|镇|市|园区|港|基地)|where", re.I)
-YESNO = re.compile(r"是否|有没有|是不是|能否|会不会|有无|(?:吗|(?<![什怎这那多])么)[？?]?$")
-QUANTITY = re.compile(r"多少|(?<!哪)几[个项家座处万]?|数值|目标值|比重|占比|比例|规模|总量|how much|how many|target", re.I)
 ACTUAL = re.compile(r"现在|目前|现状|当前|已经达到|已达到|基期|基准年")
 
 
@@ -242,7 +288,7 @@ def answer_type(text: str, facts: tuple[str, ...], indicators: tuple[str, ...], 
         return "corpus"
     if facts and not indicators:
         return "fact"
-    if DEFINITION.match(text.strip()) and not places and not years and not QUANTITY.search(text) \
+    if DEFINITION.match(text.strip()) and not places and not years and not asks_quantity(text) \
             and not COMPARE.search(text) and not re.search(r"目标|任务|措施|要求|举措|路径|重点", text):  # a term, not a plan's content
         return "definition"
     if LIST.search(text) and not indicators:
@@ -250,10 +296,10 @@ def answer_type(text: str, facts: tuple[str, ...], indicators: tuple[str, ...], 
     comparing = bool(COMPARE.search(text)) or len(places) > 1 or (bool(indicators) and not places and bool(years))
     if indicators and comparing:
         return "compare"
-    if WHERE.search(text) and not QUANTITY.search(text):
+    if WHERE.search(text) and not asks_quantity(text):
         return "where"
     if indicators and (places or years):
-        return "yesno" if YESNO.search(text) and not QUANTITY.search(text) else "target"
+        return "yesno" if YESNO.search(text) and not asks_quantity(text) else "target"
     if comparing and not places:
         return "compare"
     if YESNO.search(text):
@@ -454,8 +500,17 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
         suggestions=suggest(missing, index), readings=readings, years=years,
         actual=bool(ACTUAL.search(text)), indicators=indicators, facts=facts, topic=topic, below=below,
         extreme=extreme, bound=bound_asked(text), parts=() if indicators else amounts_asked(topic), counted=counted,
-        follow_up=follow_up, names_document=bool(NAMES_DOCUMENT.search(topic)) or names_one_document(plan_ids, labels, index),
+        **reading(text), follow_up=follow_up, names_document=bool(NAMES_DOCUMENT.search(topic)) or names_one_document(plan_ids, labels, index),
     )
+
+
+def reading(text: str) -> dict:
+    """The fields of `Question` that say what `text` asks for beyond places, years and indicators."""
+    listed, list_count = listed_asked(text)
+    return dict(amount=bool(AMOUNT_ASKED.search(text)), quantity=asks_quantity(text), shapes=shapes_asked(text),
+                order=order_asked(text), verdict=bool(YESNO.search(text)), difference=bool(DIFFERENCE.search(text)),
+                informal=bool(INFORMAL_ASKED.search(text)), by_province=bool(PROVINCES_ASKED.search(text)),
+                term=defined_term(text), listed=listed, list_count=list_count, ordinal=ordinal_asked(text))
 
 
 # two things asked at once: "A和B各是多少", "A及B目标"; a conjunction inside a name (绿色低碳) is no split
@@ -466,7 +521,7 @@ def amounts_asked(topic: str) -> tuple[str, ...]:
     """The things a question asks the amounts of when it joins two or more ("绿氢年产能和加氢站规划各是多少"
     -> 绿氢年产能, 加氢站规划): each side keeps three or more characters of its own once years and asking
     words are gone; () when it asks one amount, or no amount."""
-    if not QUANTITY.search(topic) and "目标" not in topic:
+    if not asks_quantity(topic) and "目标" not in topic:
         return ()
     bare = ASKING_WORDS.sub(" ", QUESTION_YEAR.sub(" ", topic))
     parts = [re.sub(r"(?:[\s？?，,。]|是|要|到|达|定|目标|的)+$", "", re.sub(r"^[\s，,的到至在于]+", "", re.split(r"各|分别", p)[0]))

@@ -1,0 +1,97 @@
+"""What a question asks for beyond its places, years and indicators, read once from its text: a number
+or not, which sentence shape answers it, an order, a verdict, a difference, a term to define, the list
+or the item of a list it asks for. The answerers read these fields of `Question`, never the text.
+
+Three words about quantities are kept apart, each defined once:
+- `AMOUNT_ASKED`: it asks for a number ("多少", "几个", "数值");
+- `MEASURE_NAMED`: it names a measured quantity ("比重", "规模", "总量") — a question about one is a
+  question about an amount even without "多少";
+- `TARGET_WORDS`: it asks what a plan sets ("目标", "要求", "达到").
+"""
+from __future__ import annotations
+
+import re
+
+AMOUNT_ASKED = re.compile(r"多少|(?<!哪)几[个项家座处万]?|数值|how much|how many", re.I)
+MEASURE_NAMED = re.compile(r"目标值|比重|占比|比例|规模|总量|target", re.I)
+TARGET_WORDS = re.compile(r"目标|要求|达到")
+
+
+def asks_quantity(text: str) -> bool:
+    """Whether it asks about an amount: for a number, or about a measured quantity."""
+    return bool(AMOUNT_ASKED.search(text) or MEASURE_NAMED.search(text))
+
+
+# What kind of thing a question asks for (its answer is a sentence of that shape: see
+# rag.answer.passages.SENTENCE_SHAPES); "number" also when it counts ("数量", "哪几").
+SHAPES_ASKED = {
+    "date": re.compile(r"哪天|哪一天|日期|什么时间|何时|截止|几月几日|when", re.I),
+    "place": re.compile(r"哪个县|哪个区|哪个镇|哪里|哪儿|在哪|什么地方|哪个地方|哪些地方|where", re.I),
+    "organ": re.compile(r"哪个部门|哪些部门|谁负责|由谁|牵头|负责"),
+    "number": re.compile(r"多少|几|数量|how much|how many", re.I),
+}
+
+
+def shapes_asked(text: str) -> tuple[str, ...]:
+    return tuple(name for name, pattern in SHAPES_ASKED.items() if pattern.search(text))
+
+
+# An order of documents asked ("哪个方案最早印发", "哪个更晚出台"): the first or the last by date.
+ORDER_ASKED = re.compile(r"最早|最先|最晚|最后|最新|earliest|latest|哪个[^，。？?]{0,6}(?:早|晚|先|后)|(?:更|较)(?:早|晚)", re.I)
+LATEST = re.compile(r"最晚|最后|最新|晚|latest", re.I)
+
+
+def order_asked(text: str) -> str:
+    """"latest" / "earliest" when it asks which document came last or first, else ""."""
+    if not ORDER_ASKED.search(text):
+        return ""
+    return "latest" if LATEST.search(text) else "earliest"
+
+
+# A yes/no question ("是否超过20%", "有没有", "…吗？")
+YESNO = re.compile(r"是否|有没有|是不是|能否|会不会|有无|(?:吗|(?<![什怎这那多])么)[？?]?$")
+# the difference of two values asked ("相差多少", "高多少")
+DIFFERENCE = re.compile(r"相差|差多少|差距|高多少|低多少|多多少|少多少")
+# what a question about the collection lists: the documents that are not formally issued, or provinces
+INFORMAL_ASKED = re.compile(r"不是正式|征求意见稿|解读|草案|新闻")
+PROVINCES_ASKED = re.compile(r"哪些省|哪几个省|省份")
+
+# A term asked to be defined: "什么是碳达峰", "碳中和是什么意思"
+DEFINITION = re.compile(r"^(?:什么是|何谓|何为)(.{2,20}?)[？?]?$|^(.{2,20}?)(?:是什么意思|是什么|指什么|的含义|的定义|什么意思|怎么理解)[？?]?$")
+
+
+def defined_term(text: str) -> str:
+    match = DEFINITION.match(text.strip())
+    return ((match.group(1) or match.group(2)) if match else "").strip(" “”\"的")
+
+
+# ---------------------------------------------------------------- a plan's lists
+
+# the things a plan lists under headings, and how a question asks for them
+LISTED = re.compile(r"(行动|工程|任务|措施|项目|重点领域|领域|体系)")
+LIST_ASKED = re.compile(r"(?:哪些|哪几|几|多少|什么|[一二三四五六七八九十两\d]大)[个项大条类]?[^，,。？?]{0,6}?" + LISTED.pattern)
+ORDINAL = re.compile(r"第([一二三四五六七八九十\d]{1,3})(?:个|项|大|条)?")
+
+
+def listed_asked(text: str) -> tuple[str, str]:
+    """(the thing listed, the count the question names for it): "津市有哪几大行动" -> ("行动", ""),
+    "两大体系是什么" -> ("体系", "两大体系"); ("", "") when it names none."""
+    asked = LIST_ASKED.search(text) or LISTED.search(text)
+    if not asked:
+        return "", ""
+    word = asked.group(asked.lastindex)
+    counted = re.search(r"[一二三四五六七八九十两\d]{1,3}大" + word, text)
+    return word, counted.group() if counted else ""
+
+
+def ordinal_asked(text: str) -> int | None:
+    """"第三个行动" -> 3."""
+    import cn2an
+
+    match = ORDINAL.search(text)
+    if not match:
+        return None
+    try:
+        return int(cn2an.cn2an(match.group(1), "smart"))
+    except (ValueError, KeyError):
+        return None
