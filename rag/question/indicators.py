@@ -14,9 +14,9 @@ from functools import lru_cache
 from ..index import lexical_tokens
 from ..indicators import MEASURE_WORDS, char_pairs, find_indicators_tolerant, indicator_mentions
 from ..units import in_base
+from .asks import TARGET_WORDS, asks_quantity
 from .years import QUESTION_YEAR
 
-QUANTITY_ASKED = re.compile(r"多少|几|目标|要求|达到|比重|占比|比例|规模|how much|how many|target", re.I)
 # What is left of a question once place, years and these words are gone is the indicator it asks about.
 QUESTION_FILLER = re.compile(r"是多少|多少|目标|要求|达到|提高到|提升到|什么|怎样|如何|几|呢|吗|么|啥|的|到|计划|预计|方案|提出|规划|为|是|有|年|分别|[^\w]|\d")
 
@@ -44,7 +44,7 @@ def indicators_asked(index, text: str, topic: str, plan_ids: tuple[str, ...], co
         elif _says_all_of(phrase, asked, topic):
             named.append(canonical)
     stated = {canonical for _, canonical in wordings}
-    if wordings and QUANTITY_ASKED.search(text) and not any(c in stated for c in named):
+    if wordings and (asks_quantity(text) or TARGET_WORDS.search(text)) and not any(c in stated for c in named):
         # the names found have no row in these plans (or none was found): the plans may word it
         # otherwise ("风电光伏装机" -> 风光发电装机量), judged by meaning
         named = _by_meaning(index, rest, wordings) or named
