@@ -294,7 +294,7 @@ def _ask(args, settings: Settings) -> int:
         raise UserError("请给出一个问题，或用 --batch 指定问题文件（二者选一）。")
     questions = [question_text(args.question)] if args.question is not None else _read_batch(args.batch)
     check_length(args.city or "", settings.max_field_chars, "城市名称", "RAG_MAX_FIELD_CHARS")
-    index, notice = _load(settings)
+    index, _notice = _load(settings)  # the stale notice goes to stderr once; each record carries it too
     for question in questions:
         try:
             result = ask(index, question, city=args.city, k=args.k)
@@ -305,7 +305,7 @@ def _ask(args, settings: Settings) -> int:
             print(json.dumps(refusal_record(question, message), ensure_ascii=False) if args.json else f"错误：{message}")
             continue
         if args.json:
-            print(json.dumps(answer_record(result) | ({"index_notice": notice} if notice else {}), ensure_ascii=False))
+            print(json.dumps(answer_record(result), ensure_ascii=False))
         else:
             print(format_text(result))
     return 0
@@ -332,6 +332,8 @@ def _read_batch(path: str) -> list[str]:
 def format_text(result) -> str:
     lines = [f"问：{result.question}"]
     lines.append(f"答：{result.answer}" if result.found else f"答：未找到。{result.answer or result.note}")
+    if result.notice:
+        lines.append(f"提示：{result.notice}")
     for p in result.passages:
         c = p.chunk
         lines.append(f"[{p.rank}] 《{c.title}》{c.section}（{c.city}，{c.pages or f'第 {c.char_start}–{c.char_end} 字'}）")

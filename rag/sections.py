@@ -50,6 +50,16 @@ def heading_of(line: str) -> tuple[int, str] | None:
     return None
 
 
+def is_heading(text: str) -> bool:
+    """True when `text` is only a section heading ("2.津市新能源开发利用风电光伏项目。"; "1、" numbers one
+    too where it stands alone): a title, not an answer."""
+    text = (text or "").strip()
+    if "\n" in text or not (heading_of(text) or re.match(r"\d{1,2}、", text)):
+        return False
+    rest = re.split(r"[。：:]", text, maxsplit=1)
+    return len(rest) == 1 or not re.search(r"[\u4e00-\u9fff\d]", rest[1])
+
+
 def split_sections(text: str) -> list[Section]:
     """Every line belongs to exactly one section; sections tile the text in order."""
     sections: list[Section] = []

@@ -32,11 +32,13 @@ def question_text(text: str | None) -> str:
 
 def answer_record(answer) -> dict:
     """An answer as `rag ask --json` prints it and /ask returns it: Answer.to_dict(), with the sentence
-    for the user always in `answer` — a refusal's reason too, which the answer stage keeps in `note`."""
+    for the user always in `answer` — a refusal's reason too, which the answer stage keeps in `note` —,
+    plus `notice` (a place selector not applied) and `index_notice` (the index is older than the corpus)
+    when there is one."""
     record = answer.to_dict()
     if not record["answer"]:
         record["answer"] = record["note"]
-    return record
+    return record | {key: value for key in ("notice", "index_notice") if (value := getattr(answer, key, ""))}
 
 
 def refusal_record(question, message: str) -> dict:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import ask
+from rag.answer import ask, understand
+from rag.answer.honesty import screened
 from rag.chunk import Chunk
 from rag.errors import UserError
 from rag.indicators import INDICATORS
@@ -23,10 +24,11 @@ from rag.targets import filter_targets
 from rag.serving import ServedIndex, shared_index
 from rag.usertext import clean_input
 from rag.web.api import ask_dict, targets_dict
-from rag.web.chat import EMPTY_HINT, UNRELATED_LABEL, chat_turn, choose_city, citation_picker
+from rag.web.chat import EMPTY_HINT, UNRELATED_LABEL, chat_turn, citation_picker
 from rag.web.choices import ALL, parse_year
+from rag.sections import is_heading
 from rag.web.render import (
-    Reply, format_answer, highlight_html, is_heading, passage_html, plan_reader_html, screen_answer, section_html,
+    Reply, format_answer, highlight_html, passage_html, plan_reader_html, section_html,
     user_html,
 )
 from rag.web.targets import (
@@ -174,15 +176,27 @@ def test_contextualized_follow_up_gets_the_right_answer(served):
 
 
 def test_city_selector_yields_to_a_city_named_in_the_question(index, served):
-    names = place_names(index)
-    assert choose_city("全部", "江门呢", names) == (None, None)
-    assert choose_city("南昌市", "2025年非化石能源消费比重目标是多少？", names) == ("南昌市", None)
-    assert choose_city("南昌市", "南昌2025年光伏装机？", names) == ("南昌市", None)
-    city, notice = choose_city("南昌市", "江门呢？", names)
-    assert city is None and "江门市" in notice and "南昌市" in notice
+    """The selector's rule is the question stage's (rag.question.with_selector): the same for the chat,
+    /ask and `rag ask --city`."""
+    assert understand(index, "江门呢", "全部").selector_note == ""
+    assert understand(index, "2025年非化石能源消费比重目标是多少？", "南昌市").selector == "南昌市"
+    assert understand(index, "南昌2025年光伏装机？", "南昌市").selector == "南昌市"
+    named = understand(index, "江门2030年可再生能源装机目标是多少？", "南昌市")
+    assert named.places == ("江门市",) and not named.selector and "江门市" in named.selector_note and "南昌市" in named.selector_note
+    # two places named, one of them the selector's: both compared, the selector not applied
+    both = understand(index, "江门和南昌2025年非化石能源消费比重对比", "南昌市")
+    assert set(both.places) == {"江门市", "南昌市"} and both.selector_note
+    # a place without a plan named while another is selected: refused for that place, never the selector's values
+    elsewhere = ask_dict(served, "武汉2025年非化石能源消费比重目标是多少？", "南昌市")
+    assert "语料中没有武汉" in elsewhere["answer"] and "15%" not in elsewhere["answer"] and "武汉" in elsewhere["notice"]
+    assert "武汉" in _turn(served, "武汉2025年非化石能源消费比重目标是多少？", city="南昌市").history[-1]["content"]
+    across = understand(index, "哪些城市的2025年非化石能源消费比重在20%以上？", "南昌市")
+    assert not across.selector and "多个城市" in across.selector_note
     # a city inherited from the previous question gives way to the selector
     turn = _turn(served, "那2025年呢？", "江门2030年非化石能源消费比重目标是多少？", city="南昌市")
     assert "南昌" in turn.history[-1]["content"] and "15%" in turn.history[-1]["content"]
+    notice = _turn(served, "江门呢？", "南昌2025年非化石能源消费比重目标是多少？", city="南昌市").history[-1]["content"]
+    assert "未按" in notice and "江门" in notice
 
 
 # ---------------------------------------------------------------- API helpers, tables and files
@@ -329,9 +343,9 @@ def test_section_heading_is_never_an_answer(index, served):
     assert not is_heading("到2030年，风电装机达到18万千瓦。")
     quoted = ask(index, "津市如何发展风电光伏？")
     as_heading = dataclasses.replace(quoted, answer=heading, found=True, mode="passage")
-    screened = screen_answer(as_heading)
-    assert not screened.found and heading in screened.note
-    out = format_answer(as_heading)
+    shown = screened(as_heading)
+    assert not shown.found and heading in shown.note
+    out = format_answer(shown)
     assert "未找到" in out and "答：</strong>" not in out
     # whatever the core answers for the question from the issue, the UI never shows a heading as the answer
     turn = chat_turn(served, "津市光伏呢？", [], ALL, None)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from ..config import MAX_PASSAGES
 from ..errors import UserError
 from ..index import Index, one_answer
-from ..question import EXAMPLE_QUESTION, NO_CONTEXT, Question, asked_above, for_place, parse, selected_place
+from ..question import EXAMPLE_QUESTION, NO_CONTEXT, Question, asked_above, parse, selected_place, with_selector
 from . import facts, passages, structure, targets
-from .honesty import about_below, missing_places
+from .honesty import about_below, missing_places, screened
 from .result import Answer
 
 ANSWERERS = {
@@ -27,18 +27,21 @@ ANSWERERS = {
 
 def understand(index: Index, question: str, city: str | None = None, previous: Question | None = None) -> Question:
     """The question as it will be answered: parsed (bad input refused first), a follow-up built on
-    `previous`, and restricted to the place `city` names (a selector) when one is chosen."""
+    `previous`, and the place selector `city` applied by its rule (`rag.question.with_selector`)."""
     place = selected_place(index, city)  # an unknown city is refused, not ignored
-    understood = parse(question, index, previous, index.settings.max_question_chars)
-    return for_place(understood, place, index) if place else understood
+    return with_selector(parse(question, index, previous, index.settings.max_question_chars), place, index)
 
 
 def ask(index: Index, question: str, city: str | None = None, k: int = 5, previous: Question | None = None) -> Answer:
-    """Answer one question; `city` (a selector) restricts it to one place, `previous` is the last
-    question of a conversation (a follow-up inherits from it)."""
+    """The one answer path of every face (the chat, /ask, the JSON API, `rag ask`): the message read
+    once (a follow-up built on `previous`, the last question of a conversation), the selector `city`
+    applied by its rule, answered, screened, and told when the index is older than the corpus. The
+    faces only format what this returns."""
     if not 1 <= k <= MAX_PASSAGES:
         raise UserError(f"--k 必须在 1 到 {MAX_PASSAGES} 之间。")
-    return answer(index, understand(index, question, city, previous), k)
+    result = answer(index, understand(index, question, city, previous), k)
+    result.index_notice = index.stale_notice() or ""
+    return result
 
 
 def answer(index: Index, question: Question, k: int = 5) -> Answer:
@@ -60,6 +63,8 @@ def answer(index: Index, question: Question, k: int = 5) -> Answer:
     result.understood = question.text if question.text != question.asked else ""
     if question.readings:
         result.answer = f"（{'；'.join(question.readings)}）" + result.answer
+    result = screened(result)
+    result.notice = question.selector_note
     return result
 
 

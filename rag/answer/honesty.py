@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import re
 
+from dataclasses import replace
+
 from ..index import lexical_tokens
+from ..sections import is_heading
 from ..indicators import COUNTED, MEASURE_WORDS, counts_by, measure_families, synonyms_of
 from ..targets import VALUE, VERBS
 from .result import Answer
@@ -143,3 +146,11 @@ def about_below(question, result: Answer, index) -> Answer:
     else:
         result.answer = result.note = f"语料中没有{place}的方案；{where}的文件提到{place}，但没有找到所问的内容。"
     return result
+
+
+def screened(answer: Answer) -> Answer:
+    """A section heading quoted as the answer is no answer: 未找到, with why."""
+    if answer.found and answer.mode == "passage" and is_heading(answer.answer):
+        return replace(answer, found=False, answer="", mode="none", highlight=[],
+                       note=f"方案中只找到章节标题“{answer.answer.strip()}”，没有可以回答这个问题的句子。")
+    return answer

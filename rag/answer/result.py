@@ -19,6 +19,8 @@ class Answer:
     note: str = ""  # why nothing (or only part) was found
     type: str = ""  # the question's answer type (rag.question.TYPES)
     understood: str = ""  # the question as understood, when it differs from what was asked
+    notice: str = ""  # how it was answered that the reader should know: a place selector not applied
+    index_notice: str = ""  # the index is older than the corpus (`Index.stale_notice`)
 
     def to_dict(self) -> dict:
         return {

@@ -82,6 +82,9 @@ class Question:
     listed: str = ""  # the thing of a plan's list it asks for (行动, 工程, 任务 …)
     list_count: str = ""  # the count it names for that list ("两大体系")
     ordinal: int | None = None  # the item of a list it asks for ("第三个行动" -> 3)
+    typed_places: tuple[str, ...] = ()  # the places the message itself names (not those a follow-up inherits), with or without a plan
+    selector: str = ""  # the place a selector chose and that the question is restricted to
+    selector_note: str = ""  # why a chosen selector was not applied ("问题中提到了江门市，本次未按…筛选。")
     follow_up: bool = False  # inherited context from the previous question
     names_document: bool = False  # names a document by its genre ("实施意见") or its title's words ("滚动方案"): its plans only, never the place's others
     needs_context: bool = False  # a follow-up that cannot stand alone ("那2030年呢？") asked with no previous question
@@ -408,13 +411,14 @@ def parse(question: str, index, previous: Question | None = None, max_chars: int
     if not re.search(r"[0-9A-Za-z\u3400-\u9fff]", asked):
         raise UserError("问题中没有可检索的文字（只有标点或符号），请换个问法。")
     places = find_places(asked, index)
+    typed = places.labels + places.missing  # the places the message names itself
     text, follow_up = asked, False
     if previous is not None:
         full = _follow(asked, previous, places, index)
         if full is not None:
             text, follow_up = full, True
             places = find_places(text, index)
-    question = _understand(asked, text, places, index, follow_up)
+    question = replace(_understand(asked, text, places, index, follow_up), typed_places=typed)
     return replace(question, needs_context=True) if previous is None and _bare(asked, places) else question
 
 
@@ -430,15 +434,33 @@ def selected_place(index, city: str | None) -> str | None:
     return resolved
 
 
-def for_place(question: Question, place: str, index) -> Question:
-    """The question about one place chosen beside it (a selector), understood as if it had named it:
-    that place's plans, the indicators their rows word, and the answer type a named place gives."""
-    if question.type in SELECTOR_FREE or question.places == (place,):
+def with_selector(question: Question, place: str | None, index) -> Question:
+    """The question as a place selector (the chat's, `/ask`'s and `rag ask --city`'s `city`) leaves it;
+    `place` is `selected_place`'s pick. The selector restricts the question to its place, except when
+    the message names other places ("江门呢？" while 南昌市 is selected: the places named win, all of
+them when it names the selector's too) or asks
+    across places in so many words ("哪些城市…", "各地…", "最高") or about the collection: then it is
+    not applied and `selector_note` says so. Questions about no plan's content ignore it silently."""
+    if not place:
         return question
+    if any(named != place for named in question.typed_places):
+        return replace(question, selector_note=f"问题中提到了{'、'.join(question.typed_places)}，本次未按“限定城市：{place}”筛选。")
+    if not question.typed_places and not question.places and (question.type == "corpus" or COMPARE.search(question.text)):
+        return replace(question, selector_note=f"这是关于多个城市的问题，本次在全部城市中查找，未按“限定城市：{place}”筛选。")
+    if question.type in SELECTOR_FREE:
+        return question
+    return _for_place(question, place, index)
+
+
+def _for_place(question: Question, place: str, index) -> Question:
+    """The question about one place chosen beside it, understood as if it had named it: that place's
+    plans, the indicators their rows word, and the answer type a named place gives."""
+    if question.places == (place,):
+        return replace(question, selector=place)
     plan_ids = choose_plans(question.text, (place,), index)
     indicators = tuple(indicators_asked(index, question.text, question.topic, plan_ids, question.counted))
     kind = answer_type(question.text, question.facts, indicators, (place,), question.years)
-    return replace(question, places=(place,), plan_ids=plan_ids, missing=(), indicators=indicators, type=kind)
+    return replace(question, places=(place,), plan_ids=plan_ids, missing=(), indicators=indicators, type=kind, selector=place)
 
 
 def asked_above(question: Question, index) -> Question | None:

@@ -19,13 +19,10 @@ log = logging.getLogger(__name__)
 # ---------------------------------------------------------------- the answers (UserError when refused)
 
 def answer_of(index, question: str, city, k: int = 5) -> dict:
-    """The record of `rag ask --json` for `question` (already cleaned by `question_text`), with the index's
-    stale notice when its corpus changed since the build."""
+    """The record of `rag ask --json` for `question` (already cleaned by `question_text`)."""
     from ..answer import ask
 
-    record = answer_record(ask(index, question, city=city, k=k))
-    notice = index.stale_notice()
-    return record | ({"index_notice": notice} if notice else {})
+    return answer_record(ask(index, question, city=city, k=k))
 
 
 def targets_of(index, city=None, year=None, indicator=None) -> list:

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from ..errors import UserError
 from ..usertext import INTERNAL_ERROR, clip, question_text
-from .choices import ALL
-from .render import Citation, Reply, error_html, format_answer, screen_answer, user_html
+from .render import Citation, Reply, error_html, format_answer, user_html
 
 log = logging.getLogger(__name__)
 
@@ -42,28 +41,6 @@ def citation_picker(answer) -> Picker:
     return Picker([choice(c, "（不回答问题）") for c in reply.others], None, UNRELATED_LABEL)
 
 
-def choose_city(selected: str | None, typed: str, names, question=None) -> tuple[str | None, str | None]:
-    """The chat's city filter for one question: (city to pass to ask, notice for the user).
-
-    The selector restricts the search, except when the question as typed names
-    other cities ("江门呢？" while 南昌市 is selected) or the question as understood
-    (a `rag.question.Question`) asks across places in so many words ("哪些城市…", "各地…",
-    "最高") or about the collection: then the reply says the selector was not applied.
-    """
-    from ..normalize import to_simplified
-    from ..question import COMPARE as ACROSS
-
-    if not selected or selected.strip() in ("", ALL, "all"):
-        return None, None
-    chosen = names.resolve(selected) or selected
-    named = names.find(to_simplified(typed or ""))
-    if named and chosen not in named:
-        return None, f"问题中提到了{'、'.join(named)}，本次未按“限定城市：{chosen}”筛选。"
-    if not named and question is not None and not question.places and (question.type == "corpus" or ACROSS.search(question.text)):
-        return None, f"这是关于多个城市的问题，本次在全部城市中查找，未按“限定城市：{chosen}”筛选。"
-    return chosen, None
-
-
 @dataclass
 class ChatTurn:
     """What one question changes on the chat page."""
@@ -82,8 +59,8 @@ def chat_turn(served, message: str | None, history: list | None, selected_city: 
 
     `context` is the previous question as it was understood (a full question); the question stage
     (`rag.question.parse`) reads it back into a `Question` that this message's follow-up builds on."""
-    from ..answer import answer as answer_to, understand
-    from ..question import for_place, parse, place_names, selected_place
+    from ..answer import ask
+    from ..question import parse
 
     history = list(history or [])
     message = question_text(message)
@@ -92,14 +69,9 @@ def chat_turn(served, message: str | None, history: list | None, selected_city: 
     answer = None
     try:
         index = served.current
-        selected = selected_place(index, selected_city)  # an unknown city is reported, not silently ignored
         previous = parse(context, index) if context else None
-        understood = understand(index, message, previous=previous)
-        city_filter, notice = choose_city(selected, message, place_names(index), understood)
-        if city_filter:
-            understood = for_place(understood, city_filter, index)
-        notice = "；".join(filter(None, (notice, index.stale_notice()))) or None
-        answer = screen_answer(answer_to(index, understood))
+        answer = ask(index, message, city=selected_city, previous=previous)  # the one answer path: the chat only formats
+        notice = "；".join(filter(None, (answer.notice, answer.index_notice))) or None
         reply = format_answer(answer, understood_as=answer.understood or None, notice=notice)
         context = (answer.understood or message) if answer.mode != "help" else context
     except UserError as problem:

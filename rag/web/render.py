@@ -7,7 +7,6 @@ module emits are its own. Passages and answers are read through their dict form,
 """
 from __future__ import annotations
 
-import dataclasses
 import html
 import re
 from dataclasses import dataclass, field
@@ -82,29 +81,6 @@ def _passage_fields(passage) -> dict:
     return passage if isinstance(passage, dict) else passage.to_dict()
 
 
-# A line that opens a section: 一、 / (一) / 1. / 专栏1
-HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）]|\d{1,2}[.．、](?!\d)|专栏\s*\d{1,2})")
-
-
-def is_heading(text: str) -> bool:
-    """True when `text` is only a section heading ("2.津市新能源开发利用风电光伏项目。"): a title, not an answer."""
-    text = (text or "").strip()
-    if not HEADING.match(text) or "\n" in text:
-        return False
-    rest = re.split(r"[。：:]", text, maxsplit=1)
-    return len(rest) == 1 or not re.search(r"[\u4e00-\u9fff\d]", rest[1])
-
-
-def screen_answer(answer):
-    """The answer as the UI shows it: a section heading quoted as the answer becomes 未找到."""
-    if answer.found and answer.mode == "passage" and is_heading(answer.answer):
-        return dataclasses.replace(
-            answer, found=False, answer="", mode="none", highlight=[],
-            note=f"方案中只找到章节标题“{answer.answer.strip()}”，没有可以回答这个问题的句子。",
-        )
-    return answer
-
-
 def _target_position(text: str, target) -> int:
     """Where the answer text states `target`, so tables and citations follow the answer's order."""
     for needle in (f"{target.city}{target.value_text()}", f"{target.city}：到{target.year}年",
@@ -150,13 +126,12 @@ class Citation:
 class Reply:
     """One answer as the chat shows it."""
 
-    answer: object  # rag.answer.Answer, after screen_answer
+    answer: object  # rag.answer.Answer
     cited: list[Citation] = field(default_factory=list)  # the sources, in the answer's order
     others: list[Citation] = field(default_factory=list)  # retrieved, but not what the answer quotes
 
     @classmethod
     def of(cls, answer) -> "Reply":
-        answer = screen_answer(answer)
         passages = [_passage_fields(p) for p in answer.passages]
         cited: list[Citation] = []
         if answer.found:
