@@ -87,20 +87,26 @@ def add_plans(settings: Settings, paths: list[Path], progress: bool = True) -> B
     """Copy plan files into the corpus and update the index; on any failure the corpus is left as it was.
 
     Each file is read first, exactly as a build reads it: one that a build would skip is refused
-    here with the same reason, and nothing is added."""
-    from .corpus import read_file
+    here with the same reason, and nothing is added. It is read once: what was read goes into the
+    build's parse cache (rag.parsing), so the build that follows reads it from there (a scanned PDF
+    is OCR'd once)."""
+    from .corpus import FileJob
+    from .index import parse_pipeline_version
+    from .parsing import ParseCache, parse_file
 
     corpus = Path(settings.corpus_dir)
     if not corpus.is_dir():
         raise UserError(f"语料目录不存在：{corpus}")
-    problems, copies = [], []
+    overrides = read_overrides(corpus)
+    problems, copies, read = [], [], []
     for path in map(Path, paths):
         if not path.is_file():
             problems.append(f"{path}：文件不存在")
             continue
-        report, plan = read_file(path, {}, settings.limits)
-        if plan is None:
-            problems.append(f"{path.name}：{report.error}")
+        job = FileJob(path, overrides.get(path.name, {}), settings.limits)  # as the build will see it in the corpus
+        parsed = parse_file(job, settings.chunks)
+        if parsed.plan is None:
+            problems.append(f"{path.name}：{parsed.report.error}")
             continue
         target = corpus / path.name
         if target.exists():
@@ -109,9 +115,13 @@ def add_plans(settings: Settings, paths: list[Path], progress: bool = True) -> B
             problems.append(f"{path.name}：语料中已有同名但内容不同的文件，请先移除它或改名后再添加")
             continue
         copies.append((path, target))
+        read.append((job, parsed))
     if problems:
         raise UserError("未添加任何文件。" + "；".join(problems))
     check_writable(Path(settings.index_dir))
+    cache = ParseCache(settings, parse_pipeline_version())
+    for job, parsed in read:
+        cache.put(cache.key(job), parsed)
     _remove_stale_copies(corpus)
     added = []
     try:

@@ -230,6 +230,8 @@ def _report(result, args) -> int:
     else:
         from .catalog import report_lines
 
+        if not sys.stderr.isatty():  # a bar's last state stays in a log file without a line end: end it there
+            print(file=sys.stderr, flush=True)
         for line in report_lines(result):
             print(line)
     return 1 if getattr(args, "strict", False) and result.skipped else 0

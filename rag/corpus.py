@@ -387,16 +387,6 @@ def _name_hash(name: str) -> str:
     return hashlib.sha1(name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
 
 
-def fit_name(name: str, max_bytes: int = 255) -> str:
-    """`name` shortened to the file system's limit on a name (255 bytes of UTF-8), cutting the stem on a
-    character boundary and keeping the extension."""
-    if len(name.encode("utf-8", "surrogateescape")) <= max_bytes:
-        return name
-    stem, suffix = name[: len(name) - len(Path(name).suffix)], Path(name).suffix
-    room = max_bytes - len(suffix.encode("utf-8", "surrogateescape"))
-    return stem.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore").rstrip(" .") + suffix
-
-
 def file_for_plan(corpus_dir: Path, plan_id: str) -> Path | None:
     """The corpus file whose plan has this id (the very file a build gave it), or None."""
     ids = plan_ids(plan_files(corpus_dir), read_overrides(corpus_dir))

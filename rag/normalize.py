@@ -43,22 +43,23 @@ MOJIBAKE = re.compile(
 # few junk characters between two lost bytes.
 LOST_BYTES = re.compile(rf"\?[^?\s，。]{{0,3}}\?(?:[{_PINYIN}]+\))?|\?+(?:[{_PINYIN}]+\))?(?:[A-Z](?=[\u3400-\u9fff]))?")
 
-# Lines that are web-page furniture rather than plan text.
+# Lines that are web-page furniture rather than plan text (matched after conversion to simplified
+# characters, so written once, in simplified).
 FURNITURE = re.compile(
     r"^\s*(?:"
-    r"当前位置|當前位置|首页\s*>|首頁\s*>|"
-    r"扫一扫在手机打开当前页面|掃一掃在手機打開當前頁面|"
-    r"评论|評論|用户名|用戶名|密码|密碼|验证码|驗證碼|最新评论|最新評論|"
+    r"当前位置|首页\s*>|"
+    r"扫一扫在手机打开当前页面|"
+    r"评论|用户名|密码|验证码|最新评论|"
     r"信息类别\s*[:：]|相关附件\s*[:：]?\s*$|"
     r"•"
     r")"
 )
 # Widgets named anywhere in a line are furniture only on a short line: a paragraph that mentions
 # the 政务微信 platform is body text.
-WIDGETS = re.compile(r"字号\s*[:：]?\s*\[|视力保护色|視力保護色|赣服通|赣政通|政务微信|无障碍|手机版")
+WIDGETS = re.compile(r"字号\s*[:：]?\s*\[|视力保护色|赣服通|赣政通|政务微信|无障碍|手机版")
 WIDGET_LINE = 40
 # Everything from a comment form on is page footer.
-FOOTER_START = re.compile(r"^\s*(?:评论|評論)\s*$")
+FOOTER_START = re.compile(r"^\s*评论\s*$")
 
 
 @dataclass(frozen=True)

@@ -79,3 +79,19 @@ def test_ask_json_says_a_refusal_in_answer_like_the_web_api(run):
 def test_restore_lists_nothing_when_nothing_was_removed(run):
     out = run("restore")
     assert out.returncode == 0 and out.stdout == "" and "共 0 个已移除的方案" in out.stderr
+
+
+def test_build_report_written_to_a_file_starts_each_line_apart_from_the_bars(settings, tmp_path):
+    """`rag build > build.log 2>&1`: the progress bars' last state ends its line, so every report line
+    ("[收录] …") starts a line of its own in the file."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "gongqingcheng.txt").write_bytes((settings.corpus_dir / "gongqingcheng.txt").read_bytes())
+    log = tmp_path / "build.log"
+    with open(log, "w", encoding="utf-8") as out:
+        done = subprocess.run([sys.executable, "-m", "rag.cli", "build", "--corpus", str(corpus), "--index", str(tmp_path / "index")],
+                              stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ), timeout=600)
+    assert done.returncode == 0
+    lines = log.read_bytes().decode("utf-8").split("\n")  # bytes: read_text would turn a bar's \r into a line end
+    assert any(line.startswith("[收录] gongqingcheng.txt") for line in lines)
+    assert not [line for line in lines if "[收录]" in line and not line.startswith("[收录]")]

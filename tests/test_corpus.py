@@ -174,6 +174,7 @@ def test_add_and_remove_change_only_what_they_should(settings, tmp_path):
     assert (corpus / "hunansheng.txt").read_bytes() == (NEWPLANS / "hunansheng.txt").read_bytes()
     assert set(after.plans) == set(before.plans) | {"hunansheng"}
     assert result.embedded == sum(1 for c in after.chunks if c.plan_id == "hunansheng")  # only the new plan embedded
+    assert result.reused_files == len(after.plans)  # read once: the build took the new file's parse from `add`
     unchanged = [c.text for c in after.chunks if c.plan_id != "hunansheng"]
     assert unchanged == [c.text for c in before.chunks]
     result, kept = remove_plan(local, "hunansheng", progress=False)

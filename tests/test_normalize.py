@@ -53,3 +53,14 @@ def test_lost_characters_restored_only_when_a_word_vouches_for_them(plans):
     assert "太阳能、氢能、地热能、海洋能" in text  # 地?zé)崮?、 -> both lost characters settled by 地热能
     assert "恩平等城市燃气管道建设" in text
     assert "翠山湖燃热电产" in text  # 燃?… : no word settles the lost characters, so nothing is invented
+
+
+def test_page_furniture_in_traditional_characters_is_dropped_like_simplified():
+    """Furniture is matched after conversion to simplified characters: one pattern serves both scripts."""
+    page = ("當前位置：首頁 > 政務公開\n掃一掃在手機打開當前頁面\n視力保護色\n"
+            "到2025年，非化石能源消費比重達到20%左右。\n評論\n用戶名：\n")
+    simplified = ("当前位置：首页 > 政务公开\n扫一扫在手机打开当前页面\n视力保护色\n"
+                  "到2025年，非化石能源消费比重达到20%左右。\n评论\n用户名：\n")
+    for text in (page, simplified):
+        cleaned = normalize(text)
+        assert cleaned.text.strip() == "到2025年，非化石能源消费比重达到20%左右。" and cleaned.furniture_lines >= 3
