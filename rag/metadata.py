@@ -399,26 +399,51 @@ def _in_title_quote(text: str, at: int) -> bool:
 
 
 def _signature(text: str, date_span: tuple[int, int] | None) -> tuple[str, tuple[int, int], str] | None:
-    """The organ signed on the line above the date (or just before it on the same line)."""
+    """The organ signed on the line above the date (or just before it on the same line); co-issuers
+    signed on several lines above it ("X省住房和城乡建设厅 X省发展和改革委员会" / "X省财政厅 …") all
+    of them, top to bottom, one space apart."""
     if not date_span:
         return None
     line_start = text.rfind("\n", 0, date_span[0]) + 1
     same_line = text[line_start : date_span[0]].strip()
-    above_end = line_start - 1
-    above_start = text.rfind("\n", 0, max(0, above_end)) + 1
-    above = text[above_start:above_end].strip() if above_end > 0 else ""
-    for candidate, start in ((same_line, date_span[0] - len(same_line)), (above, above_start)):
-        if candidate and len(candidate) <= 40 and re.search(rf"{ORGAN_END}$", candidate):
-            return candidate, (start, start + len(candidate)), "日期上方的落款"
-    return None
+    if same_line and len(same_line) <= 40 and re.search(rf"{ORGAN_END}$", same_line):
+        start = date_span[0] - len(same_line)
+        return _spaced(same_line), (start, start + len(same_line)), "日期上方的落款"
+    lines: list[tuple[str, int]] = []  # the organ lines right above the date, bottom up
+    end = line_start - 1
+    while end > 0 and len(lines) < MAX_SIGNATURE_LINES:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end].strip()
+        organs_only = re.fullmatch(rf"(?:(?:中共)?[\u4e00-\u9fff]{{2,30}}?{ORGAN_END}[、，\s]*)+", line)
+        if not line or len(line) > 60 or not (organs_only or (not lines and len(line) <= 40 and re.search(rf"{ORGAN_END}$", line))):
+            break
+        lines.append((line, start))
+        if not organs_only:
+            break
+        end = start - 1
+    if not lines:
+        return None
+    lines.reverse()
+    first, start = lines[0]
+    last, last_start = lines[-1]
+    signed = " ".join(_spaced(line) for line, _ in lines)
+    return signed, (start + text[start:].find(first), last_start + text[last_start:].find(last) + len(last)), "日期上方的落款"
+
+
+MAX_SIGNATURE_LINES = 6  # co-issuers sign on a few lines; more is a list in the text, not a signature
 
 
 def _spaced(organs: str) -> str:
     """Co-issuing organs written back to back ("中共湖南省委湖南省人民政府") separated by a space."""
-    organs = organs.strip("、， ")
+    organs = re.sub(r"\s+", " ", organs.strip("、， "))
     if "、" in organs or " " in organs:
         return organs
-    parts = re.findall(rf"(?:中共)?[\u4e00-\u9fff]*?{ORGAN_END}", organs)
+    parts: list[str] = []
+    for part in re.findall(rf"(?:中共)?[\u4e00-\u9fff]*?{ORGAN_END}", organs):
+        if parts and re.fullmatch(ORGAN_END, part):  # "厅" + "办公室": one organ's office, not a second organ
+            parts[-1] += part
+        else:
+            parts.append(part)
     return " ".join(parts) if "".join(parts) == organs else organs
 
 
@@ -435,6 +460,8 @@ def _kind(text: str, title: str, title_span: tuple[int, int] | None) -> str:
         line_end = text.find("\n", title_span[1])
         line = text[text.rfind("\n", 0, title_span[0]) + 1 : line_end if line_end >= 0 else len(text)]
         own = line.strip(" 《》“”\"").replace("\n", "") == title
+    if not own and title:  # the notice that issues it prints the document after it, under its own title line
+        own = any(line.strip(" 《》“”\"") == title for line in text[:HEAD].splitlines())
     if not own:
         for match in TITLE.finditer(text):
             line_start = text.rfind("\n", 0, match.start()) + 1

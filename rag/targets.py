@@ -116,6 +116,9 @@ def extract_targets(plan: Plan) -> list[Target]:
     """Every target stated in the plan; one row per (year, indicator, value), citations merged."""
     sections = split_sections(plan.text)
     found: list[Target] = []
+    # a five-year plan's goals section states its period's targets: a value written there without a
+    # year ("煤电机组供电煤耗降至297克标准煤/千瓦时" under "主要目标" of a “十四五” plan) is for 2025
+    period = _period_year(plan.title)
     # "到2025年，……。……。" : a bare deadline clause in a paragraph's first sentence governs the paragraph
     paragraph_year: int | None = None
     opens_line, opens_end = None, 0  # the sentence that began the current line, when it is a heading ("(二)主要目标。")
@@ -130,8 +133,9 @@ def extract_targets(plan: Plan) -> list[Target]:
         if row is not None:
             found.extend(table_targets(plan, row, sentence.group(), sentence.start(), section))
             continue
+        goals_year = period if period and "目标" in section else None
         rows, lead_year = _sentence_targets(plan, sentence.group(), sentence.start(), section,
-                                            None if first else paragraph_year)
+                                            None if first else paragraph_year, goals_year)
         paragraph_year = lead_year if first else paragraph_year
         found.extend(rows)
     return [replace(t, **dict(zip(("page_start", "page_end"), plan.pages_of(t.char_start, t.char_end))))
@@ -139,8 +143,9 @@ def extract_targets(plan: Plan) -> list[Target]:
 
 
 def _sentence_targets(plan: Plan, sentence: str, offset: int, section: str,
-                      paragraph_year: int | None) -> tuple[list[Target], int | None]:
-    """The targets of one sentence, and the deadline year its paragraph carries on with."""
+                      paragraph_year: int | None, goals_year: int | None = None) -> tuple[list[Target], int | None]:
+    """The targets of one sentence, and the deadline year its paragraph carries on with; `goals_year`
+    is the year of a value the sentence gives no year for (a five-year plan's goals section)."""
     targets: list[Target] = []
     reading = arabic_numerals(sentence)
     year: int | None = paragraph_year
@@ -151,7 +156,7 @@ def _sentence_targets(plan: Plan, sentence: str, offset: int, section: str,
     for text in clauses:
         if BARE_YEAR.match(text):
             paragraph_year = _clause_year(text)
-        year = _clause_year(text) or year or later_year
+        year = _clause_year(text) or year or later_year or goals_year
         if year is None:
             continue
         common = dict(plan=plan, sentence=sentence, offset=offset, section=section, year=year)
@@ -235,6 +240,12 @@ CLAUSE_END = re.compile(r"\s*(?:以上|以下|左右|以内)?\s*[)）]?\s*(?:[,�
 def _is_thin(text: str) -> bool:
     """Nothing but years, qualifiers and list punctuation: the value continues a list."""
     return len(THIN.sub("", text)) <= 2
+
+
+def _period_year(title: str) -> int | None:
+    """The final year of the five-year period a document's title names ("“十四五”可再生能源发展规划" -> 2025)."""
+    five = FIVE_YEAR.search(title)
+    return FIVE_YEAR_END[five.group(1)] if five else None
 
 
 def _clause_year(text: str) -> int | None:

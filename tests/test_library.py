@@ -45,3 +45,18 @@ def test_an_organ_named_in_a_cited_title_is_not_the_issuer():
             "和《福建省人民政府办公厅关于印发福建省“十四五”能源发展专项规划的通知》编制本规划。\n")
     assert detect(text).issuer == ""
     assert detect("近日，福州市人民政府印发《福州市碳达峰实施方案》，提出到2025年……").issuer == "福州市人民政府"
+
+
+def test_co_issuers_signed_on_several_lines_are_all_the_issuers():
+    """A notice signed by several organs, two to a line above the date (written here: 福建's four
+    organs), names all of them; one organ's office ("…厅办公室") stays one organ."""
+    text = ("关于印发《福建省“十四五”建筑节能规划》的通知\n闽建科〔2022〕9号\n各设区市住建局：\n现将规划印发给你们，请认真贯彻落实。\n"
+            "福建省住房和城乡建设厅福建省发展和改革委员会\n福建省财政厅  福建省机关事务管理局\n2022年6月2日\n"
+            "福建省“十四五”建筑节能规划\n目录\n一“十三五”回顾……3\n")
+    meta = detect(text)
+    assert meta.issuer == "福建省住房和城乡建设厅 福建省发展和改革委员会 福建省财政厅 福建省机关事务管理局"
+    assert meta.issued == "2022-06-02"
+    # the notice prints the document after it, under its own title line: a plan, not a news report
+    assert meta.kind == "规划"
+    office = detect("关于印发福建省工业领域节能降碳方案的通知\n各设区市工信局：\n现印发给你们。\n福建省工业和信息化厅办公室\n2022年7月1日\n一、总体要求\n")
+    assert office.issuer == "福建省工业和信息化厅办公室"

@@ -220,3 +220,20 @@ def test_kind_and_comment_deadline_of_a_draft(index):
     plan = index.plans["jiangyin"]
     plan_id, start, end = deadline.highlight[0]
     assert plan.text[start:end] == "2023年2月9日"
+
+
+def test_a_five_year_plans_goals_section_states_its_periods_targets():
+    """A value without a year under a goals heading of a plan whose title names its five-year period
+    is that period's target (written here: a “十五五” plan -> 2030); the same sentence elsewhere, or in
+    a plan naming no period, gives no row."""
+    from rag.corpus import Plan
+
+    def rows(title: str, text: str) -> set:
+        plan = Plan("p", "福州市", "city", "福建省", title, "", "", "", "规划", "p.txt", text)
+        return {(t.year, t.value, t.unit) for t in extract_targets(plan)}
+
+    body = "一、发展基础\n全市光伏装机达到120万千瓦。\n二、主要目标\n全市光伏装机达到260万千瓦，煤电机组供电煤耗降至295克标准煤/千瓦时。\n三、重点任务\n新建充电桩达到5万个。\n"
+    found = rows("福州市“十五五”能源发展规划", body)
+    assert {(2030, 260.0, "万千瓦"), (2030, 295.0, "克标准煤/千瓦时")} <= found
+    assert not {v for _, v, _ in found} & {120.0, 5.0}  # the base section and the tasks state no goal of the period
+    assert rows("福州市能源发展规划", body) == set()
