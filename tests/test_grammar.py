@@ -92,6 +92,7 @@ def test_percentage_points_are_percentages():
     ("到2025年绿色工厂和近零碳园区各建多少？", ("绿色工厂", "近零碳园区")),
     ("2030年储能规模与抽水蓄能装机目标", ("储能规模", "抽水蓄能装机")),
     ("到2025年充电桩要建多少？", ()),  # one amount
+    ("具有周调节及以上能力的储能电站规模多少？", ()),  # "及以上" joins no two things
     ("绿色低碳循环发展有哪些要求", ()),  # no amount
 ])
 def test_amounts_asked_together_are_split(topic, parts):

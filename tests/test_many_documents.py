@@ -89,3 +89,15 @@ def test_two_amounts_asked_together_are_each_answered(library):
     assert len(question.parts) == 2 and not question.indicators
     answer = ask(library, question.asked)
     assert answer.found and "制氢项目5个" in answer.answer and "20座" in answer.answer
+
+
+def test_an_amount_asked_beside_an_indicator_is_quoted_too(library):
+    """"光伏装机和加氢站数量": the indicator's row, and for the thing no indicator measures the sentence
+    that names it; two indicators asked together are not split into parts."""
+    question = parse("甘肃2025年光伏装机和加氢站数量目标？", library)
+    assert question.indicators == ("光伏装机容量",) and question.other_parts == ("加氢站数量",)
+    answer = ask(library, "甘肃2025年光伏装机和加氢站数量目标？")
+    assert answer.found and "3000万千瓦" in answer.answer and "加氢站20座" in answer.answer
+    assert parse("甘肃2025年光伏装机和风电装机分别是多少？", library).other_parts == ()
+    # a document named beside the years ("实施方案里2025年和2030年") is not a second amount
+    assert parse("甘肃碳达峰实施方案里2025年和2030年非化石能源消费比重分别是多少？", library).other_parts == ()

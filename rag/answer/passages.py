@@ -113,9 +113,14 @@ def passage(index: Index, question, k: int, require=None) -> Answer:
     return Answer(question.asked, quote(index, plan_id, start, end), True, passages, [], "passage", [(plan_id, start, end)])
 
 
+def part_answer(index: Index, question, part: str, k: int) -> Answer:
+    """The quoted sentence that gives one of the amounts a question asks together: one naming the part's thing."""
+    return passage(index, replace(question, topic=part, parts=(), other_parts=(), counted="", indicators=()), k, _naming(part))
+
+
 def _each_part(index: Index, question, k: int) -> Answer:
     """One quoted sentence per part asked, each said apart when not found; found when any is."""
-    answers = [passage(index, replace(question, topic=part, parts=(), counted=""), k, _naming(part)) for part in question.parts]
+    answers = [part_answer(index, question, part, k) for part in question.parts]
     lines: list[str] = []
     for part, answer in zip(question.parts, answers):
         line = answer.answer if answer.found else f"{part}：{answer.answer}"

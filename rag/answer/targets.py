@@ -146,12 +146,20 @@ def stated(index: Index, question, indicator: str, place: str, k: int, fallback:
 
 def target(index: Index, question, k: int) -> Answer:
     """One line per asked indicator and place; found when at least one asked value is stated."""
+    from .passages import part_answer
+
     found = [stated(index, question, indicator, place, k) for indicator in question.indicators for place in question.places]
     rows = [t for f in found for t in f.rows]
     quoted = [f.quoted for f in found if f.quoted]
-    ok = any(f.found for f in found)
+    # what it asks beside its indicators that none of them measures ("绿氢产能和加氢站数量"): quoted each
+    # (a sentence the lines already give is not given again; a part not found leaves the lines as they are)
+    lines = [f.line for f in found]
+    beside = [a for a in (part_answer(index, question, part, k) for part in question.other_parts)
+              if a.found and not any(a.answer in line for line in lines)]
+    quoted += [span for a in beside for span in a.highlight]
+    ok = any(f.found for f in found) or bool(beside)
     passages = passages_for(index, spans(rows) + quoted + [s for f in found for s in f.cited], question, k)
-    text = "；".join(f.line for f in found)
+    text = "；".join(lines + [a.answer for a in beside])
     if question.bound and question.verdict:  # "是否超过20%": the verdict first
         text = _verdict(rows, question.bound) + text
     return Answer(question.asked, text, ok, passages, rows,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 from ..config import RARE_TITLE_WORD
 from ..errors import UserError, check_length
-from ..indicators import char_pairs, indicator_mentions
+from ..indicators import MEASURE_WORDS, char_pairs, indicator_mentions, synonyms_of
 from ..lexical import lexical_tokens
 from ..normalize import to_simplified
 from ..places import divisions, short_name
@@ -68,6 +68,7 @@ class Question:
     extreme: str = ""  # "highest" / "lowest" when it asks which is most or least
     bound: Bound | None = None  # the values it asks for lie within this ("20%以上"): a comparison keeps those places
     parts: tuple[str, ...] = ()  # the amounts it asks of things no indicator names, joined ("绿氢产能和加氢站数量"): answered each
+    other_parts: tuple[str, ...] = ()  # asked beside its indicators, the things none of them measures ("…和加氢站数量"): quoted each
     counted: str = ""  # the unit it counts or measures in ("多少亿吨" -> 亿吨, "几座" -> 座): an answer's number is in its dimension
     # what it asks for beyond places, years and indicators (rag.question.asks), read once from `text`
     amount: bool = False  # asks for a number ("多少", "几个", "数值")
@@ -517,11 +518,18 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
     if below and not places.labels:
         topic = text  # searched with its name: part of what is asked ("凉山州风电基地"); never an indicator
     extreme = "lowest" if LOWEST.search(text) else ("highest" if HIGHEST.search(text) else "")
+    parts = amounts_asked(topic)
+    # a part shares no two characters in a row with any asked indicator's names, measure words aside
+    # (规模, 数量 …): none of them measures it
+    named = set().union(*(char_pairs(_thing(name)) for c in indicators for name in (c, *synonyms_of(c)))) if indicators else set()
+    other_parts = tuple(p for p in parts if not char_pairs(_thing(p)) & named and not NAMES_DOCUMENT.search(p)) \
+        if indicators and len(parts) > 1 else ()  # a part naming a document ("实施方案里") is where, not what
     return Question(
         asked=asked, text=text, type=kind, places=labels, plan_ids=plan_ids, missing=tuple(missing),
         suggestions=suggest(missing, index), readings=readings, years=years,
         actual=bool(ACTUAL.search(text)), indicators=indicators, facts=facts, topic=topic, below=below,
-        extreme=extreme, bound=bound_asked(text), parts=() if indicators else amounts_asked(topic), counted=counted,
+        extreme=extreme, bound=bound_asked(text), parts=() if indicators else parts,
+        other_parts=other_parts if len(other_parts) < len(parts) else (), counted=counted,
         **reading(text), follow_up=follow_up, names_document=bool(NAMES_DOCUMENT.search(topic)) or names_one_document(plan_ids, labels, index),
     )
 
@@ -536,7 +544,7 @@ def reading(text: str) -> dict:
 
 
 # two things asked at once: "A和B各是多少", "A及B目标"; a conjunction inside a name (绿色低碳) is no split
-JOINED = re.compile(r"(?:以及|和|及|与|、)")
+JOINED = re.compile(r"(?:以及|和|及(?!以上|以下)|与|、)")  # "季及以上调节能力" is one thing
 
 
 def amounts_asked(topic: str) -> tuple[str, ...]:
@@ -549,6 +557,14 @@ def amounts_asked(topic: str) -> tuple[str, ...]:
     parts = [re.sub(r"(?:[\s？?，,。]|是|要|到|达|定|目标|的)+$", "", re.sub(r"^[\s，,的到至在于]+", "", re.split(r"各|分别", p)[0]))
              for p in JOINED.split(bare)]
     return tuple(parts) if len(parts) > 1 and all(len(re.findall(r"[\u4e00-\u9fff]", p)) >= 3 for p in parts) else ()
+
+
+MEASURE = re.compile("|".join(sorted((w for w in MEASURE_WORDS if len(w) > 1), key=len, reverse=True)))
+
+
+def _thing(name: str) -> str:
+    """What a name measures without its measure words ("储能规模" -> 储能; "|" keeps the sides apart)."""
+    return MEASURE.sub("|", name)
 
 
 def _listed_with_known(text: str, place: str, places: NamedPlaces) -> bool:
