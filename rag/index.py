@@ -563,7 +563,7 @@ def check_writable(root: Path, needed_bytes: int = 50_000_000) -> None:
 # The modules (and data) whose code decides what a file parses into (rag.parsing caches by it), and
 # those that decide what a build contains: a build made by other code is rebuilt, never reused because
 # the corpus alone is unchanged. A name may be a package folder (every file in it counts).
-PARSE_PIPELINE = ("ingest", "tables.py", "units.py", "normalize.py", "metadata.py", "places.py", "divisions.tsv", "corpus.py",
+PARSE_PIPELINE = ("ingest", "tables.py", "zh", "normalize.py", "metadata.py", "places.py", "divisions.tsv", "corpus.py",
                   "sections.py", "chunk.py", "targets.py", "indicators.py", "lexical.py", "parsing.py")
 PIPELINE = PARSE_PIPELINE + ("index.py", "embed.py", "vectors.py")
 

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .zh.headings import INLINE_HEADING  # inside a long line (a PDF flattened to one line), a heading starts a new line
+
 _PINYIN = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüê"
 
 # A CJK character followed by its pinyin in ASCII parentheses, once or repeated: 碳達(dá)峰, 側(ce)(ce).
@@ -26,8 +28,6 @@ RUBY = re.compile(rf"(?<=[\u3400-\u9fff])(?:\([{_PINYIN}]{{1,7}}\))+")
 SYMBOL_NOISE = re.compile(r"(?<=[\u3400-\u9fff，。、；：）》”])([@#^~|*])\1+|([@#^~|*])\2+(?=[\u3400-\u9fff（《“])")
 # Page marks a PDF conversion left inside running text: "— 2 —".
 PAGE_MARK = re.compile(r"(?:^|(?<=\s))[—－–]\s*\d{1,4}\s*[—－–](?=\s|$)", re.M)
-# Inside a long line (a PDF flattened to one line), a section heading after a space starts a new line.
-INLINE_HEADING = re.compile(r"(?<=[\s。；：])\s*(?=(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）])\S)")
 CJK_OR_PUNCT = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”"
 
 # A mojibake span: a lost byte shown as "?", optional stray pinyin, a run of

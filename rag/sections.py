@@ -9,16 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-NUMERAL = "[一二三四五六七八九十]{1,3}"
-HEADING_LEVELS = (
-    (1, re.compile(rf"^第{NUMERAL}[章编篇](?!\S*(?:规定|所述))")),
-    (2, re.compile(rf"^第{NUMERAL}节")),
-    (3, re.compile(rf"^{NUMERAL}、")),
-    (4, re.compile(rf"^[(（]{NUMERAL}[)）]")),
-    (5, re.compile(r"^\d{1,2}[.．](?!\d)|^专栏\s*\d{1,2}")),
-)
-# a table-of-contents line ("第一章 现状与形势……………3") names a heading but is not one
-TOC_LINE = re.compile(r"(?:[.．…·•]\s*){4,}\s*\d{1,4}\s*$")
+from .zh.headings import HEADING_LEVELS, LONE_NUMBER, TOC_LINE
+
 PREFACE = "前言"
 SEPARATOR = " > "
 
@@ -54,7 +46,7 @@ def is_heading(text: str) -> bool:
     """True when `text` is only a section heading ("2.津市新能源开发利用风电光伏项目。"; "1、" numbers one
     too where it stands alone): a title, not an answer."""
     text = (text or "").strip()
-    if "\n" in text or not (heading_of(text) or re.match(r"\d{1,2}、", text)):
+    if "\n" in text or not (heading_of(text) or LONE_NUMBER.match(text)):
         return False
     rest = re.split(r"[。：:]", text, maxsplit=1)
     return len(rest) == 1 or not re.search(r"[\u4e00-\u9fff\d]", rest[1])

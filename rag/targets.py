@@ -19,7 +19,9 @@ from pathlib import Path
 from .corpus import Plan
 from .indicators import INDICATORS, canonical_by_meaning, canonical_of, find_indicators
 from .sections import heading_of, section_at, split_sections
-from .units import UNIT_ALIASES, UNITS, relation
+from .zh.periods import BASELINE, DEADLINE, FIVE_YEAR, period_year
+from .zh.numerals import arabic_numerals
+from .zh.units import UNIT_ALIASES, UNITS, relation
 from .tables import parse_row
 
 
@@ -59,7 +61,7 @@ class Target:
 
     @property
     def side(self) -> str:
-        """The side of its value the target commits to (rag.units.RELATIONS): "300万千瓦以上" is ">="."""
+        """The side of its value the target commits to (rag.zh.units.RELATIONS): "300万千瓦以上" is ">="."""
         return relation(before=self.qualifier or "", after=self.qualifier or "")
 
     def value_text(self) -> str:
@@ -98,10 +100,6 @@ class Target:
 
 NUMBER = r"(\d+(?:\.\d+)?)(?:\s*[~～]\s*(\d+(?:\.\d+)?))?"
 VALUE = re.compile(NUMBER + r"\s*(" + "|".join(re.escape(u) for u in UNITS) + r")")
-YEAR = re.compile(r"(?<![比较])(?:到|至|于|在)?\s*(20[2-6]\d)\s*年(?:底|前|末)?")
-FIVE_YEAR = re.compile(r"“?(十四五|十五五)”?(?:期间|末|时期)?")
-FIVE_YEAR_END = {"十四五": 2025, "十五五": 2030}  # the five-year plan a deadline names, as its final year
-BASELINE = re.compile(r"[比较](20\d{2})(?:年|(?!\d))")  # "比2020下降": 年 is sometimes left out
 QUALIFIERS_AFTER = ("以上", "以下", "左右", "以内")
 QUALIFIERS_BEFORE = ("不低于", "不高于", "不超过", "小于", "少于", "力争", "提高至", "提高到", "提升至", "提升到", "下降", "降低", "减少", "控制在", "稳定在", "超过", "达到", "达")
 QUALITATIVE = re.compile(r"(确保完成|完成[^,，。]{0,8}下达|达到预期目标|上级确定|保持[^,，。]{0,10}水平|持续[^,，。]{0,4}(?:下降|提升|提高)|下达的?(?:指标|目标))")
@@ -118,7 +116,7 @@ def extract_targets(plan: Plan) -> list[Target]:
     found: list[Target] = []
     # a five-year plan's goals section states its period's targets: a value written there without a
     # year ("煤电机组供电煤耗降至297克标准煤/千瓦时" under "主要目标" of a “十四五” plan) is for 2025
-    period = _period_year(plan.title)
+    period = period_year(plan.title)
     # "到2025年，……。……。" : a bare deadline clause in a paragraph's first sentence governs the paragraph
     paragraph_year: int | None = None
     opens_line, opens_end = None, 0  # the sentence that began the current line, when it is a heading ("(二)主要目标。")
@@ -174,28 +172,6 @@ def _sentence_targets(plan: Plan, sentence: str, offset: int, section: str,
 
 
 BARE_YEAR = re.compile(r"^\s*(?:到|至)\s*20[2-6]\d\s*年(?:底|前|末)?\s*[,，:：]?\s*$")
-CN_DIGITS = "零〇一二两三四五六七八九十百千万亿点"
-CN_PERCENT = re.compile(f"百分之([{CN_DIGITS}]+)")
-CN_AMOUNT = re.compile(f"([{CN_DIGITS}]+?)(?=" + "|".join(re.escape(u) for u in ("万千瓦", "兆瓦", "千瓦", "万吨", "亿立方米", "亿立方", "万立方米", "万平方米", "万亩", "公里")) + ")")
-
-
-def arabic_numerals(text: str) -> str:
-    """Values written in Chinese numerals, as digits: "百分之二十" -> "20%", "一千万千瓦" -> "1000万千瓦".
-
-    The shortest run of numerals before a unit is read, so a unit beginning with 万 keeps its 万.
-    Only used to read values; sentences are quoted as written.
-    """
-    def number(run: str) -> str:
-        import cn2an  # here, not at the top: ~0.7 s of import that text without Chinese numerals need not wait for
-
-        try:
-            return f"{cn2an.cn2an(run, 'smart'):g}"
-        except (ValueError, KeyError):
-            return run
-    text = CN_PERCENT.sub(lambda m: number(m.group(1)) + "%", text) if "百分之" in text else text
-    return CN_AMOUNT.sub(lambda m: number(m.group(1)), text)
-
-
 def _value_groups(clause: str, values: list[re.Match], inherited: str | None) -> list[tuple[str, list[re.Match]]]:
     """Pair each value with the indicator it measures.
 
@@ -242,18 +218,11 @@ def _is_thin(text: str) -> bool:
     return len(THIN.sub("", text)) <= 2
 
 
-def _period_year(title: str) -> int | None:
-    """The final year of the five-year period a document's title names ("“十四五”可再生能源发展规划" -> 2025)."""
-    five = FIVE_YEAR.search(title)
-    return FIVE_YEAR_END[five.group(1)] if five else None
-
-
 def _clause_year(text: str) -> int | None:
-    years = [int(m.group(1)) for m in YEAR.finditer(text)]
+    years = [int(m.group(1)) for m in DEADLINE.finditer(text)]
     if years:
         return years[-1]
-    five = FIVE_YEAR.search(text)
-    return FIVE_YEAR_END[five.group(1)] if five else None
+    return period_year(text)
 
 
 LEADING = re.compile(r"^(?:全省|全市|全县|全区|全旗|我省|我市|我县|我区|在|将|实现|推动|确保|力争|累计|基本|新建|建成|创建|完成|优化提升|提升|的)+")
@@ -272,7 +241,7 @@ def _indicator_phrase(text: str, open_vocabulary: bool = False) -> str | None:
     占比达到50%"), unless it starts with an action verb or is a bare measure word ("比重"), which
     continues the indicator named before it.
     """
-    body = YEAR.sub("", FIVE_YEAR.sub("", text)).strip("，,。；; 、")
+    body = DEADLINE.sub("", FIVE_YEAR.sub("", text)).strip("，,。；; 、")
     body = LEADING.sub("", body)
     known = bool(find_indicators(body))
     if not known and not open_vocabulary:
@@ -384,8 +353,7 @@ def _header_year(header: str) -> int | None:
     found = re.search(r"(20[0-6]\d)", header)
     if found:
         return int(found.group(1))
-    five = FIVE_YEAR.search(header)
-    return FIVE_YEAR_END[five.group(1)] if five and "目标" in header else None
+    return period_year(header) if "目标" in header else None
 
 
 def _header_unit(header: str) -> str | None:
@@ -450,7 +418,7 @@ def _last_qualifier(before: str) -> str | None:
 
 
 def _qualitative_targets(text, phrase, *, plan, sentence, offset, section, year) -> list[Target]:
-    body = YEAR.sub("", FIVE_YEAR.sub("", text))
+    body = DEADLINE.sub("", FIVE_YEAR.sub("", text))
     items = re.split(r"[、和]", phrase)
     canonicals = []
     for item in items:

@@ -7,8 +7,8 @@ import pytest
 
 from rag.indicators import COUNT_FAMILY, counts_by, find_indicators, synonyms_of
 from rag.question import amounts_asked, facts_asked, without_titles
-from rag.question.years import QUESTION_YEAR, question_year
-from rag.units import counted_unit, states_amount_in
+from rag.zh.periods import QUESTION_YEAR, question_year
+from rag.zh.units import counted_unit, states_amount_in
 
 
 @pytest.mark.parametrize("text, years", [
@@ -97,3 +97,33 @@ def test_percentage_points_are_percentages():
 ])
 def test_amounts_asked_together_are_split(topic, parts):
     assert amounts_asked(topic) == parts
+
+
+@pytest.mark.parametrize("text, year", [
+    ("湖北省“十四五”能源发展规划", 2025), ("某市十五五综合交通规划", 2030), ("某市碳达峰实施方案", None),
+])
+def test_the_period_a_title_names(text, year):
+    from rag.zh.periods import period_year
+
+    assert period_year(text) == year
+
+
+@pytest.mark.parametrize("line, level", [
+    ("第三章 重点任务", 1), ("第二节 主要目标", 2), ("四、保障措施", 3), ("（二）主要目标", 4), ("3.推进光伏发电", 5),
+    ("专栏2 重点工程", 5), ("第一章 发展基础………………3", None), ("2025年光伏装机达到300万千瓦。", None),
+])
+def test_heading_shapes_by_level(line, level):
+    from rag.sections import heading_of
+
+    found = heading_of(line)
+    assert (found[0] if found else None) == level
+
+
+@pytest.mark.parametrize("text, read", [
+    ("非化石能源消费比重达到百分之二十五", "非化石能源消费比重达到25%"), ("新增装机一千万千瓦", "新增装机1000万千瓦"),
+    ("光伏装机达到300万千瓦", "光伏装机达到300万千瓦"),
+])
+def test_chinese_numerals_read_as_digits(text, read):
+    from rag.zh.numerals import arabic_numerals
+
+    assert arabic_numerals(text) == read

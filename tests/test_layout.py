@@ -134,3 +134,16 @@ def test_no_answerer_reads_the_question_text_again():
     found = {path.name: lines for path in sorted((ROOT / "rag" / "answer").glob("*.py"))
              if (lines := question_text_matches(path.read_text(encoding="utf-8")))}
     assert found == {}
+
+
+def test_the_grammar_package_stands_alone_and_both_sides_read_it():
+    """rag.zh (the grammar of policy Chinese) imports nothing else of the project; extraction and the
+    question stage both import it, and the question stage never reads grammar out of extraction."""
+    graph = project_graph()
+    grammar = {name for name in graph if name == "rag.zh" or name.startswith("rag.zh.")}
+    assert grammar and all(graph[name] <= grammar for name in grammar)
+    assert {"rag.zh.periods", "rag.zh.units"} <= graph["rag.targets"]
+    assert "rag.zh.periods" in graph["rag.question"] and "rag.zh.asking" in graph["rag.question"]
+    # the question stage takes no pattern from extraction (the Target type of a bound's annotation aside)
+    taken = {m for path in sorted((ROOT / "rag" / "question").glob("*.py")) for m in _imports(path) if m.startswith("rag.targets.")}
+    assert taken <= {"rag.targets.Target"}

@@ -13,8 +13,8 @@ from ..config import MAX_PLACES_LISTED
 from ..index import Index, lexical_tokens
 from ..retrieve import retrieve, with_each_document
 from ..sections import heading_of
-from ..targets import BASELINE
-from ..units import UNITS, states_amount_in
+from ..zh.periods import BASELINE, STATED_YEAR
+from ..zh.units import UNITS, states_amount_in
 from .citing import passages_for, quote, sentence_at, split_sentences
 from .result import Answer
 
@@ -25,8 +25,6 @@ SENTENCE_SHAPES = {
     "organ": re.compile(r"[\u4e00-\u9fff]{1,10}(?:委|局|厅|办|部门|中心)"),
     "number": re.compile(r"\d"),
 }
-# a year a sentence states a number for: "到2025年", "2030年前", "2020年，……"
-STATED_YEAR = re.compile(r"(20[0-6]\d)\s*年")
 
 
 def best_sentence(index: Index, question, plan_ids=None, k: int = 5, require=None) -> tuple[str, int, int] | None:

@@ -14,7 +14,7 @@ from ..config import MAX_PLACES_LISTED
 from ..index import Index
 from ..question.bounds import Bound
 from ..targets import Target
-from ..units import amount, in_base
+from ..zh.units import amount, in_base
 from .citing import passages_for
 from .honesty import narrowing_words, not_stated, row_about, sentence_states_value, states_in_words
 from .result import Answer

@@ -382,7 +382,8 @@ class _Layout:
 
     def continues(self, above: Line, line: Line, earlier: Line | None = None) -> bool:
         """Whether `line` carries on the paragraph of `above` (`earlier` is the line before that)."""
-        from ..sections import TOC_LINE, heading_of
+        from ..sections import heading_of
+        from ..zh.headings import TOC_LINE
 
         if above.table or line.table or heading_of(line.text) is not None or TOC_LINE.search(above.text):
             return False

@@ -27,13 +27,13 @@ from ..indicators import MEASURE_WORDS, char_pairs, indicator_mentions, synonyms
 from ..lexical import lexical_tokens
 from ..normalize import to_simplified
 from ..places import divisions, short_name
-from ..units import counted_unit
+from ..zh.units import counted_unit
 from ..usertext import clip
-from .asks import (DEFINITION, DIFFERENCE, INFORMAL_ASKED, PROVINCES_ASKED, YESNO, AMOUNT_ASKED, asks_quantity, defined_term,
+from ..zh.asking import (ASKING_WORDS, DEFINITION, DIFFERENCE, INFORMAL_ASKED, PROVINCES_ASKED, YESNO, AMOUNT_ASKED, asks_quantity, defined_term,
                    listed_asked, order_asked, ordinal_asked, shapes_asked)
 from .bounds import Bound, bound_asked
 from .indicators import indicators_asked
-from .years import QUESTION_YEAR, question_year
+from ..zh.periods import QUESTION_YEAR, question_year
 from .place_names import NamedPlaces, find_places, inside, place_names, plans_naming, sounds
 
 # The answer types: one answerer each (rag.answer). A target question whose plan states the
@@ -70,7 +70,7 @@ class Question:
     parts: tuple[str, ...] = ()  # the amounts it asks of things no indicator names, joined ("绿氢产能和加氢站数量"): answered each
     other_parts: tuple[str, ...] = ()  # asked beside its indicators, the things none of them measures ("…和加氢站数量"): quoted each
     counted: str = ""  # the unit it counts or measures in ("多少亿吨" -> 亿吨, "几座" -> 座): an answer's number is in its dimension
-    # what it asks for beyond places, years and indicators (rag.question.asks), read once from `text`
+    # what it asks for beyond places, years and indicators (rag.zh.asking), read once from `text`
     amount: bool = False  # asks for a number ("多少", "几个", "数值")
     quantity: bool = False  # asks about an amount: for a number, or about a measured quantity ("比重", "规模")
     shapes: tuple[str, ...] = ()  # the kinds of thing it asks for: date / place / organ / number
@@ -133,8 +133,6 @@ class Question:
 
 # a genre word names one kind of document ("实施意见", "可再生能源规划"); a bare 方案 is how staff say "the plan"
 NAMES_DOCUMENT = re.compile(r"意见|规划|决定|办法|计划|纲要|措施|细则|行动方案|工作方案|实施方案|要点|指南|通知|解读|征求意见稿")
-# the words a question asks with ("哪几个", "什么"): no passage holds them, so an answer is never judged by them
-ASKING_WORDS = re.compile(r"哪|什么|多少|几|啥|怎样|怎么|如何|是否|吗|呢|么")
 # words that name any plan, not one in particular
 GENERIC_TITLE = re.compile("实施方案|方案|实施|关于|工作|人民政府|印发|通知|[的和与及省市县区]")
 

@@ -1,18 +1,22 @@
 """A bound a question sets on the values it asks about: "定在20%以上", "超过50万千瓦", "不得低于百分之十五".
 
 A comparison across places keeps the places whose target lies within it (`Bound.holds`), comparing in
-one unit per dimension (兆瓦 and 万千瓦 alike, `rag.units.in_base`) and minding the target's own side
+one unit per dimension (兆瓦 and 万千瓦 alike, `rag.zh.units.in_base`) and minding the target's own side
 ("300万千瓦以上" is not surely above 300万千瓦). The words are those of a bound in any Chinese sentence —
-a comparative before the amount, negated or not, or 以上/以下/以内 after it (`rag.units.relation`) —
+a comparative before the amount, negated or not, or 以上/以下/以内 after it (`rag.zh.units.relation`) —
 not of a plan.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..targets import Target, arabic_numerals
-from ..units import UNITS, UNIT_ALIASES, COMPARATIVES, LIMITS_AFTER, NEGATIONS, amount, in_base, relation, within
+from ..zh.numerals import arabic_numerals
+from ..zh.units import UNITS, UNIT_ALIASES, COMPARATIVES, LIMITS_AFTER, NEGATIONS, amount, in_base, relation, within
+
+if TYPE_CHECKING:  # a bound is held against a plan's target row; the question stage does not read extraction
+    from ..targets import Target
 
 # how an answer says each relation; "不" before it says the opposite (不在20%以上, 不超过20%)
 SAID = {">=": "在{}以上", ">": "超过{}", "<=": "在{}以下", "<": "低于{}"}
@@ -24,7 +28,7 @@ BOUND = re.compile(f"((?:{_alternatives(NEGATIONS)})?(?:{_alternatives(COMPARATI
 
 @dataclass(frozen=True)
 class Bound:
-    relation: str  # ">=", ">", "<=", "<" (rag.units.RELATIONS)
+    relation: str  # ">=", ">", "<=", "<" (rag.zh.units.RELATIONS)
     value: float
     unit: str
 

@@ -13,9 +13,9 @@ from functools import lru_cache
 
 from ..index import lexical_tokens
 from ..indicators import MEASURE_WORDS, char_pairs, find_indicators_tolerant, indicator_mentions
-from ..units import in_base
-from .asks import TARGET_WORDS, asks_quantity
-from .years import QUESTION_YEAR
+from ..zh.units import in_base
+from ..zh.asking import TARGET_WORDS, asks_quantity
+from ..zh.periods import QUESTION_YEAR
 
 # What is left of a question once place, years and these words are gone is the indicator it asks about.
 QUESTION_FILLER = re.compile(r"是多少|多少|目标|要求|达到|提高到|提升到|什么|怎样|如何|几|呢|吗|么|啥|的|到|计划|预计|方案|提出|规划|为|是|有|年|分别|[^\w]|\d")

@@ -169,12 +169,12 @@ def chart_year(targets, indicator: str, year) -> tuple[int | None, bool]:
 def chart_frame(targets, indicator: str, year) -> tuple[object, str]:
     """One bar per city for `indicator` in one year: (DataFrame[城市, 数值, 目标], caption naming the year).
 
-    Values are drawn in their dimension's base unit (1400兆瓦 as 140万千瓦, `rag.units`), the hover
+    Values are drawn in their dimension's base unit (1400兆瓦 as 140万千瓦, `rag.zh.units`), the hover
     text quotes the plan's own words; a unit of another dimension than the most common one is not drawn.
     """
     import pandas as pd
 
-    from ..units import in_base
+    from ..zh.units import in_base
 
     year, picked = chart_year(targets, indicator, year)
     empty = pd.DataFrame({"城市": pd.Series(dtype=str), "数值": pd.Series(dtype=float), "目标": pd.Series(dtype=str)})

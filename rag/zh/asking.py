@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+# the words a question asks with ("哪几个", "什么"): no passage holds them, so an answer is never judged by them
+ASKING_WORDS = re.compile(r"哪|什么|多少|几|啥|怎样|怎么|如何|是否|吗|呢|么")
 AMOUNT_ASKED = re.compile(r"多少|(?<!哪)几[个项家座处万]?|数值|how much|how many", re.I)
 MEASURE_NAMED = re.compile(r"目标值|比重|占比|比例|规模|总量|target", re.I)
 TARGET_WORDS = re.compile(r"目标|要求|达到")

@@ -1,0 +1,12 @@
+"""One grammar of policy Chinese, as data: each shape defined once and imported by extraction (plans)
+and by the question stage alike — never one from the other.
+
+- `periods`: years, deadlines, base years, five-year periods (十四五 -> 2025), colloquial years (25年).
+- `units`: amounts and units, one base unit per dimension, the side an amount commits to (以上, 不超过).
+- `numerals`: values in Chinese numerals read as digits (百分之二十 -> 20%).
+- `headings`: the numbering that opens a section, by level, and table-of-contents lines.
+- `asking`: what a question asks for beyond places, years and indicators (a number, a date, an order,
+  a verdict, a difference, a term, a list and its ordinal).
+
+Table tests: tests/test_grammar.py.
+"""
