@@ -127,3 +127,15 @@ def test_chinese_numerals_read_as_digits(text, read):
     from rag.zh.numerals import arabic_numerals
 
     assert arabic_numerals(text) == read
+
+
+@pytest.mark.parametrize("rest, wording, repeats", [
+    ("既有    改造面积目标", "公共建筑能效提升改造面积", False),  # title words blanked: 既有 still narrows it
+    ("既有    改造面积目标", "既有居住建筑节能改造面积", True),
+    (" 和    改造面积多少", "公共建筑能效提升改造面积", True),  # a conjunction between places narrows nothing
+    ("煤炭消费比重", "非化石能源消费比重", False),
+])
+def test_a_row_wording_repeats_the_questions_head_only_with_the_same_narrowing(rest, wording, repeats):
+    from rag.question.indicators import _repeats_head
+
+    assert _repeats_head(rest, wording) is repeats
