@@ -224,16 +224,18 @@ def build_app(served, gate):
 
         def clear_chat():
             empty = citation_picker(None)
-            return [], None, None, gr.update(choices=empty.choices, value=None, label=empty.label), SECTION_HINT, "", ""
+            return [], None, None, gr.update(choices=empty.choices, value=None, label=empty.label), SECTION_HINT, ""
 
         chat_outputs = [question, chatbot, context, last_answer, cite_pick, section_view, hint]
         chat_inputs = [question, chatbot, city, context]
         after(question.submit(respond, chat_inputs, chat_outputs, api_visibility="private"))
         after(send.click(respond, chat_inputs, chat_outputs, api_visibility="private"))
         after(read.click(read_section, [cite_pick, last_answer], section_view, api_visibility="private"))
-        clear_outputs = [chatbot, context, last_answer, cite_pick, section_view, question, hint]
-        after(clear.click(clear_chat, None, clear_outputs, api_visibility="private"))
-        chatbot.clear(clear_chat, None, clear_outputs, api_visibility="private")  # the trash icon resets the context too
+        cleared = [chatbot, context, last_answer, cite_pick, section_view, hint]
+        after(clear.click(lambda: (*clear_chat(), ""), None, cleared + [question], api_visibility="private"))
+        # the trash icon resets the context too; the chat empties in the browser at once, so the question
+        # box is left alone: a question typed right after must not be wiped by this reset arriving late
+        chatbot.clear(clear_chat, None, cleared, api_visibility="private")
 
         # ------------------------------------------------------------ targets
 
