@@ -98,7 +98,7 @@ def add_plans(settings: Settings, paths: list[Path], progress: bool = True) -> B
     if not corpus.is_dir():
         raise UserError(f"语料目录不存在：{corpus}")
     overrides = read_overrides(corpus)
-    problems, copies, read = [], [], []
+    problems, copies = [], []  # copies: (source, target, the job it was read as, what was read)
     for path in map(Path, paths):
         if not path.is_file():
             problems.append(f"{path}：文件不存在")
@@ -114,18 +114,17 @@ def add_plans(settings: Settings, paths: list[Path], progress: bool = True) -> B
                 continue  # already there, unchanged
             problems.append(f"{path.name}：语料中已有同名但内容不同的文件，请先移除它或改名后再添加")
             continue
-        copies.append((path, target))
-        read.append((job, parsed))
+        copies.append((path, target, job, parsed))
     if problems:
         raise UserError("未添加任何文件。" + "；".join(problems))
     check_writable(Path(settings.index_dir))
     cache = ParseCache(settings, parse_pipeline_version())
-    for job, parsed in read:
+    for _, _, job, parsed in copies:
         cache.put(cache.key(job), parsed)
     _remove_stale_copies(corpus)
     added = []
     try:
-        for number, (source, target) in enumerate(copies):
+        for number, (source, target, _, _) in enumerate(copies):
             tmp = corpus / f".adding-{os.getpid()}-{number}"  # short: the plan's own name may be near the 255-byte limit
             try:
                 shutil.copyfile(source, tmp)

@@ -413,21 +413,20 @@ def _signature(text: str, date_span: tuple[int, int] | None) -> tuple[str, tuple
     end = line_start - 1
     while end > 0 and len(lines) < MAX_SIGNATURE_LINES:
         start = text.rfind("\n", 0, end) + 1
-        line = text[start:end].strip()
+        raw = text[start:end]
+        line = raw.strip()
         organs_only = re.fullmatch(rf"(?:(?:中共)?[\u4e00-\u9fff]{{2,30}}?{ORGAN_END}[、，\s]*)+", line)
         if not line or len(line) > 60 or not (organs_only or (not lines and len(line) <= 40 and re.search(rf"{ORGAN_END}$", line))):
             break
-        lines.append((line, start))
+        lines.append((line, start + len(raw) - len(raw.lstrip())))  # where the organs themselves start
         if not organs_only:
             break
         end = start - 1
     if not lines:
         return None
     lines.reverse()
-    first, start = lines[0]
-    last, last_start = lines[-1]
-    signed = " ".join(_spaced(line) for line, _ in lines)
-    return signed, (start + text[start:].find(first), last_start + text[last_start:].find(last) + len(last)), "日期上方的落款"
+    (_, start), (last, last_start) = lines[0], lines[-1]
+    return " ".join(_spaced(line) for line, _ in lines), (start, last_start + len(last)), "日期上方的落款"
 
 
 MAX_SIGNATURE_LINES = 6  # co-issuers sign on a few lines; more is a list in the text, not a signature

@@ -38,7 +38,7 @@ def answer_record(answer) -> dict:
     record = answer.to_dict()
     if not record["answer"]:
         record["answer"] = record["note"]
-    return record | {key: value for key in ("notice", "index_notice") if (value := getattr(answer, key, ""))}
+    return record | {key: value for key, value in (("notice", answer.notice), ("index_notice", answer.index_notice)) if value}
 
 
 def refusal_record(question, message: str) -> dict:

@@ -14,12 +14,11 @@
 from __future__ import annotations
 
 import re
-
 from dataclasses import replace
 
 from ..index import lexical_tokens
-from ..sections import is_heading
 from ..indicators import COUNTED, MEASURE_WORDS, counts_by, measure_families, synonyms_of
+from ..sections import is_heading
 from ..targets import VALUE, VERBS
 from .result import Answer
 

@@ -437,9 +437,9 @@ def with_selector(question: Question, place: str | None, index) -> Question:
     """The question as a place selector (the chat's, `/ask`'s and `rag ask --city`'s `city`) leaves it;
     `place` is `selected_place`'s pick. The selector restricts the question to its place, except when
     the message names other places ("江门呢？" while 南昌市 is selected: the places named win, all of
-them when it names the selector's too) or asks
-    across places in so many words ("哪些城市…", "各地…", "最高") or about the collection: then it is
-    not applied and `selector_note` says so. Questions about no plan's content ignore it silently."""
+    them when it names the selector's too) or asks across places in so many words ("哪些城市…", "各地…",
+    "最高") or about the collection: then it is not applied and `selector_note` says so. Questions about
+    no plan's content ignore it silently."""
     if not place:
         return question
     if any(named != place for named in question.typed_places):
@@ -521,13 +521,15 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
     # (规模, 数量 …): none of them measures it
     named = set().union(*(char_pairs(_thing(name)) for c in indicators for name in (c, *synonyms_of(c)))) if indicators else set()
     other_parts = tuple(p for p in parts if not char_pairs(_thing(p)) & named and not NAMES_DOCUMENT.search(p)) \
-        if indicators and len(parts) > 1 else ()  # a part naming a document ("实施方案里") is where, not what
+        if indicators else ()  # a part naming a document ("实施方案里") is where, not what
+    if len(other_parts) == len(parts):  # no part is one of its indicators: not amounts asked beside them
+        other_parts = ()
     return Question(
         asked=asked, text=text, type=kind, places=labels, plan_ids=plan_ids, missing=tuple(missing),
         suggestions=suggest(missing, index), readings=readings, years=years,
         actual=bool(ACTUAL.search(text)), indicators=indicators, facts=facts, topic=topic, below=below,
         extreme=extreme, bound=bound_asked(text), parts=() if indicators else parts,
-        other_parts=other_parts if len(other_parts) < len(parts) else (), counted=counted,
+        other_parts=other_parts, counted=counted,
         **reading(text), follow_up=follow_up, names_document=bool(NAMES_DOCUMENT.search(topic)) or names_one_document(plan_ids, labels, index),
     )
 
