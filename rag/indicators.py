@@ -119,7 +119,8 @@ MEASURE_WORDS = frozenset(
 # Interchangeable words for how a measure is counted: a statement is about an indicator only if
 # it counts it the same way (非化石能源消费比重 needs 比重/占比/比例: "50%以上由非化石能源满足" is not one).
 COUNT_FAMILY = ("数量", "个数")
-MEASURE_FAMILIES = (("比重", "占比", "比例"), ("装机", "容量", "规模"), ("覆盖率",), ("利用率",), ("蓄积量",), ("保有量",),
+SHARE = ("比重", "占比", "比例")
+MEASURE_FAMILIES = (SHARE, ("装机", "容量", "规模"), ("覆盖率",), ("利用率",), ("蓄积量",), ("保有量",),
                     ("强度",), ("能耗", "能源消耗", "能源消费量"), ("排放",), ("面积",), COUNT_FAMILY)
 # a number of things counted by a classifier ("8万个", "100座") says 数量 without the word
 COUNTED = re.compile(r"\d+(?:\.\d+)?\s*[万亿]?(?:个|座|辆|台|家|处|套|艘|根)")
@@ -133,6 +134,13 @@ def counts_by(clause: str, family: tuple[str, ...]) -> bool:
 def measure_families(name: str) -> list[tuple[str, ...]]:
     """The measure families an indicator name counts by."""
     return [family for family in MEASURE_FAMILIES if any(word in name for word in family)]
+
+
+def head_family(name: str) -> tuple[str, ...] | None:
+    """The measure family of a name's last measure word, which says what it measures: "水库电站占水电装机比例"
+    is a share (比例), not a capacity; None when it names no measure."""
+    ends = [(name.rfind(word) + len(word), family) for family in MEASURE_FAMILIES for word in family if word in name]
+    return max(ends, key=lambda end: end[0])[1] if ends else None
 
 
 # GDP is written three ways: 单位GDP, 单位地区生产总值, 单位国内生产总值

@@ -21,7 +21,7 @@ from .indicators import INDICATORS, canonical_by_meaning, canonical_of, find_ind
 from .sections import heading_of, section_at, split_sections
 from .zh.periods import BASELINE, DEADLINE, FIVE_YEAR, period_year
 from .zh.numerals import arabic_numerals
-from .zh.units import UNIT_ALIASES, UNITS, relation
+from .zh.units import ALL_UNITS, UNIT_ALIASES, UNITS, relation
 from .tables import parse_row
 
 
@@ -320,9 +320,14 @@ def table_targets(plan: Plan, row, line: str, offset: int, section: str) -> list
     """The targets of one table row: each cell under a year column (the row's label names the
     indicator and often its unit: "4.非化石能源消费比重（%）"). With two or more year columns the
     earliest, when no later than 2022, holds base-year figures ("2020年 7.6"): kind "actual"."""
-    label = row.labels[-1] if row.labels else ""
+    labels = list(row.labels)
+    # a unit column without a header ("风电｜万千瓦｜2020年：669") is the row's unit, not its name
+    column_unit = labels.pop().strip("()（） ") if len(labels) >= 2 and labels[-1].strip("()（） ") in ALL_UNITS else None
+    label = labels[-1] if labels else ""
     label = re.sub(r"^\s*\d{1,2}\s*[.．、]\s*", "", label)
-    unit_match = re.search(r"[(（]([^()（）]{1,10})[)）]\s*$", label)
+    # the unit in brackets after the name ("非化石能源消费比重（%）"); beside a unit column a bracket
+    # is part of the name ("水电（含抽水蓄能）")
+    unit_match = None if column_unit else re.search(r"[(（]([^()（）]{1,10})[)）]\s*$", label)
     indicator = label[: unit_match.start()].strip() if unit_match else label.strip()
     # "营运船舶单位周转量二氧化碳排放较2020年下降": the measure, its base year, its direction
     change = re.match(r"(.{2,}?)\s*(?:[较比](20\d{2})年?)?\s*(下降率|降低率|增长率|下降|降低|减少|降幅|提高|提升|增长|增幅)?$", indicator)
@@ -344,7 +349,7 @@ def table_targets(plan: Plan, row, line: str, offset: int, section: str) -> list
             kind = "actual"
         elif re.search(r"预计|预测|展望", header):
             kind = "projection"
-        unit = (unit_match.group(1) if unit_match else None) or _header_unit(header)
+        unit = column_unit or (unit_match.group(1) if unit_match else None) or _header_unit(header)
         targets += _cell_targets(plan, indicator, value, unit, year, kind, line, offset, section, baseline, direction)
     return targets
 

@@ -139,3 +139,47 @@ def test_a_row_wording_repeats_the_questions_head_only_with_the_same_narrowing(r
     from rag.question.indicators import _repeats_head
 
     assert _repeats_head(rest, wording) is repeats
+
+
+@pytest.mark.parametrize("asked, wording, units, same", [
+    ("季及以上调节能力水库电站占水电装机比例", "新增水电装机", frozenset({"万千瓦"}), False),  # a share is no capacity
+    ("水库电站占水电装机比例", "水电", frozenset({"万千瓦"}), False),  # a wording naming no measure: its rows' unit
+    ("煤电装机比例", "煤电", frozenset({"%"}), True),
+    ("清洁能源装机比例", "新能源和清洁能源装机占比", frozenset({"%"}), True),  # 比例 and 占比: one measure
+    ("风光装机总量", "风光发电装机量", frozenset({"万千瓦"}), True),
+    ("光伏总装机", "光伏发电总装机规模", frozenset(), True),  # 装机 and 规模: one measure
+    ("森林面积", "森林蓄积量", frozenset(), False),
+])
+def test_a_row_wording_measures_what_the_question_asks(asked, wording, units, same):
+    from rag.question.indicators import _same_measure
+
+    assert _same_measure(asked, wording, units) is same
+
+
+@pytest.mark.parametrize("text, year, speaks", [
+    ("“十四五”期间新增投产装机约510万千瓦", 2025, True),
+    ("十五五末达到30%", 2030, True),
+    ("到2025年达到20%", 2025, True),
+    ("“十四五”期间新增投产装机约510万千瓦", 2030, False),
+    ("2020年为38%", 2025, False),
+])
+def test_a_text_speaks_of_a_year_or_the_period_ending_then(text, year, speaks):
+    from rag.zh.periods import states_year
+
+    assert states_year(text, year) is speaks
+
+
+def test_a_table_unit_column_without_header_is_the_rows_unit():
+    """"风电｜万千瓦｜2020年：669｜2025年：1200": the unit column is no indicator; beside it a
+    bracket after the name is part of the name ("水电（含抽水蓄能）"), without it the unit."""
+    from rag.corpus import Plan
+    from rag.targets import extract_targets
+
+    text = ("【表：专栏一 发展目标】风电｜万千瓦｜2020年：669｜2025年：1200｜属性：预期性\n"
+            "【表：专栏一 发展目标】水电（含抽水蓄能）｜万千瓦｜2020年：1710｜2025年：1800\n"
+            "【表：专栏一 发展目标】非水电源装机比重（%）｜2020年：23｜2025年：33\n")
+    plan = Plan("p", "某省", "province", "某省", "某省“十四五”可再生能源发展规划", "", "", "", "规划", "p.txt", text)
+    rows = {(t.indicator, t.year, t.value, t.unit) for t in extract_targets(plan)}
+    assert {("风电", 2025, 1200.0, "万千瓦"), ("水电（含抽水蓄能）", 2025, 1800.0, "万千瓦"),
+            ("非水电源装机比重", 2025, 33.0, "%")} <= rows
+    assert not any(indicator == "万千瓦" for indicator, *_ in rows)

@@ -57,6 +57,10 @@ def answer(index: Index, question: Question, k: int = 5) -> Answer:
             from_above = _answer(index, above, k)
             result = about_below(above, from_above, index) if from_above.found else result
     if question.below:
+        if not result.found and question.type == "target":
+            # no row of the documents above is about it: what their passages say of it ("凉山州风电基地
+            # 建设……新增投产装机约510万千瓦" names the place in one clause and the amount in another)
+            result = passages.passage(index, question, k)
         result = about_below(question, result, index)
     result.question = question.asked
     result.type = question.type

@@ -13,7 +13,7 @@ from ..config import MAX_PLACES_LISTED
 from ..index import Index, lexical_tokens
 from ..retrieve import retrieve, with_each_document
 from ..sections import heading_of
-from ..zh.periods import BASELINE, STATED_YEAR
+from ..zh.periods import BASELINE, STATED_YEAR, states_year
 from ..zh.units import UNITS, states_amount_in
 from .citing import passages_for, quote, sentence_at, split_sentences
 from .result import Answer
@@ -73,7 +73,7 @@ def _best(index: Index, question, passages, require=None):
                 continue
             own, near = coverage(sentence + passage.chunk.section), coverage(window)
             score = 0.6 * own + 0.4 * near
-            score += 0.3 if any(str(y) in sentence for y in question.years) else 0.0
+            score += 0.3 if any(states_year(sentence, y) for y in question.years) else 0.0
             score += 0.25 if any(shape.search(sentence) for shape in wanted) else 0.0
             score += 0.05 / passage.rank
             if best is None or score > best[0]:

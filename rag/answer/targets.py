@@ -14,6 +14,7 @@ from ..config import MAX_PLACES_LISTED
 from ..index import Index
 from ..question.bounds import Bound
 from ..targets import Target
+from ..zh.periods import states_year
 from ..zh.units import amount, in_base
 from .citing import passages_for
 from .honesty import narrowing_words, not_stated, row_about, sentence_states_value, states_in_words
@@ -127,11 +128,11 @@ def stated(index: Index, question, indicator: str, place: str, k: int, fallback:
     if fallback:
         narrowing = narrowing_words(question, index)
         found = best_sentence(index, question, plan_ids, k, require=lambda s: sentence_states_value(s, question, narrowing)
-                              and (not question.years or any(str(y) in s for y in question.years)))
+                              and (not question.years or any(states_year(s, y) for y in question.years)))
         if found:
             return Stated([], found, _quote_line(index, *found))
         worded = best_sentence(index, question, plan_ids, k, require=lambda s: states_in_words(s, question, narrowing)
-                               and (not question.years or any(str(y) in s for y in question.years)))
+                               and (not question.years or any(states_year(s, y) for y in question.years)))
         if worded:  # a target set in words is a target: quoted, said to have no number
             when = "".join(f"{y}年" for y in question.years)
             return Stated([], worded, f"{document}没有给出{when}{indicator}的具体数值，方案表述为：{_quote_line(index, *worded)}")

@@ -12,7 +12,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from ..index import lexical_tokens
-from ..indicators import MEASURE_WORDS, char_pairs, find_indicators_tolerant, indicator_mentions
+from ..indicators import MEASURE_WORDS, SHARE, char_pairs, find_indicators_tolerant, head_family, indicator_mentions
 from ..zh.units import in_base
 from ..zh.asking import TARGET_WORDS, asks_quantity
 from ..zh.periods import QUESTION_YEAR
@@ -41,7 +41,7 @@ def indicators_asked(index, text: str, topic: str, plan_ids: tuple[str, ...], co
             continue
         if not stretches.isdisjoint(_wording_stretches(phrase)) and _repeats_head(rest, phrase):
             named.append(canonical)
-        elif _says_all_of(phrase, asked, topic):
+        elif _says_all_of(phrase, asked, topic, _units(index, canonical)):
             named.append(canonical)
     stated = {canonical for _, canonical in wordings}
     if wordings and (asks_quantity(text) or TARGET_WORDS.search(text)) and not any(c in stated for c in named):
@@ -55,7 +55,7 @@ def _measured_in(index, canonical: str, unit: str) -> bool:
     """Whether an indicator can be the one a question counting in `unit` asks about: its rows in the
     library give numbers in that unit's dimension, or none at all. "二氧化碳排放总量多少亿吨" is not
     单位GDP二氧化碳排放, whose rows are percentages."""
-    dimensions = {in_base(1.0, t.unit)[1] for t in index.targets_by_indicator.get(canonical, ()) if t.value is not None and t.unit}
+    dimensions = {in_base(1.0, u)[1] for u in _units(index, canonical)}
     return not dimensions or in_base(1.0, unit)[1] in dimensions
 
 
@@ -103,12 +103,33 @@ def coordinated(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _says_all_of(phrase: str, asked: set[str], topic: str) -> bool:
+def _says_all_of(phrase: str, asked: set[str], topic: str, units: frozenset[str]) -> bool:
     """Whether the question names every distinctive word of a row's wording and its measure word
     ("公交车、出租车清洁能源和新能源占比" names 出租车 and 占比 of the row "出租车占比")."""
     distinctive = _distinctive_words(phrase)
     head = phrase[-2:]
-    return bool(distinctive) and head in topic and all(w in asked for w in distinctive)
+    if not (distinctive and head in topic and all(w in asked for w in distinctive)):
+        return False
+    # what the question measures of those words is the measure written after them, up to the next
+    # conjunct: "水库电站占水电装机比例" asks a share, not the row "新增水电装机"
+    lowered = topic.lower()
+    end = max(lowered.rfind(w) + len(w) for w in distinctive)
+    return _same_measure(re.split(r"[和与及、，,？?；;]", lowered[end:], maxsplit=1)[0], phrase, units)
+
+
+def _same_measure(asked: str, phrase: str, units: frozenset[str]) -> bool:
+    """Whether a row wording measures what the question asks, when both name a measure (`head_family`);
+    a wording naming none measures what its rows' units say: a share is asked of rows in %
+    ("水电装机比例" is not the row "水电", in 万千瓦)."""
+    families = head_family(asked), head_family(phrase)
+    if families[0] is SHARE and families[1] is None and units:
+        return "%" in units
+    return None in families or families[0] == families[1]
+
+
+def _units(index, canonical: str) -> frozenset[str]:
+    """The units an indicator's rows in the library give their numbers in."""
+    return frozenset(t.unit for t in index.targets_by_indicator.get(canonical, ()) if t.value is not None and t.unit)
 
 
 @lru_cache(maxsize=100_000)
@@ -119,8 +140,9 @@ def _distinctive_words(phrase: str) -> tuple[str, ...]:
 
 def _by_meaning(index, rest: str, wordings) -> list[str]:
     """The one row wording closest in meaning to what the question asks about, when it is close
-    enough (cosine >= Settings.question_similarity) and shares a character pair with it:
-    "风光装机总量" -> 风光发电装机量, "清洁能源装机比例" -> 新能源和清洁能源装机占比.
+    enough (cosine >= Settings.question_similarity), shares a character pair with it and measures the same
+    (`head_family`): "风光装机总量" -> 风光发电装机量, "清洁能源装机比例" -> 新能源和清洁能源装机占比, never
+    "水库电站占水电装机比例" -> 新增水电装机.
 
     Only when no name matched by text: m3e-small scores short indicator phrases of different
     measures up to 0.86 (煤炭消费比重 / 非化石能源消费比重), so the threshold sits above that.
@@ -129,7 +151,7 @@ def _by_meaning(index, rest: str, wordings) -> list[str]:
     if len(asked) < 3:
         return []
     pairs = char_pairs(asked)
-    candidates = sorted(w for w in wordings if any(p in w[0] for p in pairs))
+    candidates = sorted(w for w in wordings if any(p in w[0] for p in pairs) and _same_measure(asked, w[0], _units(index, w[1])))
     if not candidates:
         return []
     vectors = index.embed([asked] + [phrase for phrase, _ in candidates])

@@ -32,3 +32,9 @@ def period_year(text: str) -> int | None:
     """The final year of the five-year period `text` names ("“十四五”可再生能源发展规划" -> 2025), or None."""
     five = FIVE_YEAR.search(text)
     return FIVE_YEAR_END[five.group(1)] if five else None
+
+
+def states_year(text: str, year: int) -> bool:
+    """Whether a text speaks of `year`: it writes the year, or the five-year period ending then
+    ("“十四五”期间新增投产装机约510万千瓦" speaks of 2025)."""
+    return str(year) in text or any(FIVE_YEAR_END[m.group(1)] == year for m in FIVE_YEAR.finditer(text))
