@@ -48,6 +48,7 @@ from .config import SettingError, Settings, model_problem
 from .corpus import FileReport, Plan, file_digests, fingerprint, load_plans, not_indexed, plan_files
 from .embed import AUTO, CacheUnusable, cache_reason as _reason, check_backend, chosen, embed_texts, embedder_for, prefer_threads
 from .errors import UserError, os_reason
+from .indicators import ASIDE
 from .lexical import lexical_tokens  # noqa: F401 (retrieve and answer import it from here)
 
 FORMAT_VERSION = 2  # 2: vectors.npy (+ vectors.faiss past the approximate threshold), embedding backend
@@ -198,10 +199,12 @@ class Index:
 
     @cached_property
     def wordings(self) -> dict[str, frozenset[tuple[str, str]]]:
-        """Each plan's target indicators as (wording in lower case, canonical), for matching questions."""
+        """Each plan's target indicators as (wording in lower case, canonical), for matching questions:
+        an aside in brackets is left out ("既有建筑节能（绿色）改造" is asked as 既有建筑节能改造)."""
         found: dict[str, set[tuple[str, str]]] = {}
         for target in self.targets:
-            found.setdefault(target.plan_id, set()).add((target.indicator.lower(), target.canonical))
+            wording = ASIDE.sub("", target.indicator).lower() or target.indicator.lower()
+            found.setdefault(target.plan_id, set()).add((wording, target.canonical))
         return {plan_id: frozenset(pairs) for plan_id, pairs in found.items()}
 
     @cached_property

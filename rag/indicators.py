@@ -295,7 +295,8 @@ def canonical_by_meaning(phrases: list[str], encode, threshold: float) -> dict[s
 
 
 # Words that do not change what a phrase measures: 风光发电装机量 counts what 风光装机 counts.
-NEUTRAL = re.compile(r"发电|总|量|的|容量|规模")
+ASIDE = re.compile(r"[（(][^（）()]*[)）]")  # an aside in brackets: "既有建筑节能（绿色）改造" is 既有建筑节能改造
+NEUTRAL = re.compile(ASIDE.pattern + r"|发电|总|量|的|容量|规模")
 
 
 def core(name: str) -> str:

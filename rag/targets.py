@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .corpus import Plan
-from .indicators import INDICATORS, canonical_by_meaning, canonical_of, find_indicators
+from .indicators import INDICATORS, canonical_by_meaning, canonical_of, find_indicators, head_family
 from .sections import heading_of, section_at, split_sections
 from .zh.periods import BASELINE, DEADLINE, FIVE_YEAR, period_year
 from .zh.numerals import arabic_numerals
@@ -80,9 +80,27 @@ class Target:
         suffix = self.qualifier if self.qualifier in QUALIFIERS_AFTER else ""
         return f"{verb}{amount}{suffix}"
 
+    def subsets(self) -> str:
+        """The parts of this value the plan gives right after it ("，其中粤港澳大湾区珠三角九市超过45%"), as
+        written, so a row never shows the whole without its parts; "" when none follows."""
+        at = self._value_at()
+        if at < 0 or self.qualitative or self.value is None:
+            return ""
+        rest = self.sentence[at + len(f"{self.value:g}") :]
+        parts = re.match(r"[^，,；;。]{0,6}?[，,]\s*(其中[^；;。]*?\d[^，,；;。]*)", rest)
+        return f"，{parts.group(1)}" if parts else ""
+
+    def _value_at(self) -> int:
+        """Where this value is written in its sentence: after its indicator (one sentence may give 30%
+        twice), else anywhere (named after its value: "创建8家示范单位")."""
+        value = f"{self.value:g}"
+        at = self.sentence.find(value, max(self.sentence.find(self.indicator), 0))
+        return at if at >= 0 else self.sentence.find(value)
+
     def _verb_as_written(self) -> str | None:
-        """The verb the plan puts before this value ("提高至23%左右"), so answers keep its wording."""
-        at = self.sentence.find(f"{self.value:g}")
+        """The verb the plan puts before this value ("提高至23%左右"), so answers keep its wording (超过
+        before one 30% of a sentence, 达到 before the other)."""
+        at = self._value_at()
         window = self.sentence[max(0, at - 8) : at] if at > 0 else ""
         found = [(window.rfind(v), v) for v in VERBS if v in window]
         if not found:
@@ -165,12 +183,16 @@ def _sentence_targets(plan: Plan, sentence: str, offset: int, section: str,
                 targets.extend(_qualitative_targets(text, named, **common))
             indicator = named or indicator
             continue
+        if SUBSET.match(text) and indicator and not head_family(SUBSET.sub("", _indicator_phrase(text, True) or "")):
+            continue  # "其中珠三角九市超过45%": the part of the indicator before, quoted with its row (Target.subsets)
         for phrase, group in _value_groups(text, values, indicator):
             targets.extend(_value_targets(group, phrase, text, **common))
             indicator = phrase
     return targets, paragraph_year
 
 
+# a clause giving a part of what the clause before measures: "……占比超过30%，其中珠三角九市超过45%"
+SUBSET = re.compile(r"^\s*其中")
 BARE_YEAR = re.compile(r"^\s*(?:到|至)\s*20[2-6]\d\s*年(?:底|前|末)?\s*[,，:：]?\s*$")
 def _value_groups(clause: str, values: list[re.Match], inherited: str | None) -> list[tuple[str, list[re.Match]]]:
     """Pair each value with the indicator it measures.
@@ -225,7 +247,7 @@ def _clause_year(text: str) -> int | None:
     return period_year(text)
 
 
-LEADING = re.compile(r"^(?:全省|全市|全县|全区|全旗|我省|我市|我县|我区|在|将|实现|推动|确保|力争|累计|基本|新建|建成|创建|完成|优化提升|提升|的)+")
+LEADING = re.compile(r"^(?:其中|全省|全市|全县|全区|全旗|我省|我市|我县|我区|在|将|实现|推动|确保|力争|累计|基本|新建|建成|创建|完成|优化提升|提升|的)+")
 TRAILING = re.compile(r"(?:将|预计在|预计|原则上|平均|约|达|的|和|及|与|、)+$")
 CUT = re.compile(r"(分别|比20\d{2}年?|较20\d{2}年?|下降至|下降到|降低至|降低到|降至|降到|" + "|".join(QUALIFIERS_BEFORE) + r"|小于|少于|保持在)")
 # Verbs that make a clause an action ("建设充电桩5000个"), not a measure reaching a level.

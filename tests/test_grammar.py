@@ -29,6 +29,12 @@ def test_years_a_question_asks(text, years):
     ("这份工作方案是哪个部门、哪天印发的？", ("issuer", "issued")),
     ("哪些单位发布了这份意见", ("issuer",)),
     ("2025年光伏装机多少", ()),
+    ("福建能源发展规划封面上写的日期是哪个月？", ("issued",)),  # a cover gives its compilers and a month
+    ("这份规划的编制单位是哪几家？", ("issuer",)),
+    ("江西节能规划封面署的单位和时间？", ("issuer", "issued")),
+    ("江西节能规划是哪个部门起草的？", ()),  # a drafter is no issuer: the text says who drafted
+    ("这个规划哪年编制的", ("issued",)),
+    ("什么时候实现碳达峰？", ()),
 ])
 def test_notice_facts_a_question_asks(text, facts):
     assert facts_asked(text) == facts
@@ -183,3 +189,41 @@ def test_a_table_unit_column_without_header_is_the_rows_unit():
     assert {("风电", 2025, 1200.0, "万千瓦"), ("水电（含抽水蓄能）", 2025, 1800.0, "万千瓦"),
             ("非水电源装机比重", 2025, 33.0, "%")} <= rows
     assert not any(indicator == "万千瓦" for indicator, *_ in rows)
+
+
+def test_an_answer_keeps_the_verb_written_before_its_own_value():
+    """One sentence gives 30% twice: "占比超过30%" for one indicator, "比例达到30%" for the next."""
+    from rag.targets import Target
+
+    sentence = "全省城镇新增绿色建筑中星级绿色建筑占比超过30%，城镇新建建筑中装配式建筑比例达到30%，水泥散装率达到75%以上。"
+    row = Target(city="某省", plan_id="p", year=2025, indicator="城镇新建建筑中装配式建筑比例", canonical="装配式建筑占比",
+                 value=30.0, unit="%", qualifier="达到", baseline_year=None, direction=None, qualitative=False,
+                 sentence=sentence, section="", char_start=0, char_end=len(sentence))
+    assert row.value_text() == "达到30%"
+    first = Target(**{**row.__dict__, "indicator": "城镇新增绿色建筑中星级绿色建筑占比", "qualifier": "超过"})
+    assert first.value_text() == "超过30%"
+
+
+def test_a_part_given_after_a_value_is_quoted_with_its_row_not_made_an_indicator():
+    """"占比超过30%，其中珠三角九市超过45%": the second value is a part of the first indicator, shown on
+    its row as written; a part naming its own measure ("其中公交车占比达到100%") is a row of its own."""
+    from rag.corpus import Plan
+    from rag.targets import extract_targets
+
+    text = ("到2025年，全省城镇新增绿色建筑中星级绿色建筑占比超过30%，其中珠三角九市超过45%，城镇新建建筑中装配式建筑比例达到30%。\n"
+            "到2025年，新能源汽车新增量占比达到30%，其中公交车占比达到100%。\n")
+    plan = Plan("p", "某省", "province", "某省", "某省绿色建筑规划", "", "", "", "规划", "p.txt", text)
+    rows = {t.indicator: t for t in extract_targets(plan)}
+    assert set(rows) == {"城镇新增绿色建筑中星级绿色建筑占比", "城镇新建建筑中装配式建筑比例", "新能源汽车新增量占比", "公交车占比"}
+    assert rows["城镇新增绿色建筑中星级绿色建筑占比"].subsets() == "，其中珠三角九市超过45%"
+    assert rows["城镇新建建筑中装配式建筑比例"].subsets() == ""
+
+
+def test_an_aside_in_brackets_does_not_change_the_indicator():
+    """"既有建筑节能（绿色）改造" is the vocabulary's 既有建筑节能改造(面积): the aside is left out when
+    wordings are compared (canonical names, and rows' wordings matched against questions)."""
+    from rag.indicators import ASIDE, canonical_by_meaning, core
+
+    assert core("既有建筑节能（绿色）改造") == core("既有建筑节能改造")
+    assert canonical_by_meaning(["既有建筑节能（绿色）改造"], None, 1.0) == {"既有建筑节能（绿色）改造": "既有建筑节能改造面积"}
+    assert ASIDE.sub("", "水电（含抽水蓄能）") == "水电"

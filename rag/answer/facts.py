@@ -46,11 +46,14 @@ def facts(index: Index, question, k: int) -> Answer:
             source = index.plans[source_id]
             where = "" if source_id == plan_id else f"，见《{source.title}》的引用"
             value = source.text[start:end]
+            label = FACT_NAMES[name]
             if name == "issued":
                 value = _dated(value, plan)
+                if not re.search(r"\d日|-\d{1,2}-\d", value):  # a cover's month ("2022年3月"), no signing day
+                    label, value = "日期", f"{value}（只署年月，未注明印发日）"
             elif name == "kind":
                 value = plan.kind + f"（原文：“{value}”）"
-            parts.append(f"{FACT_NAMES[name]}为{value}{where}")
+            parts.append(f"{label}为{value}{where}")
             spans.append(found)
             stated += 1
         lines.append(f"{plan.label}《{plan.title}》：" + "，".join(parts))

@@ -31,7 +31,7 @@ def describe(target: Target, index: Index) -> str:
         return f"{target.city}：到{target.year}年，{target.indicator}未给出具体数值，方案表述为“{target.qualifier}”{where}"
     if target.kind == "actual":
         return f"{target.city}：{target.year}年{target.indicator}{target.value_text()}{where}"
-    return f"{target.city}：到{target.year}年，{target.indicator}{target.value_text()}{KIND_NOTES.get(target.kind, '')}{where}"
+    return f"{target.city}：到{target.year}年，{target.indicator}{target.value_text()}{target.subsets()}{KIND_NOTES.get(target.kind, '')}{where}"
 
 
 def documents_line(rows: list[Target], index: Index) -> str:
