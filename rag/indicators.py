@@ -121,7 +121,7 @@ MEASURE_WORDS = frozenset(
 COUNT_FAMILY = ("数量", "个数")
 SHARE = ("比重", "占比", "比例")
 MEASURE_FAMILIES = (SHARE, ("装机", "容量", "规模"), ("覆盖率",), ("利用率",), ("蓄积量",), ("保有量",),
-                    ("强度",), ("能耗", "能源消耗", "能源消费量"), ("排放",), ("面积",), COUNT_FAMILY)
+                    ("强度",), ("能耗", "能源消耗", "能源消费量"), ("排放",), ("面积",), ("发电量",), COUNT_FAMILY)
 # a number of things counted by a classifier ("8万个", "100座") says 数量 without the word
 COUNTED = re.compile(r"\d+(?:\.\d+)?\s*[万亿]?(?:个|座|辆|台|家|处|套|艘|根)")
 
@@ -163,9 +163,14 @@ for _synonym, _canonical in _SYNONYMS:
 
 
 def canonical_of(text: str) -> str | None:
-    """The canonical indicator named in `text` (longest synonym found first)."""
+    """The canonical indicator a row's wording names (longest synonym found first), unless the wording
+    counts by a measure the indicator does not: "非化石能源装机比重" holds the synonym 非化石能源 but
+    measures installed capacity, not consumption (非化石能源消费比重)."""
     found = find_indicators(text)
-    return found[0] if found else None
+    if not found:
+        return None
+    extra = {f for f in measure_families(text)} - {f for name in (found[0], *INDICATORS.get(found[0], ())) for f in measure_families(name)}
+    return None if extra else found[0]
 
 
 def char_pairs(text: str) -> set[str]:

@@ -227,3 +227,27 @@ def test_an_aside_in_brackets_does_not_change_the_indicator():
     assert core("既有建筑节能（绿色）改造") == core("既有建筑节能改造")
     assert canonical_by_meaning(["既有建筑节能（绿色）改造"], None, 1.0) == {"既有建筑节能（绿色）改造": "既有建筑节能改造面积"}
     assert ASIDE.sub("", "水电（含抽水蓄能）") == "水电"
+
+
+@pytest.mark.parametrize("wording, canonical", [
+    ("非化石能源装机（含西电）比重", None),  # holds the synonym 非化石能源, but counts installed capacity
+    ("非化石能源发电装机容量", None),
+    ("新增非化石能源发电量占全部新增发电量比重", None),  # a share of generation, not of consumption
+    ("非化石能源占一次能源消费比重", "非化石能源消费比重"),
+    ("单位地区生产总值能源消耗", "单位GDP能耗"),
+])
+def test_a_row_is_its_vocabulary_indicator_only_when_it_counts_by_the_same_measure(wording, canonical):
+    from rag.indicators import canonical_of
+
+    assert canonical_of(wording) == canonical
+
+
+def test_a_row_counting_by_a_measure_the_question_never_names_is_not_asked():
+    from rag.lexical import lexical_tokens
+    from rag.question.indicators import _says_all_of
+
+    def asks(topic: str) -> bool:
+        return _says_all_of("非化石能源装机比重", set(lexical_tokens(topic)), topic, frozenset({"%"}))
+
+    assert not asks("非化石能源比重25年目标")
+    assert asks("非化石能源装机比重25年目标")

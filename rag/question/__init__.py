@@ -117,9 +117,10 @@ class Question:
         mentions = indicator_mentions(self.topic)
         if not mentions:
             return ""
-        before = re.split(r"20\d{2}年?|十[四五]五|[的年到至在和与、,，：:？?\s]", self.topic[: mentions[0][0]].lower())[-1]
+        before = re.split(r"20\d{2}年?|十[四五]五|[的年到至在和与对里、,，：:？?\s]", self.topic[: mentions[0][0]].lower())[-1]
         word = (lexical_tokens(before)[-1:] or [""])[0] if before else ""
-        return word if len(word) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", word) else ""
+        # a word naming the document asked ("专项规划对非化石能源比重") narrows the documents, not the indicator
+        return word if len(word) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", word) and not NAMES_DOCUMENT.search(word) else ""
 
     @property
     def mentioned(self) -> list[str]:

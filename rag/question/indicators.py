@@ -12,7 +12,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from ..index import lexical_tokens
-from ..indicators import MEASURE_WORDS, SHARE, char_pairs, find_indicators_tolerant, head_family, indicator_mentions
+from ..indicators import MEASURE_WORDS, SHARE, char_pairs, find_indicators_tolerant, head_family, indicator_mentions, measure_families
 from ..zh.units import in_base
 from ..zh.asking import TARGET_WORDS, asks_quantity
 from ..zh.periods import QUESTION_YEAR
@@ -110,6 +110,8 @@ def _says_all_of(phrase: str, asked: set[str], topic: str, units: frozenset[str]
     head = phrase[-2:]
     if not (distinctive and head in topic and all(w in asked for w in distinctive)):
         return False
+    if set(measure_families(phrase)) - set(measure_families(topic)):
+        return False  # the row counts by a measure the question never names ("非化石能源装机比重" for 非化石能源比重)
     # what the question measures of those words is the measure written after them, up to the next
     # conjunct: "水库电站占水电装机比例" asks a share, not the row "新增水电装机"
     lowered = topic.lower()
