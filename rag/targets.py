@@ -21,7 +21,8 @@ from .indicators import INDICATORS, canonical_by_meaning, canonical_of, find_ind
 from .sections import heading_of, section_at, split_sections
 from .zh.periods import BASELINE, DEADLINE, FIVE_YEAR, period_year
 from .zh.numerals import arabic_numerals
-from .zh.units import ALL_UNITS, UNIT_ALIASES, UNITS, relation
+from .zh.relations import QUALIFIERS_AFTER, QUALIFIERS_BEFORE, QUALITATIVE, VERBS, relation
+from .zh.units import ALL_UNITS, UNIT_ALIASES, VALUE
 from .tables import parse_row
 
 
@@ -116,13 +117,6 @@ class Target:
 
 # ---------------------------------------------------------------- extraction
 
-NUMBER = r"(\d+(?:\.\d+)?)(?:\s*[~～]\s*(\d+(?:\.\d+)?))?"
-VALUE = re.compile(NUMBER + r"\s*(" + "|".join(re.escape(u) for u in UNITS) + r")")
-QUALIFIERS_AFTER = ("以上", "以下", "左右", "以内")
-QUALIFIERS_BEFORE = ("不低于", "不高于", "不超过", "小于", "少于", "力争", "提高至", "提高到", "提升至", "提升到", "下降", "降低", "减少", "控制在", "稳定在", "超过", "达到", "达")
-QUALITATIVE = re.compile(r"(确保完成|完成[^,，。]{0,8}下达|达到预期目标|上级确定|保持[^,，。]{0,10}水平|持续[^,，。]{0,4}(?:下降|提升|提高)|下达的?(?:指标|目标))")
-VERBS = ("不低于", "不高于", "不超过", "小于", "少于", "力争", "提高至", "提高到", "提升至", "提升到", "控制在", "稳定在",
-         "超过", "下降至", "下降到", "降低至", "降低到", "降至", "达到", "达")
 HEADLINE = ("单位GDP能耗", "单位GDP二氧化碳排放", "非化石能源消费比重")
 SENTENCE = re.compile(r"[^。\n]+。?")
 CLAUSE = re.compile(r"[^,，；;]+[,，；;]?")

@@ -251,3 +251,23 @@ def test_a_row_counting_by_a_measure_the_question_never_names_is_not_asked():
 
     assert not asks("非化石能源比重25年目标")
     assert asks("非化石能源装机比重25年目标")
+
+
+@pytest.mark.parametrize("before, after, side", [
+    ("", "以上", ">="), ("", "及以上", ">="), ("", "以内", "<="), ("", "左右", "="),
+    ("不超过", "", "<="), ("未超过", "", "<="), ("超过", "", ">"), ("不低于", "", ">="), ("控制在", "", "<="),
+    ("达到", "", "="),
+])
+def test_the_side_of_an_amount_a_text_commits_to(before, after, side):
+    from rag.zh.relations import relation
+
+    assert relation(before=before, after=after) == side
+
+
+@pytest.mark.parametrize("text, value", [
+    ("装机达到1.5~2万千瓦", ("1.5", "2", "万千瓦")), ("比重15%以上", ("15", None, "%")), ("降至297克标准煤/千瓦时", ("297", None, "克标准煤/千瓦时")),
+])
+def test_a_targets_value_as_written(text, value):
+    from rag.zh.units import VALUE
+
+    assert VALUE.search(text).groups() == value

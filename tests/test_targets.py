@@ -121,7 +121,7 @@ def test_a_bound_on_one_place_is_answered_yes_or_no(index):
 
 def test_a_bound_is_read_from_the_sentence_shape():
     from rag.question.bounds import Bound, bound_asked
-    from rag.zh.units import within
+    from rag.zh.relations import within
 
     assert bound_asked("定在20%以上") == Bound(">=", 20.0, "%")
     assert bound_asked("装机不超过1400兆瓦的城市") == Bound("<=", 1400.0, "兆瓦")

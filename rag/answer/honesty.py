@@ -19,7 +19,8 @@ from dataclasses import replace
 from ..index import lexical_tokens
 from ..indicators import COUNTED, MEASURE_WORDS, counts_by, measure_families, synonyms_of
 from ..sections import is_heading
-from ..targets import VALUE, VERBS
+from ..zh.relations import VERBS
+from ..zh.units import VALUE
 from .result import Answer
 
 LIST_JOINS = ("、", "和", "及", "与")

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..zh.numerals import arabic_numerals
-from ..zh.units import UNITS, UNIT_ALIASES, COMPARATIVES, LIMITS_AFTER, NEGATIONS, amount, in_base, relation, within
+from ..zh.relations import COMPARATIVES, LIMITS_AFTER, NEGATIONS, relation, within
+from ..zh.units import UNITS, UNIT_ALIASES, amount, in_base
 
 if TYPE_CHECKING:  # a bound is held against a plan's target row; the question stage does not read extraction
     from ..targets import Target

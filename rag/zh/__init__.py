@@ -2,7 +2,9 @@
 and by the question stage alike — never one from the other.
 
 - `periods`: years, deadlines, base years, five-year periods (十四五 -> 2025), colloquial years (25年).
-- `units`: amounts and units, one base unit per dimension, the side an amount commits to (以上, 不超过).
+- `units`: amounts and units, one base unit per dimension, a target's value as written.
+- `relations`: the verbs and qualifiers around a value (力争, 提高至, 以上, 左右), the side of an amount they
+  commit to (以上, 不超过), targets set in words (确保完成上级下达的目标).
 - `numerals`: values in Chinese numerals read as digits (百分之二十 -> 20%).
 - `headings`: the numbering that opens a section, by level, and table-of-contents lines.
 - `asking`: what a question asks for beyond places, years and indicators (a number, a date, an order,

@@ -3,8 +3,8 @@ another writes "不低于15%".
 
 `in_base` turns a value in any unit of a dimension into that dimension's base unit (the one plans
 use most), so comparisons, rankings and charts line up; answers still quote the plan's own words.
-`relation` reads the side of an amount a text commits to ("以上", "不超过", "未超过") as one of
-RELATIONS, in plans' targets and in questions alike; `within` compares two such commitments.
+`VALUE` is a target's value as plans write it (a number or a range, with its unit). The side of an
+amount ("以上", "不超过") is `rag.zh.relations`.
 """
 from __future__ import annotations
 
@@ -73,44 +73,6 @@ def amount(value: float, unit: str | None) -> str:
     return f"{digits}{unit or ''}"
 
 
-# ---------------------------------------------------------------- the side of an amount
-
-RELATIONS = ("=", ">=", ">", "<=", "<")  # "=": the amount itself (达到15%, 15%左右)
-# comparatives before an amount; a negation before one turns it over (未超过 = <=, 不低于 = >=)
-COMPARATIVES = {"超过": ">", "超出": ">", "高于": ">", "大于": ">", "多于": ">", "至少": ">=", "最少": ">=",
-                "低于": "<", "少于": "<", "小于": "<", "不足": "<", "不到": "<", "至多": "<=", "最多": "<=", "控制在": "<="}
-NEGATIONS = ("不得", "不能", "不会", "不应", "不可", "没有", "尚未", "未", "没", "不")
-# words after an amount ("20%以上" includes 20%, as in Chinese usage and law)
-LIMITS_AFTER = {"及以上": ">=", "或以上": ">=", "以上": ">=", "及以下": "<=", "或以下": "<=", "以下": "<=", "以内": "<="}
-OPPOSITE = {">": "<=", ">=": "<", "<": ">=", "<=": ">"}
-_LONGEST_FIRST = sorted(COMPARATIVES.items(), key=lambda item: -len(item[0]))  # read once per target compared
-
-
-def relation(before: str = "", after: str = "") -> str:
-    """The side of an amount that words around it commit to: "以上" after it, or a comparative
-    (negated or not) ending just before it; "=" when neither ("达到15%", "15%左右")."""
-    for word, side in LIMITS_AFTER.items():
-        if after.startswith(word):
-            return side
-    for word, side in _LONGEST_FIRST:
-        if before.endswith(word):
-            stem = before[: -len(word)]
-            return OPPOSITE[side] if stem.endswith(NEGATIONS) else side
-    return "="
-
-
-def within(value: float, side: str, wanted: str, limit: float) -> bool | None:
-    """Whether every amount a commitment allows (`value` with its side: "=" the value, ">=" the value or
-    more, ...) stands in relation `wanted` to `limit`: True when all do, False when none does, None when
-    some do ("300万千瓦以上" is neither surely above nor surely not above 300万千瓦)."""
-    low, low_open = (value, side == ">") if side in ("=", ">=", ">") else (float("-inf"), True)
-    high, high_open = (value, side == "<") if side in ("=", "<=", "<") else (float("inf"), True)
-    if wanted in (">=", ">"):
-        strict = wanted == ">"
-        all_ = low > limit or (low == limit and (not strict or low_open))
-        none = high < limit or (high == limit and (strict or high_open))
-    else:
-        strict = wanted == "<"
-        all_ = high < limit or (high == limit and (not strict or high_open))
-        none = low > limit or (low == limit and (strict or low_open))
-    return True if all_ else (False if none else None)
+# a target's value: a number or a range ("1.5~2"), with its unit
+NUMBER = r"(\d+(?:\.\d+)?)(?:\s*[~～]\s*(\d+(?:\.\d+)?))?"
+VALUE = re.compile(NUMBER + r"\s*(" + "|".join(re.escape(unit) for unit in UNITS) + r")")
