@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 from .places import CENTRAL_ORGAN, NATIONAL, ZONE_SUFFIX, Place, divisions
+from .zh.notices import DATE, DOC_NUMBER, HEAD, ORGAN_END, POSTED
 
 # the kinds a page may be besides a document's own genre word
 PAGE_KINDS = ("征求意见稿", "政策解读", "新闻报道")
@@ -39,15 +40,9 @@ PERIOD = r"20\d{2}\s*[-—–―~～至]\s*20\d{2}\s*年?"
 GENRE_END = re.compile(rf"({GENRE}(?:[（(](?:试行|暂行|征求意见稿|修订|{PERIOD})[)）])*)$")
 TITLE = re.compile(r"碳达峰[\u4e00-\u9fff、]{0,14}?方案(?:[(（]征求意见稿[)）])?")
 NOTICE = re.compile(r"^(?P<issuer>.{0,60}?)关于(?:印发|发布|转发)(?P<title>.{4,120}?)的通知")
-DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}\s*[〔\[［【(（]\s*(20\d{2}|19\d{2})\s*[〕\]］】)）]\s*\d{1,4}\s*号")
-DATE = re.compile(r"(20\d{2})[ \t]*年[ \t]*(\d{1,2})[ \t]*月(?:[ \t]*(\d{1,2})[ \t]*日)?")
-# the name of an issuing organ ends with one of these
-ORGAN_END = r"(?:人民政府办公厅|人民政府办公室|人民政府|管理委员会|管委会|党委|[省市县区州旗]委|委员会|办公厅|办公室|国务院|中共中央|[厅局委部])"
 ORGAN = re.compile(ORGAN_END)
-POSTED = re.compile(r"发布时间|发布日期|来源|浏览|时间[:：]|日期[:：]|生效日期")
 CITING = re.compile(r"(根据|依据|按照|落实|结合|贯彻|参照|对照|衔接)")
 ISSUING = re.compile(r"(印发|发布|出台|制定|公布|审议通过)")
-HEAD = 3000  # the part of a page where the document names itself
 
 
 @dataclass(frozen=True)

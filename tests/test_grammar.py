@@ -271,3 +271,30 @@ def test_a_targets_value_as_written(text, value):
     from rag.zh.units import VALUE
 
     assert VALUE.search(text).groups() == value
+
+
+@pytest.mark.parametrize("name, text, found", [
+    ("DOC_NUMBER", "闽政〔2022〕18号", "闽政〔2022〕18号"),
+    ("DOC_NUMBER", "鲁建节科字〔2022〕4号", "鲁建节科字〔2022〕4号"),
+    ("DATE", "2022年3月", "2022年3月"),  # a cover's month
+    ("DATE", "2021年12月3日", "2021年12月3日"),
+    ("POSTED_AT", "发布时间：2023-07-21 10:20", "发布时间：2023-07-21"),
+    ("COMMENT_DEADLINE", "请于2023年2月9日前将书面意见反馈至市发展改革委", "2023年2月9日前将书面意见"),
+    ("MEETING", "经市政府第35次常务会议审议通过，现印发给你们", "经市政府第35次常务会议审议通过"),
+    ("EFFECTIVE", "本方案自印发之日起施行", "自印发之日起施行"),
+    ("NEWS_DATE", "12月13日，省政府印发《方案》", "12月13日，省政府印发"),
+])
+def test_the_shapes_of_a_notice(name, text, found):
+    from rag.zh import notices
+
+    match = getattr(notices, name).search(text)
+    assert match and match.group(0) == found
+
+
+def test_a_title_cited_with_its_number():
+    import re
+
+    from rag.zh.notices import CITED_NUMBER
+
+    match = re.search("湖南省碳达峰实施方案" + CITED_NUMBER, "印发《湖南省碳达峰实施方案》(湘政发〔2022〕19号)")
+    assert match.group(1) == "湘政发〔2022〕19号"

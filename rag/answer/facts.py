@@ -7,22 +7,10 @@ import re
 
 from ..index import Index
 from ..metadata import PAGE_KINDS
-from ..question import FACT_NAMES
+from ..zh.asking import FACT_NAMES
+from ..zh.notices import ADDRESSEES, CITED_NUMBER, COMMENT_DEADLINE, EFFECTIVE, HEAD, KIND_WORDS, MEETING, NEWS_DATE, POSTED_AT
 from .citing import passages_for
 from .result import Answer
-
-# A draft's comment deadline: "请于2023年2月9日前将书面意见……反馈", "征求意见截止日期为……"
-COMMENT_DEADLINE = re.compile(r"(\d{4}年\d{1,2}月\d{1,2}日)(?:前|之前|以前|止)[^。\n]{0,60}?(?:意见|建议|反馈)"
-                              r"|(?:截止|截至)(?:日期|时间)?(?:为|到|至)?\s*(\d{4}年\d{1,2}月\d{1,2}日)")
-# "经……会议审议通过", "（2021年12月28日中国共产党成都市第十三届委员会第十次全体会议通过）"
-MEETING = re.compile(r"[^，。；\n（(]{0,40}?(?:会议|全会|常委会|常务会)[^，。；\n]{0,12}?(?:审议通过|研究通过|通过|审定|审议)")
-EFFECTIVE = re.compile(r"(?:自|从)[^，。；\n]{0,20}?(?:起|之日起)(?:施行|实施|执行|生效)|有效期[^，。；\n]{0,20}")
-KIND_WORDS = ("征求意见稿", "征求意见", "解读")
-HEAD = 3000  # where a page gives its notice facts
-POSTED_AT = re.compile(r"(?:发布时间|发布日期|发文日期)\s*[:：]?\s*(20\d{2}-\d{1,2}-\d{1,2}|20\d{2}年\d{1,2}月\d{1,2}日)")
-ADDRESSEES = re.compile(r"^(各[^\n]{2,80}?)[:：]\s*$", re.M)
-CITED_NUMBER = r"\s*》?\s*[(（]\s*([\u4e00-\u9fff]{1,10}[〔\[［【]\d{4}[〕\]］】]\d{1,4}号)"
-NEWS_DATE = re.compile(r"((?:20\d{2}年)?\d{1,2}月\d{1,2}日)[^。\n]{0,40}?(?:印发|发布|出台|公布)")
 
 
 def facts(index: Index, question, k: int) -> Answer:

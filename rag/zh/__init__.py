@@ -6,6 +6,8 @@ and by the question stage alike — never one from the other.
 - `relations`: the verbs and qualifiers around a value (力争, 提高至, 以上, 左右), the side of an amount they
   commit to (以上, 不超过), targets set in words (确保完成上级下达的目标).
 - `numerals`: values in Chinese numerals read as digits (百分之二十 -> 20%).
+- `notices`: the shapes of an official notice: 文号, signing dates, organ names, a page's posting line,
+  comment deadlines, approving meetings, effective dates, addressees.
 - `headings`: the numbering that opens a section, by level, and table-of-contents lines.
 - `asking`: what a question asks for beyond places, years and indicators (a number, a date, an order,
   a verdict, a difference, a term, a list and its ordinal).

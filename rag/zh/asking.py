@@ -97,3 +97,34 @@ def ordinal_asked(text: str) -> int | None:
         return int(cn2an.cn2an(match.group(1), "smart"))
     except (ValueError, KeyError):
         return None
+
+
+# The notice facts a question asks (文号, dates, issuer …), by the words it asks them with; FACT_NAMES says
+# each in an answer.
+FACTS = {
+    "doc_number": re.compile(r"文号|字号|发文号|文件号|document number", re.I),
+    "issued": re.compile(r"(?:印发|发布|出台|签发)[^，。？?]{0,4}(?:最早|最晚|最先|最后)|(?:最早|最晚|最先|最后)[^，。？?]{0,4}(?:印发|发布|出台)"
+                         r"|落款|签发|印发日期|印发时间|发布日期|发布时间|成文日期|(?:哪天|何时|什么时候|啥时候|哪年|几月份?)(?:印发|发布|出台|出的|发的|公布)"
+                         r"|(?:印发|发布|出台|公布)(?:于|在)?(?:哪天|何时|什么时候|啥时候|哪年|几月)|几月几[号日]|哪一?天|日期|\bsigned\b|\bissued\b"
+                         r"|(?:出|发|印发|发布|出台)得?更?(?:早|晚)|(?:更|较)(?:早|晚)(?:出|发|印发|发布|出台)"
+                         # a plan's cover gives its compilers and a month: "封面署的时间", "编制时间", "谁编的、什么时候"
+                         r"|封面[^，。？?]{0,10}(?:时间|日期|年月)|(?:编制|编写|制定)(?:的)?(?:时间|日期)"
+                         r"|(?:什么时候|何时|啥时候|哪年)(?:编制|编写|编的|制定)|[、，,和](?:什么时候|何时|啥时候)[？?]?$", re.I),
+    "posted": re.compile(r"网站|网上|挂网|\bposted\b|\bpublished online\b", re.I),
+    "issuer": re.compile(r"发文机关|(?:印发|发布|发文)(?:单位|机关|部门)|(?:哪[一两几三四五六]?个|哪家|哪些|什么)(?:单位|部门|机关)[^。？?]{0,8}?(?:印发|发布|发的|出的|发文|制定)"
+                         r"|谁印发|谁发布|谁发的|谁出的|issuer|who issued"
+                         # the organs a plan's cover names as its compilers ("编制单位"); who drafted a notice's
+                         # document ("哪个部门编的") is said in its text, not by its issuer
+                         r"|编制(?:单位|机关|部门)|封面[^，。？?]{0,6}(?:单位|部门|机关)", re.I),
+    "addressees": re.compile(r"主送|发给哪些|下发给|印发给哪些|addressed to", re.I),
+    "meeting": re.compile(r"(?:哪次|什么|哪个)[^，。？?]{0,6}(?:会议|全会|常务会)|审议|会议通过|全会通过", re.I),
+    "effective": re.compile(r"施行|生效|起实施|实施日期|有效期"),
+    "deadline": re.compile(r"截止|反馈|征求意见.{0,6}(?:之前|以前)|deadline", re.I),
+    "kind": re.compile(r"征求意见稿[吗么]|是不是征求意见稿|草案[吗么]|政策解读|解读[吗么]|新闻|什么类型|什么文件|文件类型|正式(?:印发|文件|方案)|原文[吗么]|draft", re.I),
+}
+FACT_NAMES = {"doc_number": "文号", "issued": "印发日期", "posted": "网站发布时间", "issuer": "发文机关", "addressees": "主送单位",
+              "meeting": "审议会议", "effective": "施行日期", "deadline": "征求意见截止日期", "kind": "文件类型"}
+# The words a fact is usually asked by, matched by sound as well, so a pinyin keyboard's slip still
+# reads ("印发日其" -> 印发日期).
+FACT_WORDS = {"doc_number": ("文号", "发文字号"), "issued": ("印发日期", "发布日期", "落款日期"), "issuer": ("发文机关",),
+              "deadline": ("截止日期",)}
