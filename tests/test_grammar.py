@@ -298,3 +298,19 @@ def test_a_title_cited_with_its_number():
 
     match = re.search("湖南省碳达峰实施方案" + CITED_NUMBER, "印发《湖南省碳达峰实施方案》(湘政发〔2022〕19号)")
     assert match.group(1) == "湘政发〔2022〕19号"
+
+
+@pytest.mark.parametrize("text, facts, indicators, places, years, kind", [
+    ("你好", (), (), (), (), "greeting"),
+    ("收录了哪些城市的方案？", (), (), (), (), "corpus"),
+    ("福州的文号是多少", ("doc_number",), (), ("福州市",), (), "fact"),
+    ("福州和厦门2025年光伏装机分别是多少", (), ("光伏装机容量",), ("福州市", "厦门市"), (2025,), "compare"),
+    ("福州2025年光伏装机多少", (), ("光伏装机容量",), ("福州市",), (2025,), "target"),
+    ("福州方案的十大行动有哪些", (), (), ("福州市",), (), "list"),
+    ("福州在哪里建设氢能产业园", (), (), ("福州市",), (), "where"),
+    ("福州如何推进交通绿色转型", (), (), ("福州市",), (), "open"),
+])
+def test_the_answer_type_a_question_wants(text, facts, indicators, places, years, kind):
+    from rag.question import answer_type
+
+    assert answer_type(text, facts, indicators, places, years) == kind

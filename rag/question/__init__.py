@@ -29,9 +29,10 @@ from ..normalize import to_simplified
 from ..places import divisions, short_name
 from ..zh.units import counted_unit
 from ..usertext import clip
-from ..zh.asking import (AMOUNT_ASKED, ASKING_WORDS, DEFINITION, DIFFERENCE, FACT_NAMES, FACT_WORDS, FACTS, INFORMAL_ASKED,
-                         PROVINCES_ASKED, YESNO, asks_quantity, defined_term, listed_asked, order_asked, ordinal_asked,
-                         shapes_asked)
+from ..zh.asking import (ACROSS_WORDS, ACTUAL, AMOUNT_ASKED, ASKING_WORDS, COMPARE, CORPUS, DEFINITION, DEICTIC,
+                         DIFFERENCE, FACT_NAMES, FACT_WORDS, FACTS, FILLER, FOLLOW_UP_MARK, GENERIC_TITLE, GREETING,
+                         HIGHEST, INFORMAL_ASKED, LIST, LOWEST, NAMES_DOCUMENT, PROVINCES_ASKED, WHERE, YESNO,
+                         asks_quantity, defined_term, listed_asked, order_asked, ordinal_asked, shapes_asked)
 from .bounds import Bound, bound_asked
 from .indicators import indicators_asked
 from ..zh.periods import QUESTION_YEAR, question_year
@@ -132,12 +133,6 @@ class Question:
 
 
 # ---------------------------------------------------------------- plans of a place
-
-# a genre word names one kind of document ("实施意见", "可再生能源规划"); a bare 方案 is how staff say "the plan"
-NAMES_DOCUMENT = re.compile(r"意见|规划|决定|办法|计划|纲要|措施|细则|行动方案|工作方案|实施方案|要点|指南|通知|解读|征求意见稿")
-# words that name any plan, not one in particular
-GENERIC_TITLE = re.compile("实施方案|方案|实施|关于|工作|人民政府|印发|通知|[的和与及省市县区]")
-
 
 def choose_plans(text: str, labels: tuple[str, ...], index) -> tuple[str, ...]:
     """The plans of the named places the question means: when a place has several, those whose
@@ -240,25 +235,6 @@ def _sounds_at(text: str, word: str) -> int:
 
 # ---------------------------------------------------------------- the answer type
 
-GREETING = re.compile(r"^(?:你好|您好|嗨|哈喽|hi|hello|hey|在吗|谢谢|多谢|感谢|thanks?)[!！。.,，?？~～\s]*|"
-                      r"你是谁|你能|您能|你会|能做什么|能干啥|干啥的|怎么用|如何使用|使用说明|帮助|^help\b|who are you|what can you", re.I)
-CORPUS = re.compile(r"(?:有|收录|包括|包含|都有|都是|是)(?:了)?哪些(?:城市|地方|地区|省份|省|市|方案|文件|规划|政策)|哪些(?:城市|地方|地区|省份)(?:的)?(?:方案|文件)|"
-                    r"收录(?:了)?[^？?]{0,8}的?(?:方案|文件)(?:吗|么)|(?:哪些|哪几个)[^？?]{0,8}(?:不是正式|征求意见稿|政策解读|解读|草案)|"
-                    r"(?:方案|文件)(?:列表|清单)|多少(?:个|份)(?:方案|文件)|几(?:个|份)(?:方案|文件)|"
-                    r"哪(?:个|份)(?:方案|文件|规划)(?:最早|最晚|最新|最先|最后)|(?:最早|最晚|最新|最先|最后)(?:印发|发布|出台)?的(?:方案|文件|规划)|list (?:of )?plans", re.I)
-COMPARE = re.compile(r"各城市|各市|各地|各省|哪个城市|哪些城市|哪座城市|哪几个城市|所有城市|几个城市|对比|比较|相比|相差|差多少|差距|排名|排序|最高|最低|最多|最少|which cit|compare|all cities", re.I)
-# the words of asking across places, besides COMPARE's: not what is asked to be mentioned
-ACROSS_WORDS = frozenset("城市 各 哪些 哪个 哪座 提到 提及 涉及 包括 包含 对比 比较 相比 所有 几个 五个 各地 各市 各省 都 了 有 地方 方案 省份".split())
-HIGHEST = re.compile(r"最高|最多|最大|highest|most", re.I)
-LOWEST = re.compile(r"最低|最少|最小|lowest|least", re.I)
-LIST = re.compile(r"(?:几|多少|哪些|哪几|什么)[个项大条类方面]?[^，,。？?]{0,6}?(?:行动|工程|任务|措施|项目|重点|领域|体系)|"
-                  r"(?:行动|工程|任务|项目|体系)[^，,。？?]{0,3}(?:有哪些|是什么|有几|包括|分别|清单)|第[一二三四五六七八九十\d]{1,3}(?:个|项|大|条)?(?:行动|工程|任务|项)|"
-                  r"(?:行动|工程|任务|项目)的?第[一二三四五六七八九十\d]{1,3}|[一二三四五六七八九十两\d]{1,3}大[\u4e00-\u9fff]{1,4}[”\"]?(?:是|有|包括|分别)|"
-                  r"排第[一二三四五六七八九十\d]{1,3}|第[一二三四五六七八九十\d]{1,3}(?:个|项)?(?:是|为)")
-WHERE = re.compile(r"在哪|哪里|哪儿|什么地方|哪个地方|哪些地方|哪几?个(?:县|区|镇|市|园区|港|基地|地方)|哪些(?:县|区|镇|市|园区|港|基地)|where", re.I)
-ACTUAL = re.compile(r"现在|目前|现状|当前|已经达到|已达到|基期|基准年")
-
-
 def answer_type(text: str, facts: tuple[str, ...], indicators: tuple[str, ...], places: tuple[str, ...],
                 years: tuple[int, ...]) -> str:
     """The kind of answer the question wants; the first rule that fits decides."""
@@ -289,15 +265,6 @@ def answer_type(text: str, facts: tuple[str, ...], indicators: tuple[str, ...], 
 
 # ---------------------------------------------------------------- follow-ups
 
-FILLER = re.compile(
-    r"那么|那|呢|吗|嘛|呀|啊|吧|又|再|也|还有|的|是|有|多少|几|怎么样|怎样|如何|情况|目标|要求|换成|改成|换|"
-    r"如果是|看看|看|对于|关于|请问|方面|年份|年|中|里|这个|那个|这一|该|指标|同样|一样|数据|数字|"
-    r"[\s，,。．.？?！!、：:；;“”\"'‘’（）()]"
-)
-# Words pointing back at what the previous answer listed or named
-DEICTIC = re.compile(r"这个|那个|这些|那些|其中|它|排第|第[一二三四五六七八九十\d]|哪一个|上述|以上")
-# Words that mark a question as a follow-up to the previous one: "…呢？", "那…", "还有…".
-FOLLOW_UP_MARK = re.compile(r"呢|^(?:那么?|还有|换成|改成|如果是)")
 # Short words staff use for an indicator in a follow-up ("光伏呢？"), and the indicator they stand for.
 SHORT_INDICATORS = {
     "光伏": "光伏装机容量", "太阳能": "光伏装机容量", "风电": "风电装机容量", "风能": "风电装机容量",
