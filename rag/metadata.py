@@ -25,7 +25,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .places import CENTRAL_ORGAN, NATIONAL, ZONE_SUFFIX, Place, divisions
+from .places import NATIONAL, Place, divisions
+from .zh.placenames import CENTRAL_ORGAN, ZONE_SUFFIX
 from .zh.notices import DATE, DOC_NUMBER, HEAD, ORGAN_END, POSTED
 
 # the kinds a page may be besides a document's own genre word

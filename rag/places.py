@@ -12,7 +12,6 @@ after a division name (`ZONE`).
 """
 from __future__ import annotations
 
-import re
 import sys
 import zipfile
 from collections import defaultdict
@@ -20,11 +19,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .zh.placenames import ZONE_SUFFIX
+
 TABLE = Path(__file__).with_name("divisions.tsv")
 LEVELS = ("national", "province", "city", "county", "district", "zone")
 LEVEL_NAMES = {"national": "国家级", "province": "省级", "city": "地级", "county": "县级", "district": "区级", "zone": "开发区/新区"}
-# the suffix of a jurisdiction that is not a division: 万盛经开区, 两江新区, 屈原管理区
-ZONE_SUFFIX = re.compile(r"(?:经济技术开发区|高新技术产业开发区|经济开发区|经开区|高新区|开发区|新区|管理区|试验区)$")
 
 
 @dataclass(frozen=True)
@@ -40,10 +39,6 @@ class Place:
 
 # the country: the place of documents issued by central organs (国务院, 国家发展改革委, 生态环境部 …)
 NATIONAL = Place("全国", "全国", "national", "")
-# a central organ opening a title or issuer line: the Party centre, the State Council, a national
-# commission, bureau or ministry named without any division before it
-CENTRAL_ORGAN = re.compile(r"^(?:中共中央|国务院|全国人民代表大会|全国人大|国家[\u4e00-\u9fff]{1,10}?(?:委员会|委|局|署|部|院)"
-                           r"|[\u4e00-\u9fff]{2,8}?部(?=[、，\s]|关于|印发))")
 
 
 @dataclass(frozen=True)

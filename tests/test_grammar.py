@@ -314,3 +314,16 @@ def test_the_answer_type_a_question_wants(text, facts, indicators, places, years
     from rag.question import answer_type
 
     assert answer_type(text, facts, indicators, places, years) == kind
+
+
+@pytest.mark.parametrize("name, text, matches", [
+    ("ZONE_SUFFIX", "万盛经开区", True), ("ZONE_SUFFIX", "两江新区", True), ("ZONE_SUFFIX", "天河区", False),
+    ("CENTRAL_ORGAN", "国务院关于印发2030年前碳达峰行动方案的通知", True),
+    ("CENTRAL_ORGAN", "国家发展改革委 国家能源局关于……", True),
+    ("CENTRAL_ORGAN", "湖南省人民政府关于……", False),
+    ("LEVEL_WORDS", " City", True), ("LEVEL_WORDS", " Sheng", True), ("LEVEL_WORDS", "Jiangmen", False),
+])
+def test_how_place_names_are_written(name, text, matches):
+    from rag.zh import placenames
+
+    assert bool(getattr(placenames, name).search(text) if name == "ZONE_SUFFIX" else getattr(placenames, name).match(text)) is matches

@@ -16,6 +16,7 @@ from functools import cached_property, lru_cache
 from ..indicators import char_pairs, longest_matches
 from ..normalize import to_simplified
 from ..places import divisions, short_name
+from ..zh.placenames import LEVEL_WORDS
 
 # The one-character abbreviations (简称) of province-level units, at the head of a question ("粤绿色金融方案"):
 # only those that seldom open an ordinary word.
@@ -35,7 +36,6 @@ ENGLISH_NAMES = {"inner mongolia": "内蒙古自治区", "tibet": "西藏自治�
 STRONG_COUNTRY_WORDS = ("全国", "我国")
 WEAK_COUNTRY_WORDS = ("国家", "中国", "国务院", "中央")
 COUNTRY_WORDS = STRONG_COUNTRY_WORDS + WEAK_COUNTRY_WORDS
-LEVEL_WORDS = re.compile(r"\s*(?:city|province|county|district|municipality|prefecture|autonomous region|shi|sheng|xian|qu)\b", re.I)
 
 
 @dataclass(frozen=True)

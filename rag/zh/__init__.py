@@ -8,6 +8,8 @@ and by the question stage alike — never one from the other.
 - `numerals`: values in Chinese numerals read as digits (百分之二十 -> 20%).
 - `notices`: the shapes of an official notice: 文号, signing dates, organ names, a page's posting line,
   comment deadlines, approving meetings, effective dates, addressees.
+- `placenames`: how place names are written besides the divisions table: zone suffixes (经开区, 新区),
+  central organs (国务院, 国家发展改革委), level words of English or pinyin names.
 - `headings`: the numbering that opens a section, by level, and table-of-contents lines.
 - `asking`: what a question asks for beyond places, years and indicators (a number, a date, an order,
   a verdict, a difference, a term, a list and its ordinal).
