@@ -91,8 +91,11 @@ class Plan:
     @property
     def precedence(self) -> tuple:
         """Sort key among one place's documents stating the same thing: a final document before a draft,
-        the document itself before an interpretation or a news report, then the newest signed first."""
-        return STATUS_ORDER.index(self.status), "".join(chr(0x10FFFF - ord(c)) for c in self.issued or "0"), self.plan_id
+        the document itself before an interpretation or a news report, then the newest signed first, and
+        among documents equal so far the place's carbon-peak document (its title names 碳达峰) before its
+        sector plans."""
+        return (STATUS_ORDER.index(self.status), "".join(chr(0x10FFFF - ord(c)) for c in self.issued or "0"),
+                "碳达峰" not in self.title, self.plan_id)
 
     def metadata(self) -> dict:
         meta = asdict(self)

@@ -327,3 +327,15 @@ def test_how_place_names_are_written(name, text, matches):
     from rag.zh import placenames
 
     assert bool(getattr(placenames, name).search(text) if name == "ZONE_SUFFIX" else getattr(placenames, name).match(text)) is matches
+
+
+@pytest.mark.parametrize("text, word, holds", [
+    ("全省规模以上工业用水重复利用率提高到85%以上", "规上", True),  # 规上 is how 规模以上 is shortened
+    ("海上风电装机达到300万千瓦", "海上", True),
+    ("陆上风电装机达到300万千瓦", "海上", False),
+    ("海洋牧场建设规模以上", "海上", False),
+])
+def test_a_narrowing_word_as_written_or_shortened(text, word, holds):
+    from rag.answer.honesty import holds as holds_word
+
+    assert holds_word(text, word) is holds

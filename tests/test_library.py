@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.corpus import STATUS_ORDER, status_of
+from rag.corpus import STATUS_ORDER, Plan, status_of
 from rag.metadata import detect, first_line_title
 
 
@@ -37,6 +37,15 @@ def test_the_title_of_a_document_without_one_is_never_its_number_or_date():
 def test_status_and_precedence_among_a_places_documents():
     assert [status_of(k) for k in ("实施方案", "征求意见稿", "政策解读", "新闻报道")] == list(STATUS_ORDER)
     assert status_of("实施方案", "某市碳达峰实施方案（征求意见稿）") == "draft"
+
+    def plan(plan_id: str, title: str, issued: str = "") -> Plan:
+        return Plan(plan_id, "福州市", "city", "福建省", title, "", issued, "", "实施方案", plan_id, "")  # a draft by its title
+
+    ranked = sorted([plan("a", "福州市优化能源结构行动方案"), plan("b", "福州市碳达峰实施方案"),
+                     plan("c", "福州市能源发展规划", "2023-05-01"), plan("d", "福州市碳达峰实施方案（征求意见稿）", "2024-01-01")],
+                    key=lambda p: p.precedence)
+    # final before draft; a signed date before none, newest first; undated: the carbon-peak plan first
+    assert [p.plan_id for p in ranked] == ["c", "b", "a", "d"]
 
 
 def test_an_organ_named_in_a_cited_title_is_not_the_issuer():

@@ -47,12 +47,26 @@ ROLLING_PLAN = """关于2021-2022年度推进节能降碳工作滚动实施方�
 2021年3月5日
 """
 
+# a second place: its carbon-peak plan sets the energy intensity in words, its energy plan as a number
+NEIGHBOUR_PEAK = """宁夏回族自治区碳达峰实施方案
+
+一、主要目标
+到2025年，非化石能源消费比重达到15%左右，单位地区生产总值能源消耗完成国家下达目标。
+"""
+
+NEIGHBOUR_ENERGY = """宁夏回族自治区“十四五”能源发展规划
+
+一、发展目标
+到2025年，单位地区生产总值能源消耗比2020年下降14%。
+"""
+
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory):
     root = tmp_path_factory.mktemp("many")
     (root / "corpus").mkdir()
-    for name, text in (("gansu-peak.txt", PEAK_PLAN), ("gansu-energy.txt", ENERGY_PLAN), ("gansu-rolling.txt", ROLLING_PLAN)):
+    for name, text in (("gansu-peak.txt", PEAK_PLAN), ("gansu-energy.txt", ENERGY_PLAN), ("gansu-rolling.txt", ROLLING_PLAN),
+                       ("ningxia-peak.txt", NEIGHBOUR_PEAK), ("ningxia-energy.txt", NEIGHBOUR_ENERGY)):
         (root / "corpus" / name).write_text(text, encoding="utf-8")
     settings = replace(Settings(), corpus_dir=root / "corpus", index_dir=root / "index")
     build_index(settings, progress=False)
@@ -101,3 +115,13 @@ def test_an_amount_asked_beside_an_indicator_is_quoted_too(library):
     assert parse("甘肃2025年光伏装机和风电装机分别是多少？", library).other_parts == ()
     # a document named beside the years ("实施方案里2025年和2030年") is not a second amount
     assert parse("甘肃碳达峰实施方案里2025年和2030年非化石能源消费比重分别是多少？", library).other_parts == ()
+
+
+def test_a_comparison_leads_with_a_number_and_names_other_documents_differing(library):
+    """One row per place from its best document — the carbon-peak plan among undated equals, a number
+    before words — and a place's other document giving another value named with that value."""
+    answer = ask(library, "甘肃和宁夏2025年非化石能源消费比重分别是多少？")
+    assert answer.mode == "compare" and "甘肃省达到30%左右" in answer.answer and "宁夏回族自治区达到15%左右" in answer.answer
+    assert "数值不同的：《甘肃省“十四五”能源发展规划》提高到32%以上" in answer.answer
+    intensity = ask(library, "甘肃和宁夏2025年单位GDP能耗分别下降多少？")
+    assert "宁夏回族自治区比2020年下降14%" in intensity.answer and "甘肃省比2020年下降13.5%" in intensity.answer

@@ -77,11 +77,17 @@ def states_value(clause: str, question) -> bool:
     return False
 
 
+def holds(text: str, word: str) -> bool:
+    """Whether a text holds a narrowing word as written, or shortened the way Chinese abbreviates, keeping
+    characters in order with at most two left out between them: "规上工业" is 规模以上工业."""
+    return word in text or re.search(".{0,2}".join(map(re.escape, word)), text) is not None
+
+
 def states_in_words(sentence: str, question, narrowing=()) -> bool:
     """Whether a sentence commits to an asked indicator in words, with no number: a qualitative
     target ("非化石能源消费比重确保完成省下达指标", "提升公共出行比重")."""
     for clause in CLAUSE_BREAK.split(sentence.lower()):
-        if re.search(r"\d", clause) or not all(w in clause for w in narrowing):
+        if re.search(r"\d", clause) or not all(holds(clause, w) for w in narrowing):
             continue
         if COMMITMENT.search(clause) and any(_names_indicator(clause, question, c) for c in question.indicators):
             return True
@@ -96,7 +102,7 @@ def sentence_states_value(sentence: str, question, narrowing=()) -> bool:
     for i, clause in enumerate(clauses):
         if clause.startswith("其中") and i:
             clause = re.split(r"\d", clauses[i - 1])[0] + clause
-        if states_value(clause, question) and all(w in clause for w in narrowing):
+        if states_value(clause, question) and all(holds(clause, w) for w in narrowing):
             return True
     return False
 

@@ -17,7 +17,7 @@ from ..targets import Target
 from ..zh.periods import states_year
 from ..zh.units import amount, in_base
 from .citing import passages_for
-from .honesty import narrowing_words, not_stated, row_about, sentence_states_value, states_in_words
+from .honesty import holds, narrowing_words, not_stated, row_about, sentence_states_value, states_in_words
 from .result import Answer
 
 KIND_NOTES = {"projection": "（预计值）", "actual": ""}
@@ -51,17 +51,33 @@ def documents_line(rows: list[Target], index: Index) -> str:
 
 
 def best_documents(rows: list[Target], index: Index) -> tuple[list[Target], dict]:
-    """A comparison's rows, one document per place and year: the best by Plan.precedence; and how
-    many other documents of each place state it that year ({year: {place: n}})."""
+    """A comparison's rows, one document per place and year: the best by Plan.precedence among those
+    giving a number (a comparison compares numbers; one set in words only when no document gives
+    one); and the rows of the place's other documents stating it that year ({year: {place: rows}})."""
     by_place: dict[tuple, set[str]] = {}
     for t in rows:
         by_place.setdefault((t.city, t.year), set()).add(t.plan_id)
-    best = {key: min(plans, key=lambda p: index.plans[p].precedence) for key, plans in by_place.items()}
+    numeric = {(t.city, t.year, t.plan_id) for t in rows if not t.qualitative}
+    best = {key: min(plans, key=lambda p: ((*key, p) not in numeric, index.plans[p].precedence))
+            for key, plans in by_place.items()}
     also: dict = {}
-    for (city, year), plans in by_place.items():
-        if len(plans) > 1:
-            also.setdefault(year, {})[city] = len(plans) - 1
+    for t in rows:
+        if best[(t.city, t.year)] != t.plan_id:
+            also.setdefault(t.year, {}).setdefault(t.city, []).append(t)
     return [t for t in rows if best[(t.city, t.year)] == t.plan_id], also
+
+
+def _other_documents(place: str, others: list[Target], best: list[Target], index: Index) -> tuple[str, list[Target]]:
+    """A comparison's note on a place's other documents stating the indicator: how many, and those
+    giving another value, each by its title (returned too, to be cited), so a side is never silently
+    one document's."""
+    count = len({t.plan_id for t in others})
+    values = {in_base(t.value, t.unit) for t in best if not t.qualitative}
+    differing = [t for t in others if not t.qualitative and in_base(t.value, t.unit) not in values]
+    if not differing:
+        return f"{place}另有{count}份文件也给出该目标（见“目标”页）", []
+    listed = "；".join(f"《{index.plans[t.plan_id].title}》{t.value_text()}" for t in differing)
+    return f"{place}另有{count}份文件也给出该目标，数值不同的：{listed}", differing
 
 
 def spans(rows: list[Target]) -> list[tuple[str, int, int]]:
@@ -74,7 +90,7 @@ def rows_for(index: Index, question, indicator: str, plan_ids) -> list[Target]:
     narrowing = narrowing_words(question, index)
     rows = [t for p in plan_ids for t in index.targets_by_plan.get(p, ()) if t.canonical == indicator] if plan_ids \
         else index.targets_by_indicator.get(indicator, ())  # that place's rows, or every plan's of the indicator
-    return [t for t in rows if all(m in t.sentence for m in narrowing) and (not question.below or row_about(t, question.below_word))]
+    return [t for t in rows if all(holds(t.sentence, m) for m in narrowing) and (not question.below or row_about(t, question.below_word))]
 
 
 def place_rows(index: Index, question, indicator: str, place: str) -> tuple[tuple[str, ...], list[Target]]:
@@ -244,7 +260,10 @@ def compare(index: Index, question, k: int) -> Answer:
                 parts.append(f"另有{len(absent)}个地方的方案中未找到该目标")
             elif absent:
                 parts.append("、".join(absent) + "的方案中未找到该目标")
-            parts += [f"{place}另有{n}份文件也给出该目标（见“目标”页）" for place, n in also.get(year, {}).items()]
+            for place, others in also.get(year, {}).items():
+                note, differing = _other_documents(place, others, [t for t in year_rows if t.city == place], index)
+                parts.append(note)
+                quoted += spans(differing)
             parts += [f"语料中没有{p}的方案" for p in question.missing]
             extreme, difference = _ranking(numeric, question)
             lines += extreme  # "最高的是…" answers the question: it comes first
