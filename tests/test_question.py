@@ -140,3 +140,12 @@ def test_generic_words_ending_in_a_division_suffix_are_no_places(index):
     question = parse("哪些城市提到了氢能？", index)
     assert not question.missing and not question.below and question.places == ()
     assert parse("津市2030年光伏装机规模", index).places == ("津市市",)  # a one-character stem the division table has
+
+
+def test_a_follow_up_naming_an_indicator_by_its_last_words_keeps_the_year(index):
+    """"漏损率呢" after a 2025 target of 南昌: the plan's row whose wording ends so (公共供水管网漏损率),
+    for the same place and year — not a new topic searched by passages."""
+    previous = parse("南昌2025年城市燃气普及率是多少？", index)
+    follow = parse("漏损率呢", index, previous)
+    assert follow.indicators == ("公共供水管网漏损率",) and follow.years == (2025,) and follow.places == ("南昌市",)
+    assert "9%以内" in ask(index, "漏损率呢", previous=previous).answer

@@ -280,13 +280,24 @@ def _elliptical(text: str, spans: list[tuple[int, int]]) -> bool:
     return not FILLER.sub("", rest)
 
 
-def _slot_spans(text: str, places: NamedPlaces) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int, str]]]:
+def _slot_spans(text: str, places: NamedPlaces, wordings=frozenset()) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int, str]]]:
+    """Where a follow-up names places, years and indicators; `wordings` are the previous question's plans'
+    row wordings, whose last words name their indicator ("蓄积量呢" -> 森林蓄积量)."""
     years = [m.span() for m in QUESTION_YEAR.finditer(text)]
     indicators = [(s, e, c) for s, e, c in indicator_mentions(text)]
     for word, canonical in sorted(SHORT_INDICATORS.items(), key=lambda wc: -len(wc[0])):
         for m in re.finditer(re.escape(word), text):
             if not any(s < m.end() and m.start() < e for s, e, _ in indicators):
                 indicators.append((m.start(), m.end(), canonical))
+    if not indicators and wordings:
+        rest = text
+        for start, end in sorted(list(places.spans) + years, reverse=True):
+            rest = rest[:start] + " " * (end - start) + rest[end:]
+        said = max(re.findall(r"[\u4e00-\u9fff]{3,}", FILLER.sub(lambda m: " " * len(m.group()), rest)), key=len, default="")
+        named = sorted({canonical for phrase, canonical in wordings if phrase.endswith(said)}) if said else []
+        if 0 < len(named) <= 3:  # a few rows end so; more is a word, not an indicator's name
+            start = text.find(said)
+            indicators = [(start, start + len(said), canonical) for canonical in named]
     return list(places.spans), years, sorted(indicators)
 
 
@@ -303,7 +314,7 @@ def _follow(text: str, previous: Question, places: NamedPlaces, index) -> str | 
     """The full question a follow-up stands for, built from the previous Question: each slot the
     follow-up names (place, year, indicator) replaces the previous one; the rest is inherited.
     None when `text` is a question of its own."""
-    place_spans, years, indicators = _slot_spans(text, places)
+    place_spans, years, indicators = _slot_spans(text, places, index.wordings_of(previous.plan_ids) if previous.plan_ids else frozenset())
     spans = place_spans + years + [(s, e) for s, e, _ in indicators]
     facts = facts_asked(text)
     new_places = places.labels or (() if places.missing else previous.places)
