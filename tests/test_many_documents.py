@@ -42,6 +42,7 @@ ROLLING_PLAN = """关于2021-2022年度推进节能降碳工作滚动实施方�
 到2021年底，非化石能源消费比重达到26%，完成国家下达的年度能耗强度下降目标。
 二、工作安排
 组织开展重点用能单位节能监察，推动数据中心能效提升。
+加快推广新能源汽车，提高新能源汽车在汽车保有量中的占比。
 
 甘肃省发展和改革委员会
 2021年3月5日
@@ -125,3 +126,11 @@ def test_a_comparison_leads_with_a_number_and_names_other_documents_differing(li
     assert "数值不同的：《甘肃省“十四五”能源发展规划》提高到32%以上" in answer.answer
     intensity = ask(library, "甘肃和宁夏2025年单位GDP能耗分别下降多少？")
     assert "宁夏回族自治区比2020年下降14%" in intensity.answer and "甘肃省比2020年下降13.5%" in intensity.answer
+
+
+def test_a_years_target_no_row_states_is_answered_about_its_thing_not_its_measure(library):
+    """"氢能汽车保有量" has no row: a passage may answer, but one about 氢能 — never the sentence on
+    新能源汽车's share of the 汽车保有量, which holds the measure and not the thing."""
+    answer = ask(library, "甘肃2025年氢能汽车保有量目标？")
+    assert "新能源汽车在汽车保有量" not in answer.answer
+    assert not answer.found or "氢能" in answer.answer

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..config import MAX_PLACES_LISTED
 from ..index import Index, lexical_tokens
+from ..indicators import MEASURE_FAMILIES, MEASURE_WORDS
 from ..retrieve import retrieve, with_each_document
 from ..sections import heading_of
 from ..zh.periods import BASELINE, STATED_YEAR, states_year
@@ -52,7 +53,11 @@ def _best(index: Index, question, passages, require=None):
     wanted = [SENTENCE_SHAPES[name] for name in question.shapes]
     # a number answers a "how much" question only next to the question's most specific known word
     known = [w for w in words if w in weights and w not in UNITS and w not in titled and not re.search(r"\d", w)]
-    needed = max(known, key=weights.get) if question.amount and known else None
+    # ... and a year's target no row states is about the question's most specific thing, not its measure
+    # ("氢能汽车保有量" is not answered by a sentence on 新能源汽车's 保有量)
+    things = [w for w in known if w not in MEASURE_WORDS and not any(w in m for family in MEASURE_FAMILIES for m in family)]
+    needed = max(known, key=weights.get) if question.amount and known else \
+        (max(things, key=weights.get) if question.years and not question.indicators and not question.below and things else None)
     # a word of an asked indicator's name may be written otherwise (国内生产总值 for GDP) where a `require`
     # checks the indicator by its synonyms
     synonymous = needed is not None and require is not None and needed in "".join(question.wordings)
