@@ -134,3 +134,18 @@ def test_a_years_target_no_row_states_is_answered_about_its_thing_not_its_measur
     answer = ask(library, "甘肃2025年氢能汽车保有量目标？")
     assert "新能源汽车在汽车保有量" not in answer.answer
     assert not answer.found or "氢能" in answer.answer
+
+
+def test_a_sentence_reviewing_the_past_does_not_answer_a_years_target(tmp_path):
+    """A figure under "“十三五”主要成就" (no year in its sentence) is the past's: a 2025 question is told
+    so, never given it as the target; asked what it is now, it answers."""
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "qinghai.txt").write_text(
+        "青海省“十四五”可再生能源发展规划\n一、发展基础\n（一）“十三五”主要成就\n浅层地热能供暖制冷面积达到320万平方米，较2015年增长150%。\n"
+        "二、重点任务\n（一）推进地热能利用\n因地制宜推广地热能供暖，建设一批示范项目。\n", encoding="utf-8")
+    settings = replace(Settings(), corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    build_index(settings, progress=False)
+    index = load_index(settings)
+    target = ask(index, "青海2025年地热能供暖面积目标？")
+    assert not target.found and "以往情况" in target.answer
+    assert "320万平方米" in ask(index, "青海地热能供暖面积现在多少？").answer

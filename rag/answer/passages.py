@@ -14,6 +14,7 @@ from ..index import Index, lexical_tokens
 from ..indicators import MEASURE_FAMILIES, MEASURE_WORDS
 from ..retrieve import retrieve, with_each_document
 from ..sections import heading_of
+from ..zh.headings import REVIEW
 from ..zh.periods import BASELINE, STATED_YEAR, states_year
 from ..zh.units import UNITS, states_amount_in
 from .citing import passages_for, quote, sentence_at, split_sentences
@@ -107,11 +108,15 @@ def passage(index: Index, question, k: int, require=None) -> Answer:
         return Answer(question.asked, "方案中没有找到相关的具体数值。", False, passages, mode="none",
                       note="方案中没有找到相关的具体数值。")
     stated = {int(year) for year in STATED_YEAR.findall(BASELINE.sub("", sentence))}
-    if question.amount and question.years and stated and not stated & set(question.years):
+    chunk = index.chunk_at(plan_id, start)
+    reviewing = bool(chunk and REVIEW.search(chunk.section)) and not question.actual \
+        and not any(states_year(sentence, y) for y in question.years)
+    if question.years and (question.amount and stated and not stated & set(question.years) or reviewing):
         # a number of another year does not answer this one (2025年 15万个 for a 2030 question, a 2020
-        # figure for a 2025 target); a baseline year ("比2020年下降") is not the year a number is for
+        # figure for a 2025 target), nor does a section reviewing the past ("“十三五”主要成就"); a baseline
+        # year ("比2020年下降") is not the year a number is for
         when = "、".join(f"{y}年" for y in question.years)
-        text = f"方案中没有{when}的相应数值；相近的表述（其他年份）：{quote(index, plan_id, start, end)}"
+        text = f"方案中没有{when}的相应数值；相近的表述（{'以往情况，并非目标' if reviewing else '其他年份'}）：{quote(index, plan_id, start, end)}"
         return Answer(question.asked, text, False, passages, mode="none", note=f"方案中没有{when}的相应数值。")
     return Answer(question.asked, quote(index, plan_id, start, end), True, passages, [], "passage", [(plan_id, start, end)])
 
