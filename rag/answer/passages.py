@@ -73,9 +73,9 @@ def _best(index: Index, question, passages, require=None):
             if question.below and question.below_word not in sentence + passage.chunk.section:
                 continue  # about the place above, not the one asked
             window = text[spans[max(0, i - 2)][0] : spans[min(len(spans) - 1, i + 1)][1]] + passage.chunk.section
-            # a number counted in a unit is about the word it stands with, in its own sentence (3000亿元 of
-            # 绿色保险 does not answer 绿色贷款余额 said a sentence earlier)
-            if needed and needed not in (sentence + passage.chunk.section if question.counted else window).lower() and not synonymous:
+            # a number counted in a unit, or a thing a year's target is about, stands in its own sentence
+            # (3000亿元 of 绿色保险 does not answer 绿色贷款余额 said a sentence earlier)
+            if needed and needed not in (sentence + passage.chunk.section if question.counted or not question.amount else window).lower() and not synonymous:
                 continue
             own, near = coverage(sentence + passage.chunk.section), coverage(window)
             score = 0.6 * own + 0.4 * near
