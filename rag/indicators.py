@@ -136,11 +136,19 @@ def measure_families(name: str) -> list[tuple[str, ...]]:
     return [family for family in MEASURE_FAMILIES if any(word in name for word in family)]
 
 
+# what a name's last word may measure besides the families: a total ("煤炭消费总量" is no 煤炭消费占比)
+TOTAL = ("总量", "总规模")
+
+
 def head_family(name: str) -> tuple[str, ...] | None:
     """The measure family of a name's last measure word, which says what it measures: "水库电站占水电装机比例"
-    is a share (比例), not a capacity; None when it names no measure."""
-    ends = [(name.rfind(word) + len(word), family) for family in MEASURE_FAMILIES for word in family if word in name]
-    return max(ends, key=lambda end: end[0])[1] if ends else None
+    is a share (比例), not a capacity; a total (总量) is one unless a share is written "占……总量"; None
+    when it names no measure."""
+    ends = [(name.rfind(word) + len(word), family) for family in (*MEASURE_FAMILIES, TOTAL) for word in family if word in name]
+    if not ends:
+        return None
+    end, family = max(ends, key=lambda end: end[0])
+    return SHARE if family is TOTAL and "占" in name[:end] else family
 
 
 # GDP is written three ways: 单位GDP, 单位地区生产总值, 单位国内生产总值

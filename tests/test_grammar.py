@@ -155,6 +155,8 @@ def test_a_row_wording_repeats_the_questions_head_only_with_the_same_narrowing(r
     ("风光装机总量", "风光发电装机量", frozenset({"万千瓦"}), True),
     ("光伏总装机", "光伏发电总装机规模", frozenset(), True),  # 装机 and 规模: one measure
     ("森林面积", "森林蓄积量", frozenset(), False),
+    ("煤炭消费总量", "煤炭消费占比", frozenset({"%"}), False),  # a total is no share
+    ("非化石能源消费占一次能源消费总量", "非化石能源消费比重", frozenset({"%"}), True),  # "占……总量" is a share
 ])
 def test_a_row_wording_measures_what_the_question_asks(asked, wording, units, same):
     from rag.question.indicators import _same_measure

@@ -12,7 +12,8 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from ..index import lexical_tokens
-from ..indicators import MEASURE_WORDS, SHARE, char_pairs, find_indicators_tolerant, head_family, indicator_mentions, measure_families
+from ..indicators import (MEASURE_WORDS, SHARE, TOTAL, char_pairs, find_indicators_tolerant, head_family, indicator_mentions,
+                          measure_families)
 from ..zh.units import in_base
 from ..zh.asking import TARGET_WORDS, asks_quantity
 from ..zh.periods import QUESTION_YEAR
@@ -126,6 +127,8 @@ def _same_measure(asked: str, phrase: str, units: frozenset[str]) -> bool:
     families = head_family(asked), head_family(phrase)
     if families[0] is SHARE and families[1] is None and units:
         return "%" in units
+    if TOTAL in families:  # a total of what is measured ("风光装机总量"), never a share of it
+        return SHARE not in families
     return None in families or families[0] == families[1]
 
 
