@@ -149,3 +149,13 @@ def test_a_follow_up_naming_an_indicator_by_its_last_words_keeps_the_year(index)
     follow = parse("漏损率呢", index, previous)
     assert follow.indicators == ("公共供水管网漏损率",) and follow.years == (2025,) and follow.places == ("南昌市",)
     assert "9%以内" in ask(index, "漏损率呢", previous=previous).answer
+
+
+def test_the_country_without_a_national_document_is_refused_not_answered_by_the_cities(index):
+    """No national document in the shipped corpus: "国家2025年…" (a weak country word standing as the
+    place) and "全国…" are "语料中没有全国的方案" — never the cities' values, nor their passages about 全国;
+    "国家" as a word's first part ("国家级") names no place."""
+    for text in ("国家2025年非化石能源消费比重目标？", "全国2030年非化石能源消费比重是多少？"):
+        answer = ask(index, text)
+        assert not answer.found and answer.answer.startswith("语料中没有全国的方案") and "江门" not in answer.answer
+    assert parse("国家级绿色工厂有哪些要求？", index).missing == ()

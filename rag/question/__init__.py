@@ -26,7 +26,7 @@ from ..errors import UserError, check_length
 from ..indicators import MEASURE_WORDS, char_pairs, indicator_mentions, synonyms_of
 from ..lexical import lexical_tokens
 from ..normalize import to_simplified
-from ..places import divisions, short_name
+from ..places import NATIONAL, divisions, short_name
 from ..zh.units import counted_unit
 from ..usertext import clip
 from ..zh.asking import (ACROSS_WORDS, ACTUAL, AMOUNT_ASKED, ASKING_WORDS, COMPARE, CORPUS, DEFINITION, DEICTIC,
@@ -453,7 +453,8 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
         # "佛山的规划" asks for its own document; "佛山在广东绿色建筑规划里" for what 广东's says of it
         own = re.search(re.escape(short_name(place)) + r"[^，。？?]{0,8}?(?:方案|规划|意见)", text)
         own_document = facts or (own and not any(own.start() < start < own.end() for start, _ in places.spans))
-        naming = [] if own_document else plans_naming(place, index, places.labels)
+        # the country is above every place: its documents are national ones, never a province's passages on it
+        naming = [] if own_document or place == NATIONAL.name else plans_naming(place, index, places.labels)
         if naming:  # 台山 in 江门's plan, 凉山州 in 四川's: answered from what those documents say about it
             if not below:  # a second one ("哈尔滨、绥化") is asked too: the first one's passages name it or not
                 below, writing = place, naming

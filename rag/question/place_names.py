@@ -238,7 +238,9 @@ def find_places(text: str, index) -> NamedPlaces:
         spans.append((start, start + len(place), ""))
     # the country, asked about when the corpus holds no national document ("全国2025年……")
     if not spans and "全国" not in names.aliases:
-        country = re.search("|".join(STRONG_COUNTRY_WORDS), text)
+        # a weak word only where it stands as the place, opening the question before a year ("国家2025年")
+        country = re.search("|".join(STRONG_COUNTRY_WORDS), text) or \
+            re.match(rf"(?:{'|'.join(WEAK_COUNTRY_WORDS)})(?=\s*(?:20\d{{2}}|[2-6]\d年|“?十[四五]五|的|层面|整体))", text)
         if country:
             missing.append("全国")
             spans.append((*country.span(), ""))
