@@ -237,3 +237,10 @@ def test_a_five_year_plans_goals_section_states_its_periods_targets():
     assert {(2030, 260.0, "万千瓦"), (2030, 295.0, "克标准煤/千瓦时")} <= found
     assert not {v for _, v, _ in found} & {120.0, 5.0}  # the base section and the tasks state no goal of the period
     assert rows("福州市能源发展规划", body) == set()
+
+
+def test_a_refusal_names_what_was_asked_with_its_narrowing_word(index):
+    """"海上风电装机" is not stated by 南昌's plan: the refusal says 海上风电装机容量, not 风电装机容量 (which
+    would deny a value the plan may well give)."""
+    answer = ask(index, "南昌2025年海上风电装机目标是多少？")
+    assert not answer.found and "海上风电装机容量" in answer.answer

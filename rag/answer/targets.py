@@ -139,6 +139,9 @@ def stated(index: Index, question, indicator: str, place: str, k: int, fallback:
     chosen = in_years(mine, question.years, question.actual)
     if chosen:
         return Stated(chosen, line=documents_line(chosen, index))
+    # what is said missing is what was asked: the indicator with the word narrowing it ("海上风电装机容量")
+    word = question.qualifier if question.qualifier in narrowing_words(question, index) else ""
+    indicator = indicator if word in indicator else word + indicator
     # the document asked about by name, else the place's plans
     document = f"{place}《{index.plans[plan_ids[0]].title}》" if question.names_document and len(plan_ids) == 1 else f"{place}方案"
     if fallback:
