@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .corpus import Plan
-from .indicators import INDICATORS, canonical_by_meaning, canonical_of, find_indicators, head_family
+from .indicators import INDICATORS, canonical_by_meaning, canonical_of, find_indicators, head_family, measure_families
 from .sections import heading_of, section_at, split_sections
 from .zh.periods import BASELINE, DEADLINE, FIVE_YEAR, period_year
 from .zh.numerals import arabic_numerals
@@ -262,7 +262,10 @@ def _indicator_phrase(text: str, open_vocabulary: bool = False) -> str | None:
     known = bool(find_indicators(body))
     if not known and not open_vocabulary:
         return None
-    cut = CUT.search(body)
+    # cut at the verb before the value: the first one, unless a phrase no vocabulary knows has a measure
+    # only before a later one ("重点领域达到能效标杆水平的产能比例超过30%" measures 产能比例, not 重点领域)
+    cuts = list(CUT.finditer(body))
+    cut = next((c for c in cuts if known or measure_families(body[: c.start()])), cuts[0]) if cuts else None
     phrase = body[: cut.start()] if cut and (find_indicators(body[: cut.start()]) or not known) else body
     value = VALUE.search(phrase)
     if value:  # the indicator follows the value: "80%以上的县(处)级及以上机关建成节约型机关"

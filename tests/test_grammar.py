@@ -341,3 +341,17 @@ def test_a_narrowing_word_as_written_or_shortened(text, word, holds):
     from rag.answer.honesty import holds as holds_word
 
     assert holds_word(text, word) is holds
+
+
+def test_an_open_indicator_is_cut_at_the_verb_that_leaves_a_measure_before_it():
+    """"重点领域达到能效标杆水平的产能比例超过30%": 达到 is part of what is measured (产能比例), 超过 sets it;
+    a vocabulary indicator is still cut at the first verb ("能耗下降、…二氧化碳排放下降" names both)."""
+    from rag.corpus import Plan
+    from rag.targets import extract_targets
+
+    text = ("到2025年，确保重点领域达到能效标杆水平的产能比例超过30%。\n"
+            "到2025年，完成上级下达的单位地区生产总值能耗下降、单位地区生产总值二氧化碳排放下降目标任务。\n")
+    plan = Plan("p", "某省", "province", "某省", "某省节能降碳工作方案", "", "", "", "工作方案", "p.txt", text)
+    rows = {(t.indicator, t.value) for t in extract_targets(plan)}
+    assert ("重点领域达到能效标杆水平的产能比例", 30.0) in rows and ("重点领域", 30.0) not in rows
+    assert {t.canonical for t in extract_targets(plan) if t.qualitative} == {"单位GDP能耗", "单位GDP二氧化碳排放"}
