@@ -116,6 +116,9 @@ MEASURE_WORDS = frozenset(
     "装机 装机容量 容量 规模 比重 占比 比例 总量 数量 目标 消费 发电 能力 水平 率 利用率 覆盖率 面积 总规模 新增 累计 "
     "达到 提高 提升 下降 降低 控制 全市 全省 全县 全区 到 年 多少 是 的".split())
 
+# a word that makes a row's wording count what is added ("新增水电装机"), not the level reached: a question
+# not saying it does not ask that row (extraction keeps the vocabulary name: a plan may state only the increment)
+INCREMENT = ("新增",)
 # Interchangeable words for how a measure is counted: a statement is about an indicator only if
 # it counts it the same way (非化石能源消费比重 needs 比重/占比/比例: "50%以上由非化石能源满足" is not one).
 COUNT_FAMILY = ("数量", "个数")
@@ -177,7 +180,8 @@ def canonical_of(text: str) -> str | None:
     found = find_indicators(text)
     if not found:
         return None
-    extra = {f for f in measure_families(text)} - {f for name in (found[0], *INDICATORS.get(found[0], ())) for f in measure_families(name)}
+    names = (found[0], *INDICATORS.get(found[0], ()))
+    extra = {f for f in measure_families(text)} - {f for name in names for f in measure_families(name)}
     return None if extra else found[0]
 
 

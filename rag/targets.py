@@ -103,6 +103,8 @@ class Target:
         before one 30% of a sentence, 达到 before the other)."""
         at = self._value_at()
         window = self.sentence[max(0, at - 8) : at] if at > 0 else ""
+        if window.endswith("约"):
+            return "约"  # an approximate level ("水电装机约10500万千瓦"), never made a 达到
         found = [(window.rfind(v), v) for v in VERBS if v in window]
         if not found:
             return None
@@ -163,7 +165,9 @@ def _sentence_targets(plan: Plan, sentence: str, offset: int, section: str,
     clauses = CLAUSE.findall(reading)
     # a deadline stated after the values ("首批打造10个……,到2022年底率先建成") still governs them
     later_year = next((y for y in map(_clause_year, clauses) if y), None)
-    for text in clauses:
+    deadline = False  # the clauses since the last "；" follow a deadline ahead ("至2025年底，水电装机约……")
+    for previous, text in zip([""] + clauses, clauses):
+        deadline = (deadline and not previous.rstrip().endswith(("；", ";"))) or bool(FUTURE_DEADLINE.search(text))
         if BARE_YEAR.match(text):
             paragraph_year = _clause_year(text)
         year = _clause_year(text) or year or later_year or goals_year
@@ -179,22 +183,26 @@ def _sentence_targets(plan: Plan, sentence: str, offset: int, section: str,
             continue
         if SUBSET.match(text) and indicator and not head_family(SUBSET.sub("", _indicator_phrase(text, True) or "")):
             continue  # "其中珠三角九市超过45%": the part of the indicator before, quoted with its row (Target.subsets)
-        for phrase, group in _value_groups(text, values, indicator):
+        for phrase, group in _value_groups(text, values, indicator, deadline):
             targets.extend(_value_targets(group, phrase, text, **common))
             indicator = phrase
     return targets, paragraph_year
 
 
+# a deadline ahead ("到2025年", "至2030年底"), not a year reported
+FUTURE_DEADLINE = re.compile(r"(?:到|至)\s*20[2-6]\d\s*年")
 # a clause giving a part of what the clause before measures: "……占比超过30%，其中珠三角九市超过45%"
 SUBSET = re.compile(r"^\s*其中")
 BARE_YEAR = re.compile(r"^\s*(?:到|至)\s*20[2-6]\d\s*年(?:底|前|末)?\s*[,，:：]?\s*$")
-def _value_groups(clause: str, values: list[re.Match], inherited: str | None) -> list[tuple[str, list[re.Match]]]:
+def _value_groups(clause: str, values: list[re.Match], inherited: str | None,
+                  deadline: bool = False) -> list[tuple[str, list[re.Match]]]:
     """Pair each value with the indicator it measures.
 
     The indicator is named before the value ("光伏装机容量达到300万千瓦"), after it
     ("创建8家节约型公共机构示范单位"), shared by a list ("分别达到72%、35%"), or,
     when nothing but a qualifier precedes the value, inherited from the clause
-    before ("……提升至60%左右,到2030年提升至70%").
+    before ("……提升至60%左右,到2030年提升至70%"). After a deadline ahead ("至2025年底，"), up to the
+    next "；", an approximate amount is a level too ("水电装机约10500万千瓦").
     """
     groups: list[tuple[str, list[re.Match], bool]] = []  # (indicator, values, named after its value)
     for i, value in enumerate(values):
@@ -206,7 +214,9 @@ def _value_groups(clause: str, values: list[re.Match], inherited: str | None) ->
         named_after = None if PASSIVE.match(after) else _indicator_phrase(after)
         # an indicator no vocabulary knows must reach its value through a verb ("保有量达到80万辆"):
         # "总投资177994万元" reports an amount, it sets no target
-        committed = bool(re.search("|".join(VERBS) + r"|下降|降低|提高|提升|减少|增加|增长|新增|累计", before))
+        # ... or, in a clause a deadline governs, an approximate level ("至2025年底，水电装机约10500万千瓦")
+        committed = bool(re.search("|".join(VERBS) + r"|下降|降低|提高|提升|减少|增加|增长|新增|累计", before)) \
+            or (deadline and before.rstrip().endswith("约"))
         if named_before and (find_indicators(named_before) or (not named_after and committed and CLAUSE_END.match(after))):
             groups.append((named_before, [value], False))
         elif _is_thin(before) and groups and not postfix:

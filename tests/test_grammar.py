@@ -355,3 +355,17 @@ def test_an_open_indicator_is_cut_at_the_verb_that_leaves_a_measure_before_it():
     rows = {(t.indicator, t.value) for t in extract_targets(plan)}
     assert ("重点领域达到能效标杆水平的产能比例", 30.0) in rows and ("重点领域", 30.0) not in rows
     assert {t.canonical for t in extract_targets(plan) if t.qualitative} == {"单位GDP能耗", "单位GDP二氧化碳排放"}
+
+
+def test_an_approximate_level_after_a_deadline_is_a_target_and_keeps_its_wording():
+    """"至2025年底，水电装机约10500万千瓦，光伏发电约1200万千瓦": levels set with 约 after a deadline ahead
+    (shown "约", never "达到"); the "新增…约" list before the "；" adds, it sets no level."""
+    from rag.corpus import Plan
+    from rag.targets import extract_targets
+
+    text = ("2025年，可再生能源发展取得新进展。“十四五”新增水电装机约2400万千瓦，光伏发电约1000万千瓦；"
+            "至2025年底，水电装机约10500万千瓦，光伏发电约1200万千瓦。\n")
+    plan = Plan("p", "某省", "province", "某省", "某省“十四五”可再生能源发展规划", "", "", "", "规划", "p.txt", text)
+    rows = {t.indicator: t for t in extract_targets(plan) if not t.indicator.startswith("新增")}
+    assert {(k, t.value) for k, t in rows.items()} == {("水电装机", 10500.0), ("光伏发电", 1200.0)}
+    assert rows["水电装机"].value_text() == "约10500万千瓦"

@@ -31,6 +31,7 @@ ENERGY_PLAN = """甘肃省“十四五”能源发展规划
 到2025年，风电装机达到3300万千瓦，光伏装机达到3000万千瓦。
 （二）完善储运体系
 到2025年，全省储气能力达到10亿立方米，保障冬季用气高峰。
+到2025年，新增储气能力达到3亿立方米。
 （三）发展氢能
 在兰州、酒泉布局制氢项目5个，开展可再生能源制氢示范。
 推进交通领域氢能应用，规划建设加氢站20座，形成氢能走廊。
@@ -149,3 +150,10 @@ def test_a_sentence_reviewing_the_past_does_not_answer_a_years_target(tmp_path):
     target = ask(index, "青海2025年地热能供暖面积目标？")
     assert not target.found and "以往情况" in target.answer
     assert "320万平方米" in ask(index, "青海地热能供暖面积现在多少？").answer
+
+
+def test_a_row_counting_what_is_added_is_not_the_level_asked(library):
+    """"储气能力要达到多少" asks the level (10亿立方米), not the row 新增储气能力 (3亿); asked with 新增, that row."""
+    level = ask(library, "甘肃2025年储气能力要达到多少？")
+    assert "10亿立方米" in level.answer and "3亿立方米" not in level.answer
+    assert "3亿立方米" in ask(library, "甘肃2025年新增储气能力多少？").answer

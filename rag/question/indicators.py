@@ -12,7 +12,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from ..index import lexical_tokens
-from ..indicators import (MEASURE_WORDS, SHARE, TOTAL, char_pairs, find_indicators_tolerant, head_family, indicator_mentions,
+from ..indicators import (INCREMENT, MEASURE_WORDS, SHARE, TOTAL, char_pairs, find_indicators_tolerant, head_family, indicator_mentions,
                           measure_families)
 from ..zh.units import in_base
 from ..zh.asking import TARGET_WORDS, asks_quantity
@@ -38,8 +38,8 @@ def indicators_asked(index, text: str, topic: str, plan_ids: tuple[str, ...], co
     wordings = index.wordings_of(plan_ids)
     stretches = _stretches(rest)
     for phrase, canonical in sorted(wordings):
-        if canonical in named:
-            continue
+        if canonical in named or any(word in phrase and word not in topic for word in INCREMENT):
+            continue  # what is added is not the level asked ("新增水电装机" for "水电装机要到多少")
         if not stretches.isdisjoint(_wording_stretches(phrase)) and _repeats_head(rest, phrase):
             named.append(canonical)
         elif _says_all_of(phrase, asked, topic, _units(index, canonical)):
