@@ -139,13 +139,13 @@ def stated(index: Index, question, indicator: str, place: str, k: int, fallback:
     chosen = in_years(mine, question.years, question.actual)
     if chosen:
         return Stated(chosen, line=documents_line(chosen, index))
+    narrowing = narrowing_words(question, index)
     # what is said missing is what was asked: the indicator with the word narrowing it ("海上风电装机容量")
-    word = question.qualifier if question.qualifier in narrowing_words(question, index) else ""
-    indicator = indicator if word in indicator else word + indicator
+    word = question.qualifier if question.qualifier in narrowing else ""
+    asked = indicator if word in indicator else word + indicator
     # the document asked about by name, else the place's plans
     document = f"{place}《{index.plans[plan_ids[0]].title}》" if question.names_document and len(plan_ids) == 1 else f"{place}方案"
     if fallback:
-        narrowing = narrowing_words(question, index)
         found = best_sentence(index, question, plan_ids, k, require=lambda s: sentence_states_value(s, question, narrowing)
                               and (not question.years or any(states_year(s, y) for y in question.years)))
         if found:
@@ -154,13 +154,13 @@ def stated(index: Index, question, indicator: str, place: str, k: int, fallback:
                                and (not question.years or any(states_year(s, y) for y in question.years)))
         if worded:  # a target set in words is a target: quoted, said to have no number
             when = "".join(f"{y}年" for y in question.years)
-            return Stated([], worded, f"{document}没有给出{when}{indicator}的具体数值，方案表述为：{_quote_line(index, *worded)}")
+            return Stated([], worded, f"{document}没有给出{when}{asked}的具体数值，方案表述为：{_quote_line(index, *worded)}")
     when = "".join(f"{y}年" for y in question.years)
     if mine:
         other = "、".join(f"{y}年" for y in sorted({t.year for t in mine}))
-        return Stated([], None, f"{document}中没有{when}{indicator}的目标（该方案给出的是{other}的目标，见下方引用）。", spans(mine[:2]))
+        return Stated([], None, f"{document}中没有{when}{asked}的目标（该方案给出的是{other}的目标，见下方引用）。", spans(mine[:2]))
     nearest = best_sentence(index, question, plan_ids, k, require=lambda s: bool(re.search(r"\d", s))) if fallback else None
-    return Stated([], None, not_stated(document, f"{when}{indicator}", _quote_line(index, *nearest) if nearest else ""),
+    return Stated([], None, not_stated(document, f"{when}{asked}", _quote_line(index, *nearest) if nearest else ""),
                   [nearest] if nearest else [])
 
 
