@@ -190,6 +190,13 @@ class Index:
         return found
 
     @cached_property
+    def units_by_indicator(self) -> dict[str, frozenset[str]]:
+        """The units each canonical indicator's rows give their numbers in (what a question's measure is
+        checked against, for every wording a question is compared with)."""
+        return {canonical: frozenset(t.unit for t in rows if t.value is not None and t.unit)
+                for canonical, rows in self.targets_by_indicator.items()}
+
+    @cached_property
     def targets_by_plan(self) -> dict[str, list]:
         """Each plan's target rows, in table order: a question naming a place reads that place's rows."""
         found: dict[str, list] = {}

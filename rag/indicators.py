@@ -181,7 +181,7 @@ def canonical_of(text: str) -> str | None:
     if not found:
         return None
     names = (found[0], *INDICATORS.get(found[0], ()))
-    extra = {f for f in measure_families(text)} - {f for name in names for f in measure_families(name)}
+    extra = set(measure_families(text)) - {f for name in names for f in measure_families(name)}
     return None if extra else found[0]
 
 

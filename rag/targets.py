@@ -19,7 +19,7 @@ from pathlib import Path
 from .corpus import Plan
 from .indicators import INDICATORS, canonical_by_meaning, canonical_of, find_indicators, head_family, measure_families
 from .sections import heading_of, section_at, split_sections
-from .zh.periods import BASELINE, DEADLINE, FIVE_YEAR, period_year
+from .zh.periods import BARE_DEADLINE, BASELINE, DEADLINE, FIVE_YEAR, FUTURE_DEADLINE, period_year
 from .zh.numerals import arabic_numerals
 from .zh.relations import QUALIFIERS_AFTER, QUALIFIERS_BEFORE, QUALITATIVE, VERBS, relation
 from .zh.units import ALL_UNITS, UNIT_ALIASES, VALUE
@@ -168,7 +168,7 @@ def _sentence_targets(plan: Plan, sentence: str, offset: int, section: str,
     deadline = False  # the clauses since the last "；" follow a deadline ahead ("至2025年底，水电装机约……")
     for previous, text in zip([""] + clauses, clauses):
         deadline = (deadline and not previous.rstrip().endswith(("；", ";"))) or bool(FUTURE_DEADLINE.search(text))
-        if BARE_YEAR.match(text):
+        if BARE_DEADLINE.match(text):
             paragraph_year = _clause_year(text)
         year = _clause_year(text) or year or later_year or goals_year
         if year is None:
@@ -181,7 +181,7 @@ def _sentence_targets(plan: Plan, sentence: str, offset: int, section: str,
                 targets.extend(_qualitative_targets(text, named, **common))
             indicator = named or indicator
             continue
-        if SUBSET.match(text) and indicator and not head_family(SUBSET.sub("", _indicator_phrase(text, True) or "")):
+        if SUBSET.match(text) and indicator and not head_family(_indicator_phrase(text, True) or ""):
             continue  # "其中珠三角九市超过45%": the part of the indicator before, quoted with its row (Target.subsets)
         for phrase, group in _value_groups(text, values, indicator, deadline):
             targets.extend(_value_targets(group, phrase, text, **common))
@@ -189,11 +189,8 @@ def _sentence_targets(plan: Plan, sentence: str, offset: int, section: str,
     return targets, paragraph_year
 
 
-# a deadline ahead ("到2025年", "至2030年底"), not a year reported
-FUTURE_DEADLINE = re.compile(r"(?:到|至)\s*20[2-6]\d\s*年")
 # a clause giving a part of what the clause before measures: "……占比超过30%，其中珠三角九市超过45%"
 SUBSET = re.compile(r"^\s*其中")
-BARE_YEAR = re.compile(r"^\s*(?:到|至)\s*20[2-6]\d\s*年(?:底|前|末)?\s*[,，:：]?\s*$")
 def _value_groups(clause: str, values: list[re.Match], inherited: str | None,
                   deadline: bool = False) -> list[tuple[str, list[re.Match]]]:
     """Pair each value with the indicator it measures.

@@ -57,8 +57,12 @@ def _best(index: Index, question, passages, require=None):
     # ... and a year's target no row states is about the question's most specific thing, not its measure
     # ("氢能汽车保有量" is not answered by a sentence on 新能源汽车's 保有量)
     things = [w for w in known if w not in MEASURE_WORDS and not any(w in m for family in MEASURE_FAMILIES for m in family)]
-    needed = max(known, key=weights.get) if question.amount and known else \
-        (max(things, key=weights.get) if question.years and not question.indicators and not question.below and things else None)
+    if question.amount:
+        needed = max(known, key=weights.get, default=None)
+    elif question.years and not question.indicators and not question.below:
+        needed = max(things, key=weights.get, default=None)
+    else:
+        needed = None
     # a word of an asked indicator's name may be written otherwise (国内生产总值 for GDP) where a `require`
     # checks the indicator by its synonyms
     synonymous = needed is not None and require is not None and needed in "".join(question.wordings)

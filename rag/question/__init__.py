@@ -34,7 +34,7 @@ from ..zh.asking import (ACROSS_WORDS, ACTUAL, AMOUNT_ASKED, ASKING_WORDS, COMPA
                          HIGHEST, INFORMAL_ASKED, LIST, LOWEST, NAMES_DOCUMENT, PROVINCES_ASKED, WHERE, YESNO,
                          asks_quantity, defined_term, listed_asked, order_asked, ordinal_asked, shapes_asked)
 from .bounds import Bound, bound_asked
-from .indicators import indicators_asked
+from .indicators import blanked, indicators_asked
 from ..zh.periods import QUESTION_YEAR, question_year
 from .place_names import NamedPlaces, find_places, inside, place_names, plans_naming, sounds
 
@@ -290,9 +290,7 @@ def _slot_spans(text: str, places: NamedPlaces, wordings=frozenset()) -> tuple[l
             if not any(s < m.end() and m.start() < e for s, e, _ in indicators):
                 indicators.append((m.start(), m.end(), canonical))
     if not indicators and wordings:
-        rest = text
-        for start, end in sorted(list(places.spans) + years, reverse=True):
-            rest = rest[:start] + " " * (end - start) + rest[end:]
+        rest = blanked(text, list(places.spans) + years)
         said = max(re.findall(r"[\u4e00-\u9fff]{3,}", FILLER.sub(lambda m: " " * len(m.group()), rest)), key=len, default="")
         named = sorted({canonical for phrase, canonical in wordings if phrase.endswith(said)}) if said else []
         if 0 < len(named) <= 3:  # a few rows end so; more is a word, not an indicator's name

@@ -33,8 +33,7 @@ def indicators_asked(index, text: str, topic: str, plan_ids: tuple[str, ...], co
     named = list(dict.fromkeys(coordinated(text) + find_indicators_tolerant(text)))
     asked = set(lexical_tokens(topic))
     rest = topic.lower()
-    for start, end in [m.span() for m in QUESTION_YEAR.finditer(rest)] + [m[:2] for m in indicator_mentions(rest)]:
-        rest = rest[:start] + " " * (end - start) + rest[end:]
+    rest = blanked(rest, [m.span() for m in QUESTION_YEAR.finditer(rest)] + [m[:2] for m in indicator_mentions(rest)])
     wordings = index.wordings_of(plan_ids)
     stretches = _stretches(rest)
     for phrase, canonical in sorted(wordings):
@@ -50,6 +49,13 @@ def indicators_asked(index, text: str, topic: str, plan_ids: tuple[str, ...], co
         # otherwise ("风电光伏装机" -> 风光发电装机量), judged by meaning
         named = _by_meaning(index, rest, wordings) or named
     return [c for c in named if not counted or _measured_in(index, c, counted)]
+
+
+def blanked(text: str, spans) -> str:
+    """The text with these (start, end) spans turned to spaces, every other character where it was."""
+    for start, end in spans:
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
 
 
 def _measured_in(index, canonical: str, unit: str) -> bool:
@@ -134,7 +140,7 @@ def _same_measure(asked: str, phrase: str, units: frozenset[str]) -> bool:
 
 def _units(index, canonical: str) -> frozenset[str]:
     """The units an indicator's rows in the library give their numbers in."""
-    return frozenset(t.unit for t in index.targets_by_indicator.get(canonical, ()) if t.value is not None and t.unit)
+    return index.units_by_indicator.get(canonical, frozenset())
 
 
 @lru_cache(maxsize=100_000)

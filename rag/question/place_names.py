@@ -16,6 +16,7 @@ from functools import cached_property, lru_cache
 from ..indicators import char_pairs, longest_matches
 from ..normalize import to_simplified
 from ..places import divisions, short_name
+from ..zh.periods import QUESTION_YEAR
 from ..zh.placenames import LEVEL_WORDS
 
 # The one-character abbreviations (简称) of province-level units, at the head of a question ("粤绿色金融方案"):
@@ -240,7 +241,7 @@ def find_places(text: str, index) -> NamedPlaces:
     if not spans and "全国" not in names.aliases:
         # a weak word only where it stands as the place, opening the question before a year ("国家2025年")
         country = re.search("|".join(STRONG_COUNTRY_WORDS), text) or \
-            re.match(rf"(?:{'|'.join(WEAK_COUNTRY_WORDS)})(?=\s*(?:20\d{{2}}|[2-6]\d年|“?十[四五]五|的|层面|整体))", text)
+            re.match(rf"(?:{'|'.join(WEAK_COUNTRY_WORDS)})(?=\s*(?:{QUESTION_YEAR.pattern}|的|层面|整体))", text)
         if country:
             missing.append("全国")
             spans.append((*country.span(), ""))

@@ -13,6 +13,9 @@ FIVE_YEAR_END = {"十四五": 2025, "十五五": 2030}  # a five-year period, as
 FIVE_YEAR = re.compile(r"“?(十四五|十五五)”?(?:期间|末|时期)?")
 # a deadline a plan sets: "到2025年", "2030年底", not a base year ("比2020年")
 DEADLINE = re.compile(r"(?<![比较])(?:到|至|于|在)?\s*(20[2-6]\d)\s*年(?:底|前|末)?")
+# a deadline ahead ("到2025年", "至2030年底"), not a year reported; a clause that is nothing else ("到2025年，")
+FUTURE_DEADLINE = re.compile(r"(?:到|至)\s*20[2-6]\d\s*年")
+BARE_DEADLINE = re.compile(rf"^\s*{FUTURE_DEADLINE.pattern}(?:底|前|末)?\s*[,，:：]?\s*$")
 BASELINE = re.compile(r"[比较](20\d{2})(?:年|(?!\d))")
 # a year a sentence states a number for: "到2025年", "2030年前", "2020年，……"
 STATED_YEAR = re.compile(r"(20[0-6]\d)\s*年")
