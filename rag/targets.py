@@ -19,7 +19,8 @@ from pathlib import Path
 from .corpus import Plan
 from .indicators import INDICATORS, canonical_by_meaning, canonical_of, find_indicators, head_family, measure_families
 from .sections import heading_of, section_at, split_sections
-from .zh.periods import BARE_DEADLINE, BASELINE, DEADLINE, FIVE_YEAR, FUTURE_DEADLINE, period_year
+from .zh.headings import REVIEW
+from .zh.periods import BARE_DEADLINE, BASELINE, CHANGE_START, DEADLINE, FIVE_YEAR, FROM_YEAR, FUTURE_DEADLINE, period_year
 from .zh.numerals import arabic_numerals
 from .zh.relations import QUALIFIERS_AFTER, QUALIFIERS_BEFORE, QUALITATIVE, VERBS, relation
 from .zh.units import ALL_UNITS, UNIT_ALIASES, VALUE
@@ -151,7 +152,16 @@ def extract_targets(plan: Plan) -> list[Target]:
         paragraph_year = lead_year if first else paragraph_year
         found.extend(rows)
     return [replace(t, **dict(zip(("page_start", "page_end"), plan.pages_of(t.char_start, t.char_end))))
-            for t in _merge_repeats(found)]
+            for t in _merge_repeats(_the_past(found))]
+
+
+def _the_past(targets: list[Target]) -> list[Target]:
+    """A figure in a section reviewing what was done ("“十三五”时期成效", 发展基础) for a year before the
+    plan's first target year is the past's ("提高至2020年的7.6%"), never a target of the plan."""
+    ahead = [t.year for t in targets if t.kind == "target" and not REVIEW.search(t.section)]
+    first = min(ahead, default=None)
+    return [replace(t, kind="actual") if first and t.kind == "target" and t.year < first and REVIEW.search(t.section)
+            else t for t in targets]
 
 
 def _sentence_targets(plan: Plan, sentence: str, offset: int, section: str,
@@ -214,13 +224,16 @@ def _value_groups(clause: str, values: list[re.Match], inherited: str | None,
         # ... or, in a clause a deadline governs, an approximate level ("至2025年底，水电装机约10500万千瓦")
         committed = bool(re.search("|".join(VERBS) + r"|下降|降低|提高|提升|减少|增加|增长|新增|累计", before)) \
             or (deadline and before.rstrip().endswith("约"))
-        if named_before and (find_indicators(named_before) or (not named_after and committed and CLAUSE_END.match(after))):
+        # a change reported from one year to another ("占比由2015年的76.5%下降至……") names its measure too
+        changes = bool(CHANGE_START.search(before))
+        if named_before and (find_indicators(named_before)
+                             or (not named_after and (changes or committed and CLAUSE_END.match(after)))):
             groups.append((named_before, [value], False))
         elif _is_thin(before) and groups and not postfix:
             groups[-1][1].append(value)
         elif named_after:
             groups.append((named_after, [value], True))
-        elif _is_thin(before) and inherited:
+        elif _is_thin(before) and inherited and i == 0:  # a later value after an unnamed one names nothing
             groups.append((inherited, [value], False))
     return [(phrase, group) for phrase, group, _ in groups]
 
@@ -264,7 +277,7 @@ def _indicator_phrase(text: str, open_vocabulary: bool = False) -> str | None:
     占比达到50%"), unless it starts with an action verb or is a bare measure word ("比重"), which
     continues the indicator named before it.
     """
-    body = DEADLINE.sub("", FIVE_YEAR.sub("", text)).strip("，,。；; 、")
+    body = DEADLINE.sub("", FIVE_YEAR.sub("", FROM_YEAR.sub("", text))).strip("，,。；; 、")
     body = LEADING.sub("", body)
     known = bool(find_indicators(body))
     if not known and not open_vocabulary:
@@ -309,6 +322,7 @@ def _value_targets(values, indicator, clause, *, plan, sentence, offset, section
         baseline = BASELINE.search(before)
         level = re.search(r"(下降|降低|降)(至|到)", before)
         projected = bool(PROJECTION.search(sentence[: max(0, sentence.find(match.group(0)))][-40:]))
+        start = CHANGE_START.search(before)  # the figure a change starts from ("由2015年的2.2%")
         direction = None
         if not level and re.search(r"下降|降低|减少", before):
             direction = "down"
@@ -318,7 +332,7 @@ def _value_targets(values, indicator, clause, *, plan, sentence, offset, section
             Target(
                 city=plan.label,
                 plan_id=plan.plan_id,
-                year=year,
+                year=int(start.group(1)) if start else year,
                 indicator=subject,
                 canonical=canonical,
                 value=float(high or low),
@@ -331,7 +345,7 @@ def _value_targets(values, indicator, clause, *, plan, sentence, offset, section
                 section=section,
                 char_start=offset,
                 char_end=offset + len(sentence.rstrip()),
-                kind="projection" if projected else "target",
+                kind="actual" if start else "projection" if projected else "target",
             )
         )
     return targets

@@ -369,3 +369,23 @@ def test_an_approximate_level_after_a_deadline_is_a_target_and_keeps_its_wording
     rows = {t.indicator: t for t in extract_targets(plan) if not t.indicator.startswith("新增")}
     assert {(k, t.value) for k, t in rows.items()} == {("水电装机", 10500.0), ("光伏发电", 1200.0)}
     assert rows["水电装机"].value_text() == "约10500万千瓦"
+
+
+def test_a_change_from_one_year_to_another_gives_two_past_figures_of_its_own_measure():
+    """"单位工业增加值能耗由2015年的1.2吨下降至2020年的0.9吨，清洁能源占比从2015年的18%提高到2020年的26%"
+    in a review section: each figure is its own year's (the first the change's start), both the past's,
+    and a later value of a clause whose subject is not the clause before's is never that subject's."""
+    from rag.corpus import Plan
+    from rag.targets import extract_targets
+
+    text = ("一、“十三五”时期发展成效\n"
+            "单位工业增加值能耗由2015年的1.2吨标准煤下降至2020年的0.9吨标准煤，清洁能源占比从2015年的18%提高到2020年的26%，"
+            "燃煤消费比例由2015年的70%下降至2020年的61%。\n"
+            "二、主要目标\n到2025年，非化石能源消费比重达到20%。\n")
+    plan = Plan("p", "某省", "province", "某省", "某省“十四五”能源发展规划", "", "", "", "规划", "p.txt", text)
+    rows = {(t.indicator, t.year, t.value, t.kind) for t in extract_targets(plan)}
+    assert {("清洁能源占比", 2015, 18.0, "actual"), ("清洁能源占比", 2020, 26.0, "actual"),
+            ("燃煤消费比例", 2015, 70.0, "actual"), ("燃煤消费比例", 2020, 61.0, "actual"),
+            ("非化石能源消费比重", 2025, 20.0, "target")} <= rows
+    assert not any(indicator == "清洁能源占比" and value in (70.0, 61.0) for indicator, _, value, _ in rows)
+    assert not any("2015" in indicator for indicator, *_ in rows)

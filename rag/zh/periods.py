@@ -16,6 +16,9 @@ DEADLINE = re.compile(r"(?<![比较])(?:到|至|于|在)?\s*(20[2-6]\d)\s*年(?:
 # a deadline ahead ("到2025年", "至2030年底"), not a year reported; a clause that is nothing else ("到2025年，")
 FUTURE_DEADLINE = re.compile(r"(?:到|至)\s*20[2-6]\d\s*年")
 BARE_DEADLINE = re.compile(rf"^\s*{FUTURE_DEADLINE.pattern}(?:底|前|末)?\s*[,，:：]?\s*$")
+# where a change starts: "由2015年的2.2%提高至2020年的7.6%" gives 2015's figure, no target
+FROM_YEAR = re.compile(r"[由从]\s*(20\d{2})\s*年(?:底|末)?\s*的?")
+CHANGE_START = re.compile(FROM_YEAR.pattern + r"\s*$")  # text ending where a change's first figure follows
 BASELINE = re.compile(r"[比较](20\d{2})(?:年|(?!\d))")
 # a year a sentence states a number for: "到2025年", "2030年前", "2020年，……"
 STATED_YEAR = re.compile(r"(20[0-6]\d)\s*年")
