@@ -26,6 +26,10 @@ PROVINCE_PLAN = """云南省“十四五”新能源发展规划
 推动昆明长水机场建设绿色低碳枢纽机场，实现场内车辆全部电动化。
 （四）加强协同
 保山市、德宏州要加强跨境电力合作，组织开展跨境电网互联研究。
+（五）推进前期工作
+推动文山州抽水蓄能电站开展前期工作。到2025年，普洱市新建园区屋顶光伏覆盖率达到50%。
+（六）发展光热
+到2025年，全省光热发电装机达到20万千瓦。
 """
 
 CITY_PLAN = """昆明市碳达峰实施方案
@@ -86,3 +90,19 @@ def test_a_place_asked_in_its_provinces_named_document_is_answered_from_it(libra
     # "大理在云南新能源规划里": the province's plan is named, so 大理 is asked about there, not refused
     answer = ask(library, "大理在云南新能源规划里要建什么基地？")
     assert answer.found and "大理州风电基地" in answer.answer and "语料中没有大理白族自治州的方案" not in answer.answer
+
+
+def test_a_target_of_a_place_below_is_only_a_sentence_stating_its_indicator(library):
+    """The province's documents name 文山州 (no indicator) and 普洱市 (a 覆盖率, no 装机): neither answers
+    the place's 装机 target, which is refused saying where it was looked for."""
+    for question in ("文山州2025年风电装机要到多少？", "普洱市2025年光伏装机目标是多少？"):
+        answer = ask(library, question)
+        assert not answer.found and "没有找到所问的内容" in answer.answer, (question, answer.answer)
+    assert ask(library, "普洱市2025年屋顶光伏覆盖率目标是多少？").found
+
+
+def test_an_amount_of_a_thing_no_indicator_names_is_counted_by_its_measure(library):
+    """"光热发电量" is no indicator of the vocabulary: a sentence giving 光热发电装机 does not give it."""
+    answer = ask(library, "云南2025年光热发电量是多少？")
+    assert not answer.found and "20万千瓦" not in answer.answer
+    assert "20万千瓦" in ask(library, "云南2025年光热发电装机是多少？").answer

@@ -8,7 +8,7 @@ from ..errors import UserError
 from ..index import Index, one_answer
 from ..question import EXAMPLE_QUESTION, NO_CONTEXT, Question, asked_above, parse, selected_place, with_selector
 from . import facts, passages, structure, targets
-from .honesty import about_below, missing_places, screened
+from .honesty import about_below, missing_places, screened, states_asked
 from .result import Answer
 
 ANSWERERS = {
@@ -59,8 +59,10 @@ def answer(index: Index, question: Question, k: int = 5) -> Answer:
     if question.below:
         if not result.found and question.type == "target":
             # no row of the documents above is about it: what their passages say of it ("凉山州风电基地
-            # 建设……新增投产装机约510万千瓦" names the place in one clause and the amount in another)
-            result = passages.passage(index, question, k)
+            # 建设……新增投产装机约510万千瓦" names the place in one clause and the amount in another),
+            # a sentence stating the asked indicator (honesty rule 1): "加快台山核电后续项目" names 台山
+            # but sets no 可再生能源装机, "新建厂房屋顶光伏覆盖率" is no 光伏装机
+            result = passages.passage(index, question, k, require=states_asked(question))
         result = about_below(question, result, index)
     result.question = question.asked
     result.type = question.type

@@ -107,6 +107,14 @@ def sentence_states_value(sentence: str, question, narrowing=()) -> bool:
     return False
 
 
+def states_asked(question):
+    """The test a quoted sentence passes to answer a target question: it states an asked indicator, by
+    a value or in words; None when the question names no indicator (its words are what it asks)."""
+    if not question.indicators:
+        return None
+    return lambda sentence: sentence_states_value(sentence, question) or states_in_words(sentence, question)
+
+
 def not_stated(document: str, what: str, nearest: str = "") -> str:
     """The honest line for an indicator a plan does not set as a number ("江门市方案", "黑龙江省《…》")."""
     line = f"{document}中没有{what}的数值目标"

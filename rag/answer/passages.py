@@ -11,7 +11,7 @@ import numpy as np
 
 from ..config import MAX_PLACES_LISTED
 from ..index import Index, lexical_tokens
-from ..indicators import MEASURE_FAMILIES, MEASURE_WORDS
+from ..indicators import MEASURE_FAMILIES, MEASURE_WORDS, counts_by
 from ..retrieve import retrieve, with_each_document
 from ..sections import heading_of
 from ..zh.headings import REVIEW
@@ -76,6 +76,8 @@ def _best(index: Index, question, passages, require=None):
                 continue
             if question.below and question.below_word not in sentence + passage.chunk.section:
                 continue  # about the place above, not the one asked
+            if counted_otherwise(question, sentence):
+                continue  # "光伏装机达到42万千瓦" does not answer 光伏发电量
             window = text[spans[max(0, i - 2)][0] : spans[min(len(spans) - 1, i + 1)][1]] + passage.chunk.section
             # a number counted in a unit, or a thing a year's target is about, stands in its own sentence
             # (3000亿元 of 绿色保险 does not answer 绿色贷款余额 said a sentence earlier)
@@ -94,6 +96,14 @@ def _best(index: Index, question, passages, require=None):
     if best is None or best[1] < index.settings.min_coverage:
         return None
     return best[2], best[1]
+
+
+def counted_otherwise(question, sentence: str) -> bool:
+    """Whether a sentence cannot give the amount a question asks of a thing no indicator names: the
+    question ends on a measure ("光伏发电量", "产业规模") and asks a number or a year's figure, and the
+    sentence counts by none of that measure's words."""
+    asks = question.measure and not question.indicators and (question.amount or question.years)
+    return bool(asks) and not counts_by(sentence, question.measure)
 
 
 def passage(index: Index, question, k: int, require=None) -> Answer:

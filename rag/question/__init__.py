@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 from ..config import RARE_TITLE_WORD
 from ..errors import UserError, check_length
-from ..indicators import MEASURE_WORDS, char_pairs, indicator_mentions, synonyms_of
+from ..indicators import MEASURE_WORDS, char_pairs, head_family, indicator_mentions, synonyms_of
 from ..lexical import lexical_tokens
 from ..normalize import to_simplified
 from ..places import NATIONAL, divisions, short_name
@@ -71,6 +71,7 @@ class Question:
     bound: Bound | None = None  # the values it asks for lie within this ("20%以上"): a comparison keeps those places
     parts: tuple[str, ...] = ()  # the amounts it asks of things no indicator names, joined ("绿氢产能和加氢站数量"): answered each
     other_parts: tuple[str, ...] = ()  # asked beside its indicators, the things none of them measures ("…和加氢站数量"): quoted each
+    measure: tuple[str, ...] = ()  # the measure family its words end on ("光伏发电量" -> 发电量): what an amount counts by
     counted: str = ""  # the unit it counts or measures in ("多少亿吨" -> 亿吨, "几座" -> 座): an answer's number is in its dimension
     # what it asks for beyond places, years and indicators (rag.zh.asking), read once from `text`
     amount: bool = False  # asks for a number ("多少", "几个", "数值")
@@ -484,7 +485,7 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
         suggestions=suggest(missing, index), readings=readings, years=years,
         actual=bool(ACTUAL.search(text)), indicators=indicators, facts=facts, topic=topic, below=below,
         extreme=extreme, bound=bound_asked(text), parts=() if indicators else parts,
-        other_parts=other_parts, counted=counted,
+        other_parts=other_parts, counted=counted, measure=head_family(topic) or (),
         **reading(text), follow_up=follow_up, names_document=bool(NAMES_DOCUMENT.search(topic)) or names_one_document(plan_ids, labels, index),
     )
 
