@@ -69,3 +69,14 @@ def test_co_issuers_signed_on_several_lines_are_all_the_issuers():
     assert meta.kind == "规划"
     office = detect("关于印发福建省工业领域节能降碳方案的通知\n各设区市工信局：\n现印发给你们。\n福建省工业和信息化厅办公室\n2022年7月1日\n一、总体要求\n")
     assert office.issuer == "福建省工业和信息化厅办公室"
+
+
+def test_a_title_word_after_the_place_name_is_kept_when_the_short_name_is_cut_too():
+    """"福建省碳达峰实施方案" with 福建省 and 福建 cut is "|碳达峰实施方案", not "|达峰实施方案" (the cuts
+    overlap): "福建碳达峰方案" shares 碳达峰 with it as much as with "福建省金融支持碳达峰行动方案"."""
+    from rag.question import _longest_shared, _title_stretch
+
+    asked = _title_stretch("福建碳达峰方案哪天印发的", ("福建省",))
+    assert _title_stretch("福建省碳达峰实施方案", ("福建省",)) == "|碳达峰实施方案"
+    assert _title_stretch("福建省发展绿色金融支持碳达峰行动方案", ("福建省",)) == "|发展绿色金融支持碳达峰行动方案"
+    assert _longest_shared(asked, _title_stretch("福建省碳达峰实施方案", ("福建省",))) == 3

@@ -176,8 +176,9 @@ def _title_stretch(text: str, labels: tuple[str, ...]) -> str:
     for label in labels:
         for name in {label, short_name(label)}:
             cuts += [(m.start(), m.end()) for m in re.finditer(re.escape(name), text)]
-    for start, end in sorted(cuts, reverse=True):
-        text = text[:start] + "|" + text[end:]
+    # cuts overlap (广东省 and 广东): each run of cut characters is one "|"
+    cut = set().union(*(range(start, end) for start, end in cuts))
+    text = "".join("|" if i in cut and i - 1 not in cut else "" if i in cut else c for i, c in enumerate(text))
     return re.sub(r"[“”\"'《》〈〉（）()、，,。？?\s]+", "", text)
 
 
