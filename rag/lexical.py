@@ -32,3 +32,25 @@ def lexical_tokens(text: str) -> list[str]:
         if token and not _PUNCT.match(token) and token not in STOPWORDS:
             tokens.append(token)
     return tokens
+
+
+# the parts of speech a name is made of: nouns, adjectives, distinguishing words ("绿" + "氢")
+NAME_PARTS = ("n", "a", "b")
+
+
+def unsplit_names(text: str) -> list[str]:
+    """Names the dictionary lacks, which jieba splits into single characters: each run of two or more
+    single Chinese characters in a row, all of them parts of a name by jieba's tagger ("绿氢产能" ->
+    绿氢; "村各要建" is a noun, a pronoun and verbs: no name)."""
+    from jieba import posseg
+
+    _jieba()
+    names, run = [], ""
+    for pair in [*posseg.lcut(text), None]:
+        if pair is not None and len(pair.word) == 1 and "\u4e00" <= pair.word <= "\u9fff" and pair.flag.startswith(NAME_PARTS):
+            run += pair.word
+            continue
+        if len(run) >= 2:
+            names.append(run)
+        run = ""
+    return names

@@ -30,6 +30,8 @@ PROVINCE_PLAN = """云南省“十四五”新能源发展规划
 推动文山州抽水蓄能电站开展前期工作。到2025年，普洱市新建园区屋顶光伏覆盖率达到50%。
 （六）发展光热
 到2025年，全省光热发电装机达到20万千瓦。
+（七）发展氢能
+到2025年，全省灰氢年产能达到5万吨。制定氢能产业发展规划，布局加氢站网络。
 """
 
 CITY_PLAN = """昆明市碳达峰实施方案
@@ -106,3 +108,15 @@ def test_an_amount_of_a_thing_no_indicator_names_is_counted_by_its_measure(libra
     answer = ask(library, "云南2025年光热发电量是多少？")
     assert not answer.found and "20万千瓦" not in answer.answer
     assert "20万千瓦" in ask(library, "云南2025年光热发电装机是多少？").answer
+
+
+def test_a_name_the_dictionary_lacks_must_be_in_the_sentence_that_answers(library):
+    """"绿氢" is split by the tokenizer into 绿 and 氢: the 灰氢 sentence shares 氢 and 产能 but is not about it."""
+    assert not ask(library, "云南2025年绿氢产能是多少？").found
+    assert "5万吨" in ask(library, "云南2025年灰氢产能是多少？").answer
+
+
+def test_a_years_target_is_never_a_sentence_without_a_figure(library):
+    """"制定氢能产业发展规划" names 氢能 but sets nothing for 2030: refused, saying where and for when."""
+    answer = ask(library, "云南2030年氢能产业目标")
+    assert not answer.found and "2030年" in answer.answer and "云南省" in answer.answer, answer.answer

@@ -57,10 +57,12 @@ def _best(index: Index, question, passages, require=None):
     # ... and a year's target no row states is about the question's most specific thing, not its measure
     # ("氢能汽车保有量" is not answered by a sentence on 新能源汽车's 保有量)
     things = [w for w in known if w not in MEASURE_WORDS and not any(w in m for family in MEASURE_FAMILIES for m in family)]
+    # a name the dictionary lacks ("绿氢" of 绿氢产能) is the most specific thing a question names
+    unsplit = next(iter(question.unsplit_words), None)
     if question.amount:
-        needed = max(known, key=weights.get, default=None)
-    elif question.years and not question.indicators and not question.below:
-        needed = max(things, key=weights.get, default=None)
+        needed = unsplit or max(known, key=weights.get, default=None)
+    elif question.years and not question.indicators:
+        needed = unsplit or (None if question.below else max(things, key=weights.get, default=None))
     else:
         needed = None
     # a word of an asked indicator's name may be written otherwise (国内生产总值 for GDP) where a `require`
@@ -113,14 +115,18 @@ def passage(index: Index, question, k: int, require=None) -> Answer:
         return _each_part(index, question, k)
     passages = retrieve(index, question, k)
     found = _best(index, question, with_each_document(index, question, passages), require)
+    # the refusal says where and for when it was looked for ("江门市方案中没有找到2025年的相关具体数值")
+    where, when = "、".join(question.places), "、".join(f"{y}年" for y in question.years)
     if found is None:
-        said = f"方案中没有找到以“{question.counted}”计的相关数值。" if question.counted else "在方案中没有找到与问题相关的内容。"
+        said = f"{where}方案中没有找到以“{question.counted}”计的相关数值。" if question.counted else \
+            f"在{where}方案中没有找到与问题相关的内容。"
         return Answer(question.asked, said, False, passages, mode="none", note=said)
     (plan_id, start, end), _ = found
     sentence = index.plans[plan_id].text[start:end]
-    if question.amount and not re.search(r"\d", sentence):
-        return Answer(question.asked, "方案中没有找到相关的具体数值。", False, passages, mode="none",
-                      note="方案中没有找到相关的具体数值。")
+    if (question.amount or question.years and question.target_asked) and not re.search(r"\d", sentence):
+        # a year's target is a figure or a deadline: "制定……氢能……发展规划" sets none for 2025
+        said = f"{where}方案中没有找到{when}相关的具体数值。"
+        return Answer(question.asked, said, False, passages, mode="none", note=said)
     stated = {int(year) for year in STATED_YEAR.findall(BASELINE.sub("", sentence))}
     chunk = index.chunk_at(plan_id, start)
     reviewing = bool(chunk and REVIEW.search(chunk.section)) and not question.actual \
@@ -129,9 +135,8 @@ def passage(index: Index, question, k: int, require=None) -> Answer:
         # a number of another year does not answer this one (2025年 15万个 for a 2030 question, a 2020
         # figure for a 2025 target), nor does a section reviewing the past ("“十三五”主要成就"); a baseline
         # year ("比2020年下降") is not the year a number is for
-        when = "、".join(f"{y}年" for y in question.years)
-        text = f"方案中没有{when}的相应数值；相近的表述（{'以往情况，并非目标' if reviewing else '其他年份'}）：{quote(index, plan_id, start, end)}"
-        return Answer(question.asked, text, False, passages, mode="none", note=f"方案中没有{when}的相应数值。")
+        text = f"{where}方案中没有{when}的相应数值；相近的表述（{'以往情况，并非目标' if reviewing else '其他年份'}）：{quote(index, plan_id, start, end)}"
+        return Answer(question.asked, text, False, passages, mode="none", note=f"{where}方案中没有{when}的相应数值。")
     return Answer(question.asked, quote(index, plan_id, start, end), True, passages, [], "passage", [(plan_id, start, end)])
 
 

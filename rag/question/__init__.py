@@ -24,14 +24,14 @@ from dataclasses import dataclass, replace
 from ..config import RARE_TITLE_WORD
 from ..errors import UserError, check_length
 from ..indicators import MEASURE_WORDS, char_pairs, head_family, indicator_mentions, synonyms_of
-from ..lexical import lexical_tokens
+from ..lexical import lexical_tokens, unsplit_names
 from ..normalize import to_simplified
 from ..places import NATIONAL, divisions, short_name
 from ..zh.units import counted_unit
 from ..usertext import clip
 from ..zh.asking import (ACROSS_WORDS, ACTUAL, AMOUNT_ASKED, ASKING_WORDS, COMPARE, CORPUS, DEFINITION, DEICTIC,
                          DIFFERENCE, FACT_NAMES, FACT_WORDS, FACTS, FILLER, FOLLOW_UP_MARK, GENERIC_TITLE, GREETING,
-                         HIGHEST, INFORMAL_ASKED, LIST, LOWEST, NAMES_DOCUMENT, PROVINCES_ASKED, WHERE, YESNO,
+                         HIGHEST, INFORMAL_ASKED, LIST, LOWEST, NAMES_DOCUMENT, PROVINCES_ASKED, TARGET_WORDS, WHERE, YESNO,
                          asks_quantity, defined_term, listed_asked, order_asked, ordinal_asked, shapes_asked)
 from .bounds import Bound, bound_asked
 from .indicators import blanked, indicators_asked
@@ -75,6 +75,7 @@ class Question:
     counted: str = ""  # the unit it counts or measures in ("多少亿吨" -> 亿吨, "几座" -> 座): an answer's number is in its dimension
     # what it asks for beyond places, years and indicators (rag.zh.asking), read once from `text`
     amount: bool = False  # asks for a number ("多少", "几个", "数值")
+    target_asked: bool = False  # asks what a plan sets ("目标", "要求", "达到")
     quantity: bool = False  # asks about an amount: for a number, or about a measured quantity ("比重", "规模")
     shapes: tuple[str, ...] = ()  # the kinds of thing it asks for: date / place / organ / number
     order: str = ""  # "earliest" / "latest": which document came first or last
@@ -107,6 +108,11 @@ class Question:
         """The topic's words an answer should hold: not its asking words ("哪几个", "什么"), which no passage
         holds; single characters only when digits."""
         return [w for w in dict.fromkeys(lexical_tokens(self.topic)) if (len(w) > 1 or w.isdigit()) and not ASKING_WORDS.search(w)]
+
+    @property
+    def unsplit_words(self) -> list[str]:
+        """Names of its topic the tokenizer's dictionary lacks ("绿氢" of 绿氢产能): see `unsplit_names`."""
+        return unsplit_names(self.topic)
 
     @property
     def wordings(self) -> list[str]:
@@ -494,7 +500,7 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
 def reading(text: str) -> dict:
     """The fields of `Question` that say what `text` asks for beyond places, years and indicators."""
     listed, list_count = listed_asked(text)
-    return dict(amount=bool(AMOUNT_ASKED.search(text)), quantity=asks_quantity(text), shapes=shapes_asked(text),
+    return dict(amount=bool(AMOUNT_ASKED.search(text)), target_asked=bool(TARGET_WORDS.search(text)), quantity=asks_quantity(text), shapes=shapes_asked(text),
                 order=order_asked(text), verdict=bool(YESNO.search(text)), difference=bool(DIFFERENCE.search(text)),
                 informal=bool(INFORMAL_ASKED.search(text)), by_province=bool(PROVINCES_ASKED.search(text)),
                 term=defined_term(text), listed=listed, list_count=list_count, ordinal=ordinal_asked(text))
