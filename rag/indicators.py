@@ -116,6 +116,14 @@ MEASURE_WORDS = frozenset(
     "装机 装机容量 容量 规模 比重 占比 比例 总量 数量 目标 消费 发电 能力 水平 率 利用率 覆盖率 面积 总规模 新增 累计 "
     "达到 提高 提升 下降 降低 控制 全市 全省 全县 全区 到 年 多少 是 的".split())
 
+_MEASURE = re.compile("|".join(sorted((w for w in MEASURE_WORDS if len(w) > 1), key=len, reverse=True)))
+
+
+def thing_of(name: str) -> str:
+    """What a name measures without its measure words ("储能规模" -> 储能; "|" keeps the sides apart)."""
+    return _MEASURE.sub("|", name)
+
+
 # a word that makes a row's wording count what is added ("新增水电装机"), not the level reached: a question
 # not saying it does not ask that row (extraction keeps the vocabulary name: a plan may state only the increment)
 INCREMENT = ("新增",)
@@ -125,6 +133,18 @@ COUNT_FAMILY = ("数量", "个数")
 SHARE = ("比重", "占比", "比例")
 MEASURE_FAMILIES = (SHARE, ("装机", "容量", "规模"), ("覆盖率",), ("利用率",), ("蓄积量",), ("保有量",),
                     ("强度",), ("能耗", "能源消耗", "能源消费量"), ("排放",), ("面积",), ("发电量",), COUNT_FAMILY)
+# the units an amount of a family is written in, by how they end: a wording naming no measure is of a
+# family when its rows are in one of them ("煤电机组供电煤耗", in 克标准煤/千瓦时, is no 发电量)
+FAMILY_UNITS = {("装机", "容量", "规模"): ("千瓦",), ("发电量",): ("千瓦时",), ("面积",): ("平方米", "亩", "公顷"),
+                ("蓄积量",): ("立方米",), ("覆盖率",): ("%",), ("利用率",): ("%",), SHARE: ("%",)}
+
+
+def in_family_units(family: tuple[str, ...], units) -> bool:
+    """Whether amounts in these units can be of this measure family (True when the family has no units)."""
+    endings = FAMILY_UNITS.get(family)  # a rate per unit ("克标准煤/千瓦时") is no amount of what it divides by
+    return not endings or any(unit.endswith(endings) and "/" not in unit for unit in units)
+
+
 # a number of things counted by a classifier ("8万个", "100座") says 数量 without the word
 COUNTED = re.compile(r"\d+(?:\.\d+)?\s*[万亿]?(?:个|座|辆|台|家|处|套|艘|根)")
 
@@ -261,6 +281,9 @@ def find_indicators(text: str) -> list[str]:
     return list(dict.fromkeys(canonical for _, _, canonical in indicator_mentions(text)))
 
 
+_PHRASE = re.compile(r"[^\d\s，,。？?、；;：:！!]*")  # a phrase of a question, up to a number or punctuation
+
+
 def find_indicators_tolerant(text: str) -> list[str]:
     """`find_indicators`, or failing that, a synonym of 5+ characters typed with one wrong character
     ("风电装几容量" -> 风电装机容量), when exactly one indicator fits."""
@@ -275,7 +298,10 @@ def find_indicators_tolerant(text: str) -> list[str]:
             continue
         for start in range(len(text) - n + 1):
             window = text[start : start + n]
-            if window[0] == synonym[0] and sum(a != b for a, b in zip(window, synonym)) == 1:  # cheap test first
+            if window[0] == synonym[0] and sum(a != b for a, b in zip(window, synonym)) == 1 \
+                    and head_family(_PHRASE.match(text, start).group()) == head_family(synonym):
+                # a typo never changes the measure the phrase ends on: "天然气消费比重" is no 天然气消费量
+                # typed wrong; "星级绿色建筑占新增绿色建筑比例" is 星级绿色建筑占比
                 fits.add(canonical)
     return list(fits) if len(fits) == 1 else []
 

@@ -57,9 +57,19 @@ def _names_indicator(clause: str, question, canonical: str) -> list[int]:
         return named
     for wording in question.wordings:
         words = [t for t in lexical_tokens(wording) if t not in MEASURE_WORDS and len(t) >= 2]
-        if words and all(t in clause for t in words):
+        if words and all(_alone(clause, t) for t in words):
             return [0]
     return []
+
+
+def _alone(clause: str, word: str) -> bool:
+    """Whether a clause names a word other than as one of a list sharing one value: "风电、太阳能发电装机
+    容量达到525万千瓦" is their total, not 风电's ("分别达到" gives each its own)."""
+    at = clause.find(word)
+    if at < 0:
+        return False
+    joined = clause[at - 1 : at] in LIST_JOINS or clause[at + len(word) : at + len(word) + 1] in LIST_JOINS
+    return not joined or "分别" in clause
 
 
 def states_value(clause: str, question) -> bool:

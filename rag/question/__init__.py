@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 from ..config import RARE_TITLE_WORD
 from ..errors import UserError, check_length
-from ..indicators import MEASURE_WORDS, char_pairs, head_family, indicator_mentions, synonyms_of
+from ..indicators import MEASURE_WORDS, char_pairs, head_family, indicator_mentions, synonyms_of, thing_of
 from ..lexical import lexical_tokens, unsplit_names
 from ..normalize import to_simplified
 from ..places import NATIONAL, divisions, short_name
@@ -482,8 +482,8 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
     parts = amounts_asked(topic)
     # a part shares no two characters in a row with any asked indicator's names, measure words aside
     # (规模, 数量 …): none of them measures it
-    named = set().union(*(char_pairs(_thing(name)) for c in indicators for name in (c, *synonyms_of(c)))) if indicators else set()
-    other_parts = tuple(p for p in parts if not char_pairs(_thing(p)) & named and not NAMES_DOCUMENT.search(p)) \
+    named = set().union(*(char_pairs(thing_of(name)) for c in indicators for name in (c, *synonyms_of(c)))) if indicators else set()
+    other_parts = tuple(p for p in parts if not char_pairs(thing_of(p)) & named and not NAMES_DOCUMENT.search(p)) \
         if indicators else ()  # a part naming a document ("实施方案里") is where, not what
     if len(other_parts) == len(parts):  # no part is one of its indicators: not amounts asked beside them
         other_parts = ()
@@ -520,14 +520,6 @@ def amounts_asked(topic: str) -> tuple[str, ...]:
     parts = [re.sub(r"(?:[\s？?，,。]|是|要|到|达|定|目标|的)+$", "", re.sub(r"^[\s，,的到至在于]+", "", re.split(r"各|分别", p)[0]))
              for p in JOINED.split(bare)]
     return tuple(parts) if len(parts) > 1 and all(len(re.findall(r"[\u4e00-\u9fff]", p)) >= 3 for p in parts) else ()
-
-
-MEASURE = re.compile("|".join(sorted((w for w in MEASURE_WORDS if len(w) > 1), key=len, reverse=True)))
-
-
-def _thing(name: str) -> str:
-    """What a name measures without its measure words ("储能规模" -> 储能; "|" keeps the sides apart)."""
-    return MEASURE.sub("|", name)
 
 
 def _listed_with_known(text: str, place: str, places: NamedPlaces) -> bool:

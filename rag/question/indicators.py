@@ -12,8 +12,8 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from ..index import lexical_tokens
-from ..indicators import (INCREMENT, MEASURE_WORDS, SHARE, TOTAL, char_pairs, find_indicators_tolerant, head_family, indicator_mentions,
-                          measure_families)
+from ..indicators import (INCREMENT, MEASURE_WORDS, SHARE, TOTAL, char_pairs, find_indicators_tolerant, head_family, in_family_units,
+                          indicator_mentions, measure_families, thing_of)
 from ..zh.units import in_base
 from ..zh.asking import TARGET_WORDS, asks_quantity
 from ..zh.periods import QUESTION_YEAR
@@ -131,8 +131,8 @@ def _same_measure(asked: str, phrase: str, units: frozenset[str]) -> bool:
     a wording naming none measures what its rows' units say: a share is asked of rows in %
     ("水电装机比例" is not the row "水电", in 万千瓦)."""
     families = head_family(asked), head_family(phrase)
-    if families[0] is SHARE and families[1] is None and units:
-        return "%" in units
+    if families[0] is not None and families[1] is None and units:
+        return in_family_units(families[0], units)
     if TOTAL in families:  # a total of what is measured ("风光装机总量"), never a share of it
         return SHARE not in families
     return None in families or families[0] == families[1]
@@ -161,7 +161,9 @@ def _by_meaning(index, rest: str, wordings) -> list[str]:
     asked = QUESTION_FILLER.sub("", rest)
     if len(asked) < 3:
         return []
-    pairs = char_pairs(asked)
+    # they share a pair of characters of what is measured, not only measure words ("天然气消费比重" and
+    # 非化石能源消费比重 share 消费 and 比重)
+    pairs = {p for p in char_pairs(thing_of(asked)) if "|" not in p}
     candidates = sorted(w for w in wordings if any(p in w[0] for p in pairs) and _same_measure(asked, w[0], _units(index, w[1])))
     if not candidates:
         return []
