@@ -21,7 +21,7 @@ INDICATORS: dict[str, tuple[str, ...]] = {
     # installed capacity
     "光伏装机容量": ("光伏装机容量", "光伏发电装机", "光伏装机规模", "光伏装机", "太阳能发电装机容量", "太阳能发电装机", "光伏规模"),
     "风电装机容量": ("风电发电装机容量", "风电装机容量", "风电装机规模", "风电装机", "风力发电装机"),
-    "风电光伏装机容量": ("风电、太阳能发电装机容量", "风电和太阳能发电装机", "风光装机", "风电光伏装机"),
+    "风电光伏装机容量": ("风电、太阳能发电装机容量", "风电、光伏发电装机容量", "风电和太阳能发电装机", "风光装机", "风电光伏装机"),
     "生物质发电装机容量": ("生物质装机容量", "生物质发电装机", "生物质装机"),
     "可再生能源发电装机容量": ("可再生能源发电装机容量", "可再生能源装机容量", "可再生能源发电装机", "可再生能源装机"),
     "天然气发电装机容量": ("天然气发电装机规模", "天然气发电装机容量", "天然气发电装机", "气电装机"),
@@ -197,7 +197,8 @@ def canonical_of(text: str) -> str | None:
     """The canonical indicator a row's wording names (longest synonym found first), unless the wording
     counts by a measure the indicator does not: "非化石能源装机比重" holds the synonym 非化石能源 but
     measures installed capacity, not consumption (非化石能源消费比重)."""
-    found = find_indicators(text)
+    # a name ending a list sharing one value is no indicator of its own: "风电、光伏发电装机容量" is their total
+    found = [canonical for start, _, canonical in indicator_mentions(text) if text[start - 1 : start] != "、"]
     if not found:
         return None
     names = (found[0], *INDICATORS.get(found[0], ()))

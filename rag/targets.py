@@ -156,12 +156,19 @@ def extract_targets(plan: Plan) -> list[Target]:
 
 
 def _the_past(targets: list[Target]) -> list[Target]:
-    """A figure in a section reviewing what was done ("“十三五”时期成效", 发展基础) for a year before the
-    plan's first target year is the past's ("提高至2020年的7.6%"), never a target of the plan."""
-    ahead = [t.year for t in targets if t.kind == "target" and not REVIEW.search(t.section)]
-    first = min(ahead, default=None)
-    return [replace(t, kind="actual") if first and t.kind == "target" and t.year < first and REVIEW.search(t.section)
-            else t for t in targets]
+    """A section reviewing what was done and the situation ("“十三五”时期成效", 发展基础和面临形势) states no
+    target of the plan: a figure there for a year before the plan's first target year is the past's
+    ("提高至2020年的7.6%", kind actual); one for a year after it is another's commitment the plan recalls
+    ("我国……明确2030年非化石能源占一次能源消费比重达到25%左右": the country's, not the province's), dropped
+    from the plan's targets (its passage still answers)."""
+    def reviewing(t: Target) -> bool:
+        return bool(REVIEW.search(t.section)) and "目标" not in t.section
+
+    first = min((t.year for t in targets if t.kind == "target" and not reviewing(t)), default=None)
+    if first is None:
+        return targets
+    return [replace(t, kind="actual") if reviewing(t) and t.kind == "target" and t.year < first else t
+            for t in targets if not (reviewing(t) and t.kind == "target" and t.year > first)]
 
 
 def _sentence_targets(plan: Plan, sentence: str, offset: int, section: str,

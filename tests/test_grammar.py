@@ -389,3 +389,16 @@ def test_a_change_from_one_year_to_another_gives_two_past_figures_of_its_own_mea
             ("非化石能源消费比重", 2025, 20.0, "target")} <= rows
     assert not any(indicator == "清洁能源占比" and value in (70.0, 61.0) for indicator, _, value, _ in rows)
     assert not any("2015" in indicator for indicator, *_ in rows)
+
+
+def test_a_commitment_recalled_in_the_situation_section_is_not_the_plans_target():
+    """"面临形势" recalls the country's 2030 goals: no row of this province's plan; its own 2025 goal is one,
+    and a list's total ("风电、光伏发电装机容量") is never one of its items' (光伏装机容量)."""
+    from rag.corpus import Plan
+    from rag.targets import extract_targets
+
+    text = ("一、发展基础和面临形势\n（二）面临形势\n国家提出到2030年，非化石能源占一次能源消费比重达到25%左右，风电、光伏发电装机容量达到12亿千瓦以上。\n"
+            "二、发展目标\n到2025年，非化石能源消费比重达到22%，风电、光伏发电装机容量达到3000万千瓦。\n")
+    plan = Plan("p", "某省", "province", "某省", "某省“十四五”可再生能源发展规划", "", "", "", "规划", "p.txt", text)
+    rows = {(t.canonical, t.year, t.value) for t in extract_targets(plan)}
+    assert rows == {("非化石能源消费比重", 2025, 22.0), ("风电光伏装机容量", 2025, 3000.0)}

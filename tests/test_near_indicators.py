@@ -54,3 +54,9 @@ def test_a_typo_never_changes_the_measure():
 
     assert find_indicators_tolerant("风电装几容量2025年是多少") == ["风电装机容量"]
     assert find_indicators_tolerant("天然气消费比重是多少") == []
+
+
+def test_a_stated_total_answers_its_parts_without_a_refusal_line_each(library):
+    """"风电光伏装机" asks the total the plan states: its line, no "没有风电的目标" beside it."""
+    answer = ask(library, "宁德2030年风电光伏装机目标是多少？")
+    assert answer.found and "900万千瓦" in answer.answer and "没有" not in answer.answer, answer.answer

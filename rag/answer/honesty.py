@@ -57,7 +57,8 @@ def _names_indicator(clause: str, question, canonical: str) -> list[int]:
         return named
     for wording in question.wordings:
         words = [t for t in lexical_tokens(wording) if t not in MEASURE_WORDS and len(t) >= 2]
-        if words and all(_alone(clause, t) for t in words):
+        # a list's total answers a question naming all of its things ("风电光伏装机"), not one of them
+        if words and all(t in clause if len(words) > 1 else _alone(clause, t) for t in words):
             return [0]
     return []
 

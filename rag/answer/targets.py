@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from ..config import MAX_PLACES_LISTED
 from ..index import Index
+from ..indicators import thing_of
 from ..question.bounds import Bound
 from ..targets import Target
 from ..zh.periods import states_year
@@ -157,7 +158,8 @@ def stated(index: Index, question, indicator: str, place: str, k: int, fallback:
             return Stated([], worded, f"{document}没有给出{when}{asked}的具体数值，方案表述为：{_quote_line(index, *worded)}")
     when = "".join(f"{y}年" for y in question.years)
     if mine:
-        other = "、".join(f"{y}年" for y in sorted({t.year for t in mine}))
+        ahead = [t for t in mine if t.kind != "actual"] or mine  # a past figure ("2015年的…") is no target year
+        other = "、".join(f"{y}年" for y in sorted({t.year for t in ahead}))
         return Stated([], None, f"{document}中没有{when}{asked}的目标（该方案给出的是{other}的目标，见下方引用）。", spans(mine[:2]))
     nearest = best_sentence(index, question, plan_ids, k, require=lambda s: bool(re.search(r"\d", s))) if fallback else None
     return Stated([], None, not_stated(document, f"{when}{asked}", _quote_line(index, *nearest) if nearest else ""),
@@ -168,7 +170,13 @@ def target(index: Index, question, k: int) -> Answer:
     """One line per asked indicator and place; found when at least one asked value is stated."""
     from .passages import part_answer
 
-    found = [stated(index, question, indicator, place, k) for indicator in question.indicators for place in question.places]
+    asked = [(indicator, place) for indicator in question.indicators for place in question.places]
+    found = [stated(index, question, indicator, place, k) for indicator, place in asked]
+    # a part a stated total covers is no line of its own ("风电光伏装机" states 风电、太阳能发电总装机: no
+    # "没有风电的目标" beside it)
+    covered = {place: [i for (i, p), f in zip(asked, found) if p == place and f.found] for _, place in asked}
+    found = [f for (indicator, place), f in zip(asked, found)
+             if f.found or not any(_covers(total, indicator) for total in covered[place])]
     rows = [t for f in found for t in f.rows]
     quoted = [f.quoted for f in found if f.quoted]
     # what it asks beside its indicators that none of them measures ("绿氢产能和加氢站数量"): quoted each
@@ -179,12 +187,22 @@ def target(index: Index, question, k: int) -> Answer:
     quoted += [span for a in beside for span in a.highlight]
     ok = any(f.found for f in found) or bool(beside)
     passages = passages_for(index, spans(rows) + quoted + [s for f in found for s in f.cited], question, k)
-    text = "；".join(lines + [a.answer for a in beside])
+    said = lines + [a.answer for a in beside]
+    # one sentence of several lines: each line's own full stop gives way to the "；" between them
+    text = "；".join(line.rstrip("。") for line in said) + ("。" if len(said) > 1 and said[-1].endswith("。") else "") \
+        if len(said) > 1 else "".join(said)
     if question.bound and question.verdict:  # "是否超过20%": the verdict first
         text = _verdict(rows, question.bound) + text
     return Answer(question.asked, text, ok, passages, rows,
                   "target" if rows else ("passage" if ok else "none"), spans(rows) + quoted,
                   "" if ok else "方案中没有所问指标的数值目标。")
+
+
+def _covers(total: str, part: str) -> bool:
+    """Whether an indicator's name holds every piece of what another one measures (风电光伏装机容量 holds
+    风电 and 光伏 of 光伏装机容量), being another indicator."""
+    pieces = [piece for piece in thing_of(part).split("|") if piece]
+    return total != part and bool(pieces) and all(piece in total for piece in pieces)
 
 
 def _verdict(rows: list[Target], bound: Bound) -> str:
