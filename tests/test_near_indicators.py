@@ -60,3 +60,11 @@ def test_a_stated_total_answers_its_parts_without_a_refusal_line_each(library):
     """"风电光伏装机" asks the total the plan states: its line, no "没有风电的目标" beside it."""
     answer = ask(library, "宁德2030年风电光伏装机目标是多少？")
     assert answer.found and "900万千瓦" in answer.answer and "没有" not in answer.answer, answer.answer
+
+
+def test_one_indicator_asked_beside_another_is_never_stated_by_the_others_sentence(library):
+    """"风电装机容量和光伏装机容量": 风电's 2025 sentence states no 光伏 value, whose line says so."""
+    answer = ask(library, "宁德2025年风电装机容量和光伏装机容量分别是多少？")
+    refusal = answer.answer.split("；", 1)[1]
+    assert "260万千瓦" in answer.answer.split("；")[0] and refusal.startswith("宁德市方案中没有2025年光伏装机容量"), answer.answer
+    assert "260万千瓦" not in refusal.split("相近的表述")[0]

@@ -55,7 +55,7 @@ def _names_indicator(clause: str, question, canonical: str) -> list[int]:
              and clause[at - 1 : at] not in LIST_JOINS]
     if named:
         return named
-    for wording in question.wordings:
+    for wording in question.wordings_of(canonical):
         words = [t for t in lexical_tokens(wording) if t not in MEASURE_WORDS and len(t) >= 2]
         # a list's total answers a question naming all of its things ("风电光伏装机"), not one of them
         if words and all(t in clause if len(words) > 1 else _alone(clause, t) for t in words):
@@ -73,7 +73,7 @@ def _alone(clause: str, word: str) -> bool:
     return not joined or "分别" in clause
 
 
-def states_value(clause: str, question) -> bool:
+def states_value(clause: str, question, only: str | None = None) -> bool:
     """Whether a clause gives a value for an indicator the question asks: it names the indicator
     (a synonym, or every distinctive word of the question's wording), counts it the same way (its
     measure word: 比重/占比/比例 …) and holds a number — with a unit, or bare after the name
@@ -81,7 +81,7 @@ def states_value(clause: str, question) -> bool:
     clause = clause.lower()
     if not re.search(r"\d", clause):
         return False
-    for canonical in question.indicators:
+    for canonical in (only,) if only else question.indicators:  # `only`: one of them, not another asked beside it
         named = _names_indicator(clause, question, canonical)
         if named and (VALUE.search(clause) or COUNTED.search(clause) or BARE_VALUE.search(clause[min(named) :])):
             return True
@@ -94,18 +94,18 @@ def holds(text: str, word: str) -> bool:
     return word in text or re.search(".{0,2}".join(map(re.escape, word)), text) is not None
 
 
-def states_in_words(sentence: str, question, narrowing=()) -> bool:
+def states_in_words(sentence: str, question, narrowing=(), only: str | None = None) -> bool:
     """Whether a sentence commits to an asked indicator in words, with no number: a qualitative
     target ("非化石能源消费比重确保完成省下达指标", "提升公共出行比重")."""
     for clause in CLAUSE_BREAK.split(sentence.lower()):
         if re.search(r"\d", clause) or not all(holds(clause, w) for w in narrowing):
             continue
-        if COMMITMENT.search(clause) and any(_names_indicator(clause, question, c) for c in question.indicators):
+        if COMMITMENT.search(clause) and any(_names_indicator(clause, question, c) for c in ((only,) if only else question.indicators)):
             return True
     return False
 
 
-def sentence_states_value(sentence: str, question, narrowing=()) -> bool:
+def sentence_states_value(sentence: str, question, narrowing=(), only: str | None = None) -> bool:
     """Whether any clause of a sentence states a value for the asked indicator (holding the words
     that narrow it, "海上" of 海上风电). A clause opening with 其中 measures what the clause before it
     measures ("比例达到40%以上，其中济南、烟台3市达到50%以上"): read with that clause's words up to its value."""
@@ -113,7 +113,7 @@ def sentence_states_value(sentence: str, question, narrowing=()) -> bool:
     for i, clause in enumerate(clauses):
         if clause.startswith("其中") and i:
             clause = re.split(r"\d", clauses[i - 1])[0] + clause
-        if states_value(clause, question) and all(holds(clause, w) for w in narrowing):
+        if states_value(clause, question, only) and all(holds(clause, w) for w in narrowing):
             return True
     return False
 

@@ -147,11 +147,11 @@ def stated(index: Index, question, indicator: str, place: str, k: int, fallback:
     # the document asked about by name, else the place's plans
     document = f"{place}《{index.plans[plan_ids[0]].title}》" if question.names_document and len(plan_ids) == 1 else f"{place}方案"
     if fallback:
-        found = best_sentence(index, question, plan_ids, k, require=lambda s: sentence_states_value(s, question, narrowing)
+        found = best_sentence(index, question, plan_ids, k, require=lambda s: sentence_states_value(s, question, narrowing, only=indicator)
                               and (not question.years or any(states_year(s, y) for y in question.years)))
         if found:
             return Stated([], found, _quote_line(index, *found))
-        worded = best_sentence(index, question, plan_ids, k, require=lambda s: states_in_words(s, question, narrowing)
+        worded = best_sentence(index, question, plan_ids, k, require=lambda s: states_in_words(s, question, narrowing, only=indicator)
                                and (not question.years or any(states_year(s, y) for y in question.years)))
         if worded:  # a target set in words is a target: quoted, said to have no number
             when = "".join(f"{y}年" for y in question.years)

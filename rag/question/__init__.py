@@ -114,6 +114,13 @@ class Question:
         """Names of its topic the tokenizer's dictionary lacks ("绿氢" of 绿氢产能): see `unsplit_names`."""
         return unsplit_names(self.topic)
 
+    def wordings_of(self, canonical: str) -> list[str]:
+        """How the question names one of its indicators: its mentions of that one, else those of no other
+        asked indicator ("星级绿色建筑占比和装配式建筑占比": 星级's wording never names 装配式建筑占比)."""
+        mentions = indicator_mentions(self.topic)
+        own = [self.topic[s:e].lower() for s, e, c in mentions if c == canonical]
+        return own or [self.topic[s:e].lower() for s, e, c in mentions if c not in self.indicators]
+
     @property
     def wordings(self) -> list[str]:
         """How the question itself names its indicators ("光伏装机", "非化石能源比重")."""
