@@ -62,7 +62,7 @@ def answer(index: Index, question: Question, k: int = 5) -> Answer:
             # 建设……新增投产装机约510万千瓦" names the place in one clause and the amount in another),
             # a sentence stating the asked indicator (honesty rule 1): "加快台山核电后续项目" names 台山
             # but sets no 可再生能源装机, "新建厂房屋顶光伏覆盖率" is no 光伏装机
-            result = passages.passage(index, question, k, require=states_asked(question))
+            result = passages.passage(index, question, k, require=states_asked(question, index))
         result = about_below(question, result, index)
     result.question = question.asked
     result.type = question.type

@@ -17,10 +17,10 @@ import re
 from dataclasses import replace
 
 from ..index import lexical_tokens
-from ..indicators import COUNTED, MEASURE_WORDS, counts_by, measure_families, synonyms_of
+from ..indicators import COUNTED, FAMILY_UNITS, MEASURE_WORDS, counts_by, in_family_units, measure_families, synonyms_of
 from ..sections import is_heading
 from ..zh.relations import VERBS
-from ..zh.units import VALUE
+from ..zh.units import ALL_UNITS, VALUE
 from .result import Answer
 
 LIST_JOINS = ("、", "和", "及", "与")
@@ -55,8 +55,10 @@ def _names_indicator(clause: str, question, canonical: str) -> list[int]:
              and clause[at - 1 : at] not in LIST_JOINS]
     if named:
         return named
-    for wording in question.wordings_of(canonical):
+    for wording, own in question.wordings_of(canonical):
         words = [t for t in lexical_tokens(wording) if t not in MEASURE_WORDS and len(t) >= 2]
+        if not own and len(words) < 2:
+            continue  # a borrowed wording of one word ("风电" of 风电装机容量) names many indicators, not this one
         # a list's total answers a question naming all of its things ("风电光伏装机"), not one of them
         if words and all(t in clause if len(words) > 1 else _alone(clause, t) for t in words):
             return [0]
@@ -118,12 +120,31 @@ def sentence_states_value(sentence: str, question, narrowing=(), only: str | Non
     return False
 
 
-def states_asked(question):
-    """The test a quoted sentence passes to answer a target question: it states an asked indicator, by
-    a value or in words; None when the question names no indicator (its words are what it asks)."""
+def states_asked(question, index):
+    """The test a sentence about a place below passes to answer a target question: it states an asked
+    indicator, by a value or in words, or gives an amount counted the way one is (its measure word and a
+    unit of that measure: "凉山州风电基地建设……新增投产装机约510万千瓦" names the place in one clause and
+    the amount in another; "屋顶光伏覆盖率达到50%" is no 装机, "加快台山核电后续项目" no amount); None when
+    the question names no indicator (its words are what it asks)."""
     if not question.indicators:
         return None
-    return lambda sentence: sentence_states_value(sentence, question) or states_in_words(sentence, question)
+
+    def counted_as_asked(sentence: str) -> bool:
+        if not re.search(r"\d", sentence):
+            return False
+        units = re.findall("|".join(map(re.escape, ALL_UNITS)), sentence)
+        for canonical in question.indicators:
+            families = measure_families(canonical)
+            # an amount in a measure's own units says the measure ("100万千瓦" is a capacity)
+            if families and all((counts_by(sentence, f) or f in FAMILY_UNITS) and in_family_units(f, units) for f in families):
+                return True
+            # a name of no measure ("风电", a table's row) is counted in its rows' units, and named
+            if not families and canonical in sentence and set(units) & index.units_by_indicator.get(canonical, set()):
+                return True
+        return False
+
+    return lambda sentence: sentence_states_value(sentence, question) or states_in_words(sentence, question) \
+        or counted_as_asked(sentence)
 
 
 def not_stated(document: str, what: str, nearest: str = "") -> str:

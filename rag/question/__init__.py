@@ -114,12 +114,13 @@ class Question:
         """Names of its topic the tokenizer's dictionary lacks ("绿氢" of 绿氢产能): see `unsplit_names`."""
         return unsplit_names(self.topic)
 
-    def wordings_of(self, canonical: str) -> list[str]:
-        """How the question names one of its indicators: its mentions of that one, else those of no other
-        asked indicator ("星级绿色建筑占比和装配式建筑占比": 星级's wording never names 装配式建筑占比)."""
+    def wordings_of(self, canonical: str) -> list[tuple[str, bool]]:
+        """How the question names one of its indicators, each wording with whether it is its own: its
+        mentions of that one, else all of them, borrowed ("星级绿色建筑占比和装配式建筑占比": 星级's wording
+        never names 装配式建筑占比; "煤电供电煤耗" may name a row 煤电机组供电煤耗 asked by its wording)."""
         mentions = indicator_mentions(self.topic)
-        own = [self.topic[s:e].lower() for s, e, c in mentions if c == canonical]
-        return own or [self.topic[s:e].lower() for s, e, c in mentions if c not in self.indicators]
+        own = [(self.topic[s:e].lower(), True) for s, e, c in mentions if c == canonical]
+        return own or [(self.topic[s:e].lower(), False) for s, e, _ in mentions]
 
     @property
     def wordings(self) -> list[str]:
