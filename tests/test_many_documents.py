@@ -157,3 +157,10 @@ def test_a_row_counting_what_is_added_is_not_the_level_asked(library):
     level = ask(library, "甘肃2025年储气能力要达到多少？")
     assert "10亿立方米" in level.answer and "3亿立方米" not in level.answer
     assert "3亿立方米" in ask(library, "甘肃2025年新增储气能力多少？").answer
+
+
+def test_a_fact_of_a_document_the_place_lacks_is_said_missing_not_another_documents(library):
+    """甘肃省 has a 实施方案, a 规划 and a 滚动 work plan, no 实施意见: its 文号 or date is not the others'."""
+    answer = ask(library, "甘肃省实施意见的印发日期是哪天？")
+    assert not answer.found and answer.answer.startswith("语料中没有甘肃省的实施意见"), answer.answer
+    assert "语料中没有" not in ask(library, "甘肃省能源发展规划的印发日期是哪天？").answer

@@ -20,6 +20,11 @@ def facts(index: Index, question, k: int) -> Answer:
         return collection(index, question, k) if question.order else \
             Answer(question.asked, "请说明是哪个地区的方案，例如：“江门市碳达峰实施方案的文号是多少？”", False, [], mode="none",
                    note="没有指明方案。")
+    if question.absent:  # a fact is a document's: never another document's under the one asked
+        held = "；".join(f"{label}：" + "、".join(f"《{index.plans[p].title}》" for p in plan_ids if index.plans[p].label == label)
+                        for label in question.places)
+        text = f"语料中没有{'、'.join(question.absent)}。收录的文件：{held}。"
+        return Answer(question.asked, text, False, [], mode="none", note=text)
     lines, spans = [], []
     stated = 0
     for plan_id in plan_ids:

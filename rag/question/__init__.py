@@ -71,6 +71,7 @@ class Question:
     bound: Bound | None = None  # the values it asks for lie within this ("20%以上"): a comparison keeps those places
     parts: tuple[str, ...] = ()  # the amounts it asks of things no indicator names, joined ("绿氢产能和加氢站数量"): answered each
     other_parts: tuple[str, ...] = ()  # asked beside its indicators, the things none of them measures ("…和加氢站数量"): quoted each
+    absent: tuple[str, ...] = ()  # documents it names that a named place lacks ("江门市的实施意见"): a fact of them is said missing, never another's
     measure: tuple[str, ...] = ()  # the measure family its words end on ("光伏发电量" -> 发电量): what an amount counts by
     counted: str = ""  # the unit it counts or measures in ("多少亿吨" -> 亿吨, "几座" -> 座): an answer's number is in its dimension
     # what it asks for beyond places, years and indicators (rag.zh.asking), read once from `text`
@@ -167,6 +168,26 @@ def choose_plans(text: str, labels: tuple[str, ...], index) -> tuple[str, ...]:
         best = max(scores)
         chosen += [p.plan_id for p, s in zip(plans, scores) if s == best] if best else [p.plan_id for p in plans]
     return tuple(chosen)
+
+
+# a kind of document named as a document: followed by what a question says of it ("实施意见的文号", "规划里"),
+# not a verb ("计划建设"); a notice (通知) prints every document, it is no kind of its own
+DOCUMENT_NAMED = re.compile("((?:实施)?(?:" + "|".join(w for w in sorted(NAMES_DOCUMENT.pattern.split("|"), key=len, reverse=True)
+                                             if w != "通知") + r"))(?=的|里|中|提|对|是|说|有|要|怎|\s|[，,？?]|$)")
+
+
+def absent_documents(topic: str, labels: tuple[str, ...], index) -> tuple[str, ...]:
+    """"江门市的实施意见" where 江门市's documents hold none by kind or title: "江门市的实施意见", for the
+    answer to say so instead of answering from the place's other documents. A title holds a kind written
+    apart ("引领行动促进碳达峰实施方案" is a 行动方案)."""
+    named = dict.fromkeys(m.group(1) for m in DOCUMENT_NAMED.finditer(topic))
+
+    def holds_kind(plan, word: str) -> bool:
+        core = word.removeprefix("实施") if word.endswith("意见") else word
+        return core in plan.title or core in plan.kind or (len(core) == 4 and core[:2] in plan.title and core[2:] in plan.title)
+
+    return tuple(f"{label}的{word}" for label in labels for word in named
+                 if not any(holds_kind(plan, word) for plan in index.plans_of((label,))))
 
 
 def names_one_document(plan_ids: tuple[str, ...], labels: tuple[str, ...], index) -> bool:
@@ -481,6 +502,7 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
     else:
         labels = places.labels
         plan_ids = choose_plans(text, labels, index) if labels else ()
+    absent = () if below else absent_documents(topic, labels, index)
     counted = counted_unit(text)
     indicators = tuple(indicators_asked(index, text, without_titles(topic, plan_ids, index), plan_ids, counted))
     kind = answer_type(text, facts, indicators, labels + tuple(missing), years)
@@ -500,7 +522,7 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
         suggestions=suggest(missing, index), readings=readings, years=years,
         actual=bool(ACTUAL.search(text)), indicators=indicators, facts=facts, topic=topic, below=below,
         extreme=extreme, bound=bound_asked(text), parts=() if indicators else parts,
-        other_parts=other_parts, counted=counted, measure=head_family(topic) or (),
+        other_parts=other_parts, counted=counted, measure=head_family(topic) or (), absent=absent,
         **reading(text), follow_up=follow_up, names_document=bool(NAMES_DOCUMENT.search(topic)) or names_one_document(plan_ids, labels, index),
     )
 
