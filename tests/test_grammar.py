@@ -402,3 +402,18 @@ def test_a_commitment_recalled_in_the_situation_section_is_not_the_plans_target(
     plan = Plan("p", "某省", "province", "某省", "某省“十四五”可再生能源发展规划", "", "", "", "规划", "p.txt", text)
     rows = {(t.canonical, t.year, t.value) for t in extract_targets(plan)}
     assert rows == {("非化石能源消费比重", 2025, 22.0), ("风电光伏装机容量", 2025, 3000.0)}
+
+
+@pytest.mark.parametrize("text, amount, counted", [
+    ("江门对台山、开平这几个市的要求是什么", False, ""),
+    ("那几个县要做什么", False, ""),
+    ("要建几个加氢站", True, "个"),
+    ("哪几个市是试点", False, ""),
+    ("建设多少座充电站", True, "座"),
+])
+def test_a_demonstrative_few_asks_no_number(text, amount, counted):
+    """"这几个市" points at the places named; "几个加氢站" asks a count."""
+    from rag.zh.asking import AMOUNT_ASKED
+    from rag.zh.units import counted_unit
+
+    assert bool(AMOUNT_ASKED.search(text)) == amount and counted_unit(text) == counted

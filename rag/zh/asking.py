@@ -16,7 +16,8 @@ import re
 
 # the words a question asks with ("哪几个", "什么"): no passage holds them, so an answer is never judged by them
 ASKING_WORDS = re.compile(r"哪|什么|多少|几|啥|怎样|怎么|如何|是否|吗|呢|么")
-AMOUNT_ASKED = re.compile(r"多少|(?<!哪)几[个项家座处万]?|数值|how much|how many", re.I)
+# "这几个市" points at places named, it asks no number
+AMOUNT_ASKED = re.compile(r"多少|(?<![哪这那])几[个项家座处万]?|数值|how much|how many", re.I)
 MEASURE_NAMED = re.compile(r"目标值|比重|占比|比例|规模|总量|target", re.I)
 TARGET_WORDS = re.compile(r"目标|要求|达到")
 
@@ -32,7 +33,7 @@ SHAPES_ASKED = {
     "date": re.compile(r"哪天|哪一天|日期|什么时间|何时|截止|几月几日|when", re.I),
     "place": re.compile(r"哪个县|哪个区|哪个镇|哪里|哪儿|在哪|什么地方|哪个地方|哪些地方|where", re.I),
     "organ": re.compile(r"哪个部门|哪些部门|谁负责|由谁|牵头|负责"),
-    "number": re.compile(r"多少|几|数量|how much|how many", re.I),
+    "number": re.compile(r"多少|(?<![这那])几|数量|how much|how many", re.I),
 }
 
 
