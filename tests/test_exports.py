@@ -5,15 +5,14 @@ import io
 import os
 import subprocess
 import sys
-from dataclasses import replace
 
 import pytest
 from openpyxl import load_workbook
 
-from rag.config import PROJECT_ROOT, Settings
+from rag.config import PROJECT_ROOT
 from rag.exports import FORMULA_START, safe_cell
-from rag.index import build_index, load_index
 from rag.web.targets import export_rows, write_targets_csv, write_targets_xlsx
+from writtenlibrary import written_library
 
 # each line starts the way a formula does; each states a target, so its sentence reaches the table
 ATTACK_PLAN = """攻击市碳达峰实施方案
@@ -28,12 +27,7 @@ ATTACK_PLAN = """攻击市碳达峰实施方案
 
 @pytest.fixture(scope="module")
 def attacked(tmp_path_factory):
-    root = tmp_path_factory.mktemp("attack")
-    (root / "corpus").mkdir()
-    (root / "corpus" / "attack.txt").write_text(ATTACK_PLAN, encoding="utf-8")
-    settings = replace(Settings(), corpus_dir=root / "corpus", index_dir=root / "index")
-    build_index(settings, progress=False)
-    return settings, load_index(settings)
+    return written_library(tmp_path_factory.mktemp("attack"), {"attack.txt": ATTACK_PLAN})
 
 
 def _starts_like_formula(cell) -> bool:

@@ -3,14 +3,12 @@
 plan that states it only for an earlier year. Built with the real model and index."""
 from __future__ import annotations
 
-from dataclasses import replace
 
 import pytest
 
 from rag.answer import ask
-from rag.config import Settings
-from rag.index import build_index, load_index
 from rag.question import parse
+from writtenlibrary import written_library
 
 PEAK_PLAN = """甘肃省碳达峰实施方案
 
@@ -65,14 +63,9 @@ NEIGHBOUR_ENERGY = """宁夏回族自治区“十四五”能源发展规划
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory):
-    root = tmp_path_factory.mktemp("many")
-    (root / "corpus").mkdir()
-    for name, text in (("gansu-peak.txt", PEAK_PLAN), ("gansu-energy.txt", ENERGY_PLAN), ("gansu-rolling.txt", ROLLING_PLAN),
-                       ("ningxia-peak.txt", NEIGHBOUR_PEAK), ("ningxia-energy.txt", NEIGHBOUR_ENERGY)):
-        (root / "corpus" / name).write_text(text, encoding="utf-8")
-    settings = replace(Settings(), corpus_dir=root / "corpus", index_dir=root / "index")
-    build_index(settings, progress=False)
-    return load_index(settings)
+    return written_library(tmp_path_factory.mktemp("many"), {
+        "gansu-peak.txt": PEAK_PLAN, "gansu-energy.txt": ENERGY_PLAN, "gansu-rolling.txt": ROLLING_PLAN,
+        "ningxia-peak.txt": NEIGHBOUR_PEAK, "ningxia-energy.txt": NEIGHBOUR_ENERGY})[1]
 
 
 def test_every_document_of_the_place_answers_and_differing_values_are_said_to_differ(library):
@@ -140,13 +133,9 @@ def test_a_years_target_no_row_states_is_answered_about_its_thing_not_its_measur
 def test_a_sentence_reviewing_the_past_does_not_answer_a_years_target(tmp_path):
     """A figure under "“十三五”主要成就" (no year in its sentence) is the past's: a 2025 question is told
     so, never given it as the target; asked what it is now, it answers."""
-    (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / "qinghai.txt").write_text(
+    _, index = written_library(tmp_path, {"qinghai.txt": (
         "青海省“十四五”可再生能源发展规划\n一、发展基础\n（一）“十三五”主要成就\n浅层地热能供暖制冷面积达到320万平方米，较2015年增长150%。\n"
-        "二、重点任务\n（一）推进地热能利用\n因地制宜推广地热能供暖，建设一批示范项目。\n", encoding="utf-8")
-    settings = replace(Settings(), corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
-    build_index(settings, progress=False)
-    index = load_index(settings)
+        "二、重点任务\n（一）推进地热能利用\n因地制宜推广地热能供暖，建设一批示范项目。\n")})
     target = ask(index, "青海2025年地热能供暖面积目标？")
     assert not target.found and "以往情况" in target.answer
     assert "320万平方米" in ask(index, "青海地热能供暖面积现在多少？").answer

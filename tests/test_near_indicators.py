@@ -3,13 +3,11 @@ for a neighbour that shares its thing or its measure word. On a plan written her
 string), built with the real model and index."""
 from __future__ import annotations
 
-from dataclasses import replace
 
 import pytest
 
 from rag.answer import ask
-from rag.config import Settings
-from rag.index import build_index, load_index
+from writtenlibrary import written_library
 
 PLAN = """宁德市碳达峰实施方案
 
@@ -25,12 +23,7 @@ PLAN = """宁德市碳达峰实施方案
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory):
-    root = tmp_path_factory.mktemp("near")
-    (root / "corpus").mkdir()
-    (root / "corpus" / "ningde.txt").write_text(PLAN, encoding="utf-8")
-    settings = replace(Settings(), corpus_dir=root / "corpus", index_dir=root / "index")
-    build_index(settings, progress=False)
-    return load_index(settings)
+    return written_library(tmp_path_factory.mktemp("near"), {"ningde.txt": PLAN})[1]
 
 
 def test_a_total_of_a_list_is_not_the_value_of_one_of_its_items(library):

@@ -3,13 +3,11 @@ documents write about prefectures that have none of their own, and a city whose 
 its province's plan says about it. Built with the real model and index."""
 from __future__ import annotations
 
-from dataclasses import replace
 
 import pytest
 
 from rag.answer import ask
-from rag.config import Settings
-from rag.index import build_index, load_index
+from writtenlibrary import written_library
 
 PROVINCE_PLAN = """云南省“十四五”新能源发展规划
 
@@ -45,13 +43,7 @@ CITY_PLAN = """昆明市碳达峰实施方案
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory):
-    root = tmp_path_factory.mktemp("below")
-    (root / "corpus").mkdir()
-    (root / "corpus" / "yunnan-new-energy.txt").write_text(PROVINCE_PLAN, encoding="utf-8")
-    (root / "corpus" / "kunming.txt").write_text(CITY_PLAN, encoding="utf-8")
-    settings = replace(Settings(), corpus_dir=root / "corpus", index_dir=root / "index")
-    build_index(settings, progress=False)
-    return load_index(settings)
+    return written_library(tmp_path_factory.mktemp("below"), {"yunnan-new-energy.txt": PROVINCE_PLAN, "kunming.txt": CITY_PLAN})[1]
 
 
 def test_a_prefecture_without_documents_is_answered_from_its_provinces_labelled(library):
