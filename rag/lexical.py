@@ -38,7 +38,8 @@ def lexical_tokens(text: str) -> list[str]:
 NAME_PARTS = ("n", "a", "b")
 
 
-def unsplit_names(text: str) -> list[str]:
+@lru_cache(maxsize=10_000)  # every answerer of one question reads it again
+def unsplit_names(text: str) -> tuple[str, ...]:
     """Names the dictionary lacks, which jieba splits into single characters: each run of two or more
     single Chinese characters in a row, all of them parts of a name by jieba's tagger ("绿氢产能" ->
     绿氢; "村各要建" is a noun, a pronoun and verbs: no name)."""
@@ -53,4 +54,4 @@ def unsplit_names(text: str) -> list[str]:
         if len(run) >= 2:
             names.append(run)
         run = ""
-    return names
+    return tuple(names)

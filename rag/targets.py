@@ -161,14 +161,14 @@ def _the_past(targets: list[Target]) -> list[Target]:
     ("提高至2020年的7.6%", kind actual); one for a year after it is another's commitment the plan recalls
     ("我国……明确2030年非化石能源占一次能源消费比重达到25%左右": the country's, not the province's), dropped
     from the plan's targets (its passage still answers)."""
-    def reviewing(t: Target) -> bool:
-        return bool(REVIEW.search(t.section)) and "目标" not in t.section
+    def reviewed(t: Target) -> bool:  # a target row of such a section
+        return t.kind == "target" and bool(REVIEW.search(t.section)) and "目标" not in t.section
 
-    first = min((t.year for t in targets if t.kind == "target" and not reviewing(t)), default=None)
+    first = min((t.year for t in targets if t.kind == "target" and not reviewed(t)), default=None)
     if first is None:
         return targets
-    return [replace(t, kind="actual") if reviewing(t) and t.kind == "target" and t.year < first else t
-            for t in targets if not (reviewing(t) and t.kind == "target" and t.year > first)]
+    return [replace(t, kind="actual") if reviewed(t) and t.year < first else t
+            for t in targets if not (reviewed(t) and t.year > first)]
 
 
 def _sentence_targets(plan: Plan, sentence: str, offset: int, section: str,

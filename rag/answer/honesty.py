@@ -20,7 +20,7 @@ from ..index import lexical_tokens
 from ..indicators import COUNTED, FAMILY_UNITS, MEASURE_WORDS, counts_by, in_family_units, measure_families, synonyms_of
 from ..sections import is_heading
 from ..zh.relations import VERBS
-from ..zh.units import ALL_UNITS, VALUE
+from ..zh.units import UNIT, VALUE
 from .result import Answer
 
 LIST_JOINS = ("、", "和", "及", "与")
@@ -132,11 +132,11 @@ def states_asked(question, index):
     def counted_as_asked(sentence: str) -> bool:
         if not re.search(r"\d", sentence):
             return False
-        units = re.findall("|".join(map(re.escape, ALL_UNITS)), sentence)
+        units = UNIT.findall(sentence)
         for canonical in question.indicators:
             families = measure_families(canonical)
-            # an amount in a measure's own units says the measure ("100万千瓦" is a capacity)
-            if families and all((counts_by(sentence, f) or f in FAMILY_UNITS) and in_family_units(f, units) for f in families):
+            # an amount in a measure's own units says the measure ("100万千瓦" is a capacity), else its word
+            if families and all(in_family_units(f, units) if f in FAMILY_UNITS else counts_by(sentence, f) for f in families):
                 return True
             # a name of no measure ("风电", a table's row) is counted in its rows' units, and named
             if not families and canonical in sentence and set(units) & index.units_by_indicator.get(canonical, set()):

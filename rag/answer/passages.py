@@ -58,7 +58,7 @@ def _best(index: Index, question, passages, require=None):
     # ("氢能汽车保有量" is not answered by a sentence on 新能源汽车's 保有量)
     things = [w for w in known if w not in MEASURE_WORDS and not any(w in m for family in MEASURE_FAMILIES for m in family)]
     # a name the dictionary lacks ("绿氢" of 绿氢产能) is the most specific thing a question names
-    unsplit = next(iter(question.unsplit_words), None)
+    unsplit = question.unsplit_words[0] if question.unsplit_words else None
     if question.amount:
         needed = unsplit or max(known, key=weights.get, default=None)
     elif question.years and not question.indicators:

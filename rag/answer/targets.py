@@ -174,9 +174,9 @@ def target(index: Index, question, k: int) -> Answer:
     found = [stated(index, question, indicator, place, k) for indicator, place in asked]
     # a part a stated total covers is no line of its own ("风电光伏装机" states 风电、太阳能发电总装机: no
     # "没有风电的目标" beside it)
-    covered = {place: [i for (i, p), f in zip(asked, found) if p == place and f.found] for _, place in asked}
+    totals = [pair for pair, f in zip(asked, found) if f.found]
     found = [f for (indicator, place), f in zip(asked, found)
-             if f.found or not any(_covers(total, indicator) for total in covered[place])]
+             if f.found or not any(p == place and _covers(total, indicator) for total, p in totals)]
     rows = [t for f in found for t in f.rows]
     quoted = [f.quoted for f in found if f.quoted]
     # what it asks beside its indicators that none of them measures ("绿氢产能和加氢站数量"): quoted each
@@ -189,8 +189,7 @@ def target(index: Index, question, k: int) -> Answer:
     passages = passages_for(index, spans(rows) + quoted + [s for f in found for s in f.cited], question, k)
     said = lines + [a.answer for a in beside]
     # one sentence of several lines: each line's own full stop gives way to the "；" between them
-    text = "；".join(line.rstrip("。") for line in said) + ("。" if len(said) > 1 and said[-1].endswith("。") else "") \
-        if len(said) > 1 else "".join(said)
+    text = "；".join(line.rstrip("。") for line in said) + ("。" if said and said[-1].endswith("。") else "")
     if question.bound and question.verdict:  # "是否超过20%": the verdict first
         text = _verdict(rows, question.bound) + text
     return Answer(question.asked, text, ok, passages, rows,

@@ -31,7 +31,7 @@ from ..zh.units import counted_unit
 from ..usertext import clip
 from ..zh.asking import (ACROSS_WORDS, ACTUAL, AMOUNT_ASKED, ASKING_WORDS, COMPARE, CORPUS, DEFINITION, DEICTIC,
                          DIFFERENCE, FACT_NAMES, FACT_WORDS, FACTS, FILLER, FOLLOW_UP_MARK, GENERIC_TITLE, GREETING,
-                         HIGHEST, INFORMAL_ASKED, LIST, LOWEST, NAMES_DOCUMENT, PROVINCES_ASKED, TARGET_WORDS, WHERE, YESNO,
+                         DOCUMENT_NAMED, HIGHEST, INFORMAL_ASKED, LIST, LOWEST, NAMES_DOCUMENT, PROVINCES_ASKED, TARGET_WORDS, WHERE, YESNO,
                          asks_quantity, defined_term, listed_asked, order_asked, ordinal_asked, shapes_asked)
 from .bounds import Bound, bound_asked
 from .indicators import blanked, indicators_asked
@@ -111,7 +111,7 @@ class Question:
         return [w for w in dict.fromkeys(lexical_tokens(self.topic)) if (len(w) > 1 or w.isdigit()) and not ASKING_WORDS.search(w)]
 
     @property
-    def unsplit_words(self) -> list[str]:
+    def unsplit_words(self) -> tuple[str, ...]:
         """Names of its topic the tokenizer's dictionary lacks ("绿氢" of 绿氢产能): see `unsplit_names`."""
         return unsplit_names(self.topic)
 
@@ -168,12 +168,6 @@ def choose_plans(text: str, labels: tuple[str, ...], index) -> tuple[str, ...]:
         best = max(scores)
         chosen += [p.plan_id for p, s in zip(plans, scores) if s == best] if best else [p.plan_id for p in plans]
     return tuple(chosen)
-
-
-# a kind of document named as a document: followed by what a question says of it ("实施意见的文号", "规划里"),
-# not a verb ("计划建设"); a notice (通知) prints every document, it is no kind of its own
-DOCUMENT_NAMED = re.compile("((?:实施)?(?:" + "|".join(w for w in sorted(NAMES_DOCUMENT.pattern.split("|"), key=len, reverse=True)
-                                             if w != "通知") + r"))(?=的|里|中|提|对|是|说|有|要|怎|\s|[，,？?]|$)")
 
 
 def absent_documents(topic: str, labels: tuple[str, ...], index) -> tuple[str, ...]:

@@ -158,6 +158,10 @@ ACTUAL = re.compile(r"现在|目前|现状|当前|已经达到|已达到|基期|
 
 # a genre word names one kind of document ("实施意见", "可再生能源规划"); a bare 方案 is how staff say "the plan"
 NAMES_DOCUMENT = re.compile(r"意见|规划|决定|办法|计划|纲要|措施|细则|行动方案|工作方案|实施方案|要点|指南|通知|解读|征求意见稿")
+# a kind of document named as a document: followed by what a question says of it ("实施意见的文号", "规划里"),
+# not a verb ("计划建设"); a notice (通知) prints every document, it is no kind of its own
+DOCUMENT_NAMED = re.compile("((?:实施)?(?:" + "|".join(w for w in sorted(NAMES_DOCUMENT.pattern.split("|"), key=len, reverse=True)
+                                             if w != "通知") + r"))(?=的|里|中|提|对|是|说|有|要|怎|\s|[，,？?]|$)")
 # words that name any plan, not one in particular
 GENERIC_TITLE = re.compile("实施方案|方案|实施|关于|工作|人民政府|印发|通知|[的和与及省市县区]")
 FILLER = re.compile(

@@ -50,6 +50,7 @@ ALL_UNITS = tuple(sorted({*UNITS, *CONVERSIONS, *COUNTERS}, key=len, reverse=Tru
 _COUNTERS = tuple(sorted(COUNTERS, key=len, reverse=True))
 # a number with its unit; a count may be in tens of thousands ("15万个")
 AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:(" + "|".join(map(re.escape, ALL_UNITS)) + ")|[万亿](" + "|".join(map(re.escape, _COUNTERS)) + "))")
+UNIT = re.compile("|".join(map(re.escape, ALL_UNITS)))  # a unit anywhere ("【表：单位：万千瓦】")
 COUNTED = re.compile(r"(?<![哪这那])(?:几|多少)(" + "|".join(map(re.escape, ALL_UNITS)) + ")")
 
 
