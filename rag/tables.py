@@ -104,16 +104,26 @@ def make_table(grid: list[list[str | None]], caption: str = "", page: int | None
 
 def _label_columns(header: list[str], body: list[list[str | None]]) -> int:
     """How many leading columns name the row: those before the first column whose header is a
-    year or whose cells are mostly values."""
+    year or whose cells are mostly values. Row numbers (1, 2, 3 … down a 序号 column) name rows."""
     for j, name in enumerate(header):
         if j == 0:
             continue
         if re.search(r"20\d{2}|19\d{2}", name):
             return j
         column = [row[j] for row in body if row[j]]
+        if _row_numbers(column):
+            continue
         if column and sum(is_value(c) for c in column) >= len(column) / 2:
             return j
     return 1
+
+
+def _row_numbers(column: list[str]) -> bool:
+    """Cells counting the rows: whole numbers, each one more than the one above."""
+    if len(column) < 2 or not all(re.fullmatch(r"\d{1,3}", c) for c in column):
+        return False
+    numbers = [int(c) for c in column]
+    return all(b == a + 1 for a, b in zip(numbers, numbers[1:]))
 
 
 def table_lines(table: Table) -> list[str]:

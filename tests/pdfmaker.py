@@ -21,8 +21,17 @@ def _hex(text: str) -> str:
     return "".join(f"{ord(ch):04X}" for ch in text)
 
 
-def write_pdf(path: Path, pages: list[list[Run]]) -> Path:
-    """One page per list of runs; each run is its own text object (BT … ET)."""
+@dataclass(frozen=True)
+class Rule:
+    """A straight line drawn on the page (table rules), corners from the top of the page."""
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+def write_pdf(path: Path, pages: list[list[Run | Rule]]) -> Path:
+    """One page per list of runs and rules; each run is its own text object (BT … ET)."""
     objects: list[bytes] = []
 
     def add(body: str | bytes) -> int:
@@ -37,7 +46,8 @@ def write_pdf(path: Path, pages: list[list[Run]]) -> Path:
     pages_id = len(objects) + 2 * len(pages) + 1
     kids = []
     for runs in pages:
-        stream = "".join(f"BT /F1 {r.size} Tf {r.x} {A4[1] - r.y} Td <{_hex(r.text)}> Tj ET\n" for r in runs)
+        stream = "".join(f"BT /F1 {r.size} Tf {r.x} {A4[1] - r.y} Td <{_hex(r.text)}> Tj ET\n" if isinstance(r, Run)
+                         else f"{r.x0} {A4[1] - r.y0} m {r.x1} {A4[1] - r.y1} l S\n" for r in runs)
         content = add(f"<< /Length {len(stream)} >>\nstream\n{stream}endstream")
         kids.append(add(f"<< /Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 {A4[0]} {A4[1]}] "
                         f"/Resources << /Font << /F1 {font} 0 R >> >> /Contents {content} 0 R >>"))
@@ -78,3 +88,17 @@ def paragraph(text: str, top: float, left: float = 72, width_chars: int = 28, si
             runs.append(Run(x + used * size, y, ch, size))
             used += width
     return runs, y + size * 1.6
+
+
+def ruled_rows(rows: list[list[str]], top: float, edges: list[float], height: float = 30,
+               size: float = 10) -> tuple[list[Run | Rule], float]:
+    """Rows of cells framed by rules, columns starting at `edges` (the last edge closes the table),
+    each cell's text one run. Returns runs and rules, and the top below the table."""
+    items: list[Run | Rule] = []
+    for i, row in enumerate(rows):
+        y = top + i * height
+        items += [Run(x + 3, y + height / 2 + size / 2, text, size) for x, text in zip(edges, row) if text]
+    bottom = top + len(rows) * height
+    items += [Rule(edges[0], top + i * height, edges[-1], top + i * height) for i in range(len(rows) + 1)]
+    items += [Rule(x, top, x, bottom) for x in edges]
+    return items, bottom

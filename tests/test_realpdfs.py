@@ -17,7 +17,7 @@ from rag.corpus import read_plan
 from rag.ingest import Limits, UnreadableFile, read_document
 from rag.tables import parse_row
 from rag.targets import extract_targets
-from tests.pdfmaker import Run, paragraph, write_pdf
+from tests.pdfmaker import Run, paragraph, ruled_rows, write_pdf
 
 REALPDFS = PROJECT_ROOT.parent / "shared" / "realpdfs"
 PDFS = sorted(REALPDFS.glob("*.pdf"))
@@ -209,3 +209,23 @@ def test_html_table_cells_do_not_run_together(tmp_path):
     assert rows[0].labels == ("风电装机容量（万千瓦）",) and rows[0].cells == (("2025年", "60"), ("2030年", "110"))
     targets = {(t.canonical, t.year): t for t in extract_targets(plan) if t.from_table}
     assert targets[("非化石能源消费比重", 2030)].qualifier == "左右" and targets[("非化石能源消费比重", 2030)].unit == "%"
+
+
+def test_a_header_row_alone_at_a_page_foot_heads_the_rows_on_the_next_page(tmp_path):
+    """A table whose header row is the last ruled row of its page and whose rows, numbered 1, 2 … in a
+    序号 column beside a 单位 column, fill the next page: every row keeps the header and the caption."""
+    edges = [72, 130, 165, 300, 360, 410, 460, 520]
+    body, top = paragraph("“十四五”期间设置应对气候变化重点指标，具体如下。", 100)
+    caption = [Run(200, 700, "表1 某省应对气候变化指标体系", 12)]
+    header, _ = ruled_rows([["类别", "序号", "具体指标", "单位", "2020年", "2025年", "性质"]], 720, edges)
+    rows, _ = ruled_rows([["减缓", "1", "非化石能源消费比重", "%", "19.8", "24", "约束性"],
+                          ["减缓", "2", "森林蓄积量", "亿立方米", "3.75", "≥4.45", "约束性"]], 80, edges)
+    pdf = write_pdf(tmp_path / "foot.pdf", [body + caption + header, rows])
+    plan = read_plan(pdf, {}, Limits()).plan
+    read = [parse_row(line) for line in plan.text.splitlines() if parse_row(line)]
+    assert len(read) == 2 and {r.caption for r in read} == {"表1某省应对气候变化指标体系"}
+    assert ("2025年", "≥4.45") in read[1].cells and "森林蓄积量" in read[1].labels
+    targets = {(t.canonical, t.year): t for t in extract_targets(plan) if t.from_table}
+    stock = targets[("森林蓄积量", 2025)]
+    assert (stock.value, stock.unit, stock.qualifier, stock.page_start) == (4.45, "亿立方米", "不低于", 2)
+    assert (targets[("森林蓄积量", 2020)].kind, targets[("非化石能源消费比重", 2025)].value) == ("actual", 24)

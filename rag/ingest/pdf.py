@@ -246,8 +246,8 @@ def _needs_ocr(page, lines: list[Line]) -> bool:
 
 
 def _has_rules(page, clock: PageClock | None = None) -> bool:
-    """Whether the page's drawing holds table rules: several thin horizontal and vertical strokes,
-    or several boxes the size of cells."""
+    """Whether the page's drawing holds table rules: several thin horizontal and vertical strokes
+    (a row of cells alone has two across and three or more down), or several boxes the size of cells."""
     import pypdfium2.raw as raw
 
     across = down = boxes = 0
@@ -262,7 +262,7 @@ def _has_rules(page, clock: PageClock | None = None) -> bool:
             down += 1
         elif width >= 20 and height >= 8:
             boxes += 1
-        if (across >= 3 and down >= 2) or boxes >= 6:
+        if (across >= 3 and down >= 2) or (across >= 2 and down >= 3) or boxes >= 6:
             return True
     return False
 
@@ -273,6 +273,8 @@ class _TableReader:
     def __init__(self, path: Path):
         self.path, self.pdf = path, None
         self.last: Table | None = None  # a table continued on the next page repeats its header, not its caption
+        # a header row alone at a page's foot (its rows on the next page): (cells, column edges, caption, page)
+        self.header_alone: tuple[list, tuple[float, ...], str, int] | None = None
 
     def replace_tables(self, number: int, lines: list[Line]) -> tuple[list[Line], list[Table]]:
         """The page's lines with the text inside each table replaced by the table's row lines."""
@@ -283,12 +285,18 @@ class _TableReader:
                 logging.getLogger("pdfminer").setLevel(logging.ERROR)
                 self.pdf = pdfplumber.open(str(self.path))
             found = self.pdf.pages[number - 1].find_tables()
-            grids = [(t.bbox, t.extract()) for t in found]
+            grids = [(t.bbox, t.extract(), _column_edges(t)) for t in found]
         except Exception:  # a page pdfplumber cannot parse keeps its plain text
             return lines, []
         tables = []
-        for (x0, top, x1, bottom), grid in grids:
+        for (x0, top, x1, bottom), grid, edges in grids:
             caption = _caption_above(lines, top)
+            if sum(1 for row in grid if any(row)) == 1 and len(edges) > 2:
+                self.header_alone = (grid[0], edges, caption, number)
+                continue
+            alone = self.header_alone
+            if alone and alone[3] == number - 1 and _same_edges(alone[1], edges) and grid[0] != alone[0]:
+                grid, caption, self.header_alone = [alone[0]] + grid, caption or alone[2], None
             table = make_table(grid, caption, number)
             if table is None:
                 continue
@@ -312,6 +320,18 @@ class _TableReader:
                 self.pdf.close()
             except Exception:  # pdfplumber reads every page's box to close: a damaged one is no reason to fail
                 pass
+
+
+def _column_edges(table) -> tuple[float, ...]:
+    """Where the columns of a pdfplumber table begin, and where its last one ends."""
+    try:
+        return tuple(cell[0] for cell in table.rows[0].cells if cell) + (table.bbox[2],)
+    except Exception:  # a table without rows
+        return ()
+
+
+def _same_edges(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return len(a) == len(b) and all(abs(x - y) <= 3 for x, y in zip(a, b))
 
 
 def _caption_above(lines: list[Line], top: float) -> str:
