@@ -130,8 +130,10 @@ def extract_targets(plan: Plan) -> list[Target]:
     sections = split_sections(plan.text)
     found: list[Target] = []
     # a five-year plan's goals section states its period's targets: a value written there without a
-    # year ("煤电机组供电煤耗降至297克标准煤/千瓦时" under "主要目标" of a “十四五” plan) is for 2025
+    # year ("煤电机组供电煤耗降至297克标准煤/千瓦时" under "主要目标" of a “十四五” plan) is for 2025, and so
+    # is one in the tasks after it (what the period does); the background before the goals is not
     period = period_year(plan.title)
+    goals_start = min((s.start for s in sections if "目标" in s.path), default=len(plan.text))
     # "到2025年，……。……。" : a bare deadline clause in a paragraph's first sentence governs the paragraph
     paragraph_year: int | None = None
     opens_line, opens_end = None, 0  # the sentence that began the current line, when it is a heading ("(二)主要目标。")
@@ -146,7 +148,8 @@ def extract_targets(plan: Plan) -> list[Target]:
         if row is not None:
             found.extend(table_targets(plan, row, sentence.group(), sentence.start(), section))
             continue
-        goals_year = period if period and "目标" in section else None
+        planned = "目标" in section or (sentence.start() > goals_start and not REVIEW.search(section))
+        goals_year = period if period and planned else None
         rows, lead_year = _sentence_targets(plan, sentence.group(), sentence.start(), section,
                                             None if first else paragraph_year, goals_year)
         paragraph_year = lead_year if first else paragraph_year

@@ -222,20 +222,24 @@ def test_kind_and_comment_deadline_of_a_draft(index):
     assert plan.text[start:end] == "2023年2月9日"
 
 
-def test_a_five_year_plans_goals_section_states_its_periods_targets():
+def test_a_five_year_plans_goals_and_tasks_state_its_periods_targets():
     """A value without a year under a goals heading of a plan whose title names its five-year period
-    is that period's target (written here: a “十五五” plan -> 2030); the same sentence elsewhere, or in
-    a plan naming no period, gives no row."""
+    is that period's target (written here: a “十五五” plan -> 2030), and so is one in the tasks and
+    assessments after the goals (what the period does: "新建充电桩达到5万个"); the background before
+    the goals, a review section, or a plan naming no period gives no row."""
     from rag.corpus import Plan
 
     def rows(title: str, text: str) -> set:
         plan = Plan("p", "福州市", "city", "福建省", title, "", "", "", "规划", "p.txt", text)
         return {(t.year, t.value, t.unit) for t in extract_targets(plan)}
 
-    body = "一、发展基础\n全市光伏装机达到120万千瓦。\n二、主要目标\n全市光伏装机达到260万千瓦，煤电机组供电煤耗降至295克标准煤/千瓦时。\n三、重点任务\n新建充电桩达到5万个。\n"
+    body = ("一、发展基础\n全市光伏装机达到120万千瓦。\n二、资源潜力\n全市风能资源技术可开发量达800万千瓦以上。\n"
+            "三、主要目标\n全市光伏装机达到260万千瓦，煤电机组供电煤耗降至295克标准煤/千瓦时。\n"
+            "四、重点任务\n力争新型储能装机规模达到30万千瓦。\n五、“十四五”成效回顾\n累计建成绿色建筑面积4.4亿平方米。\n"
+            "六、环境影响分析\n非化石能源消费比重达到31%，能源消费总量得到合理控制。\n")
     found = rows("福州市“十五五”能源发展规划", body)
-    assert {(2030, 260.0, "万千瓦"), (2030, 295.0, "克标准煤/千瓦时")} <= found
-    assert not {v for _, v, _ in found} & {120.0, 5.0}  # the base section and the tasks state no goal of the period
+    assert {(2030, 260.0, "万千瓦"), (2030, 295.0, "克标准煤/千瓦时"), (2030, 30.0, "万千瓦"), (2030, 31.0, "%")} <= found
+    assert not {v for _, v, _ in found} & {120.0, 800.0, 4.4}  # background and review state no goal of the period
     assert rows("福州市能源发展规划", body) == set()
 
 
