@@ -54,7 +54,7 @@ def retrieve(index: Index, question, k: int = 5, plan_ids: tuple[str, ...] | Non
     question naming a place; on an approximate index, an unrestricted question ranks what the vector
     index and BM25 propose)."""
     allowed = plan_ids if plan_ids is not None else plans_meant(index, question)
-    search = question.topic if allowed else question.text
+    search = (question.subject or question.topic) if allowed else question.text
     rows, dense, lexical = index.search_scores(search, lexical_tokens(search), rows_meant(index, question, allowed) if allowed else None)
     if not len(rows):
         return []

@@ -7,6 +7,7 @@ import pytest
 
 from rag.indicators import COUNT_FAMILY, counts_by, find_indicators, synonyms_of
 from rag.question import amounts_asked, facts_asked, without_titles
+from rag.zh.headings import TOC_LINE
 from rag.zh.periods import QUESTION_YEAR, question_year
 from rag.zh.units import counted_unit, states_amount_in
 
@@ -417,3 +418,15 @@ def test_a_demonstrative_few_asks_no_number(text, amount, counted):
     from rag.zh.units import counted_unit
 
     assert bool(AMOUNT_ASKED.search(text)) == amount and counted_unit(text) == counted
+
+
+@pytest.mark.parametrize("line, contents", [
+    ("第一章 现状与形势……………3", True),
+    ("（三）有序建设抽水蓄能电站................................................13", True),
+    ("一、发展环境.............................................. - 1 -", True),
+    ("（二）发展形势······················—12—", True),
+    ("一、发展环境", False),
+    ("全省风电装机达到1200万千瓦……", False),  # an ellipsis in running text
+])
+def test_contents_lines(line, contents):
+    assert bool(TOC_LINE.search(line)) == contents

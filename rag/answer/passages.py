@@ -14,7 +14,7 @@ from ..index import Index, lexical_tokens
 from ..indicators import MEASURE_FAMILIES, MEASURE_WORDS, counts_by
 from ..retrieve import retrieve, with_each_document
 from ..sections import heading_of
-from ..zh.headings import REVIEW
+from ..zh.headings import REVIEW, TOC_LINE
 from ..zh.periods import BASELINE, STATED_YEAR, states_year
 from ..zh.units import UNITS, states_amount_in
 from .citing import passages_for, quote, sentence_at, split_sentences
@@ -43,13 +43,17 @@ def _best(index: Index, question, passages, require=None):
     # the words an answer should hold: not the question's own asking words ("哪几个", "什么"), which no
     # passage holds and which would weigh most, more so the larger the corpus; nor the place below, which
     # every candidate holds
-    words = [w for w in question.topic_words if not (question.below and question.below_word in w)]
-    most = math.log(1 + len(index.chunks))
-    total = sum(weights.get(w, most) for w in words) or 1.0
+    # every candidate of a named document holds its name's words ("绿色低碳循环发展规划里……"): an answer is
+    # chosen by the words of what is asked of it (its preface restates the title), and judged by them all
+    def own_words(words: list[str]) -> list[str]:
+        return [w for w in words if not (question.below and question.below_word in w)]
 
-    def coverage(text: str) -> float:
+    words, judged = own_words(question.subject_words), own_words(question.topic_words)
+    most = math.log(1 + len(index.chunks))
+
+    def coverage(text: str, words: list[str] = words) -> float:
         text = text.lower()  # words are lower case: "pue" is in "电能利用效率（PUE）"
-        return sum(weights.get(w, most) for w in words if w in text) / total
+        return sum(weights.get(w, most) for w in words if w in text) / (sum(weights.get(w, most) for w in words) or 1.0)
 
     wanted = [SENTENCE_SHAPES[name] for name in question.shapes]
     # a number answers a "how much" question only next to the question's most specific known word
@@ -74,7 +78,7 @@ def _best(index: Index, question, passages, require=None):
         spans = split_sentences(text)
         for i, (start, end) in enumerate(spans):
             sentence = text[start:end]
-            if len(sentence.strip()) < 6 or (require and not require(sentence)) or (question.counted and not states_amount_in(sentence, question.counted)):
+            if len(sentence.strip()) < 6 or TOC_LINE.search(sentence) or (require and not require(sentence)) or (question.counted and not states_amount_in(sentence, question.counted)):
                 continue
             if question.below and question.below_word not in sentence + passage.chunk.section:
                 continue  # about the place above, not the one asked
@@ -94,7 +98,8 @@ def _best(index: Index, question, passages, require=None):
                 if (len(sentence.strip()) < 16 or heading_of(sentence.strip())) and i + 1 < len(spans):
                     end = spans[i + 1][1]  # a heading or short lead-in says little: add what it introduces
                 offset = passage.chunk.char_start
-                best = (score, max(own, near), (passage.chunk.plan_id, offset + start, offset + end))
+                covered = max(coverage(sentence + passage.chunk.section, judged), coverage(window, judged))
+                best = (score, covered, (passage.chunk.plan_id, offset + start, offset + end))
     if best is None or best[1] < index.settings.min_coverage:
         return None
     return best[2], best[1]
@@ -142,7 +147,7 @@ def passage(index: Index, question, k: int, require=None) -> Answer:
 
 def part_answer(index: Index, question, part: str, k: int) -> Answer:
     """The quoted sentence that gives one of the amounts a question asks together: one naming the part's thing."""
-    return passage(index, replace(question, topic=part, parts=(), other_parts=(), counted="", indicators=()), k, _naming(part))
+    return passage(index, replace(question, topic=part, subject=part, parts=(), other_parts=(), counted="", indicators=()), k, _naming(part))
 
 
 def _each_part(index: Index, question, k: int) -> Answer:

@@ -30,8 +30,8 @@ from ..places import NATIONAL, divisions, short_name
 from ..zh.units import counted_unit
 from ..usertext import clip
 from ..zh.asking import (ACROSS_WORDS, ACTUAL, AMOUNT_ASKED, ASKING_WORDS, COMPARE, CORPUS, DEFINITION, DEICTIC,
-                         DIFFERENCE, FACT_NAMES, FACT_WORDS, FACTS, FILLER, FOLLOW_UP_MARK, GENERIC_TITLE, GREETING,
-                         DOCUMENT_NAMED, HIGHEST, INFORMAL_ASKED, LIST, LOWEST, NAMES_DOCUMENT, PROVINCES_ASKED, TARGET_WORDS, WHERE, YESNO,
+                         DIFFERENCE, DOCUMENT_WORD, FACT_NAMES, FACT_WORDS, FACTS, FILLER, FOLLOW_UP_MARK, GENERIC_TITLE, GREETING,
+                         DOCUMENT_NAMED, HIGHEST, INFORMAL_ASKED, LIST, LOWEST, NAMES_DOCUMENT, PROVINCES_ASKED, TARGET_WORDS, WAYS_ASKED, WHERE, YESNO,
                          asks_quantity, defined_term, listed_asked, order_asked, ordinal_asked, shapes_asked)
 from .bounds import Bound, bound_asked
 from .indicators import blanked, indicators_asked
@@ -66,6 +66,7 @@ class Question:
     indicators: tuple[str, ...] = ()  # canonical names, in question order
     facts: tuple[str, ...] = ()  # notice facts asked (FACTS keys), in question order
     topic: str = ""  # the text without its place names: what to search for inside the plans
+    subject: str = ""  # the topic without the words naming its document ("绿色建筑规划里"): what is asked of it
     below: str = ""  # a place with no document of its own that the chosen documents write about (凉山彝族自治州 in 四川's)
     extreme: str = ""  # "highest" / "lowest" when it asks which is most or least
     bound: Bound | None = None  # the values it asks for lie within this ("20%以上"): a comparison keeps those places
@@ -108,7 +109,12 @@ class Question:
     def topic_words(self) -> list[str]:
         """The topic's words an answer should hold: not its asking words ("哪几个", "什么"), which no passage
         holds; single characters only when digits."""
-        return [w for w in dict.fromkeys(lexical_tokens(self.topic)) if (len(w) > 1 or w.isdigit()) and not ASKING_WORDS.search(w)]
+        return _answer_words(self.topic)
+
+    @property
+    def subject_words(self) -> list[str]:
+        """The topic's words without those naming its document: what an answer is chosen by."""
+        return _answer_words(self.subject or self.topic)
 
     @property
     def unsplit_words(self) -> tuple[str, ...]:
@@ -150,6 +156,10 @@ class Question:
 
 # ---------------------------------------------------------------- plans of a place
 
+def _answer_words(text: str) -> list[str]:
+    return [w for w in dict.fromkeys(lexical_tokens(text)) if (len(w) > 1 or w.isdigit()) and not ASKING_WORDS.search(w)]
+
+
 def choose_plans(text: str, labels: tuple[str, ...], index) -> tuple[str, ...]:
     """The plans of the named places the question means: when a place has several, those whose
     title holds the longest stretch of the question's own words ("广东绿色金融方案" -> the green
@@ -166,8 +176,26 @@ def choose_plans(text: str, labels: tuple[str, ...], index) -> tuple[str, ...]:
             rare = _rare_words(asked, index)
             scores = [int(any(w in title and sum(w in t for t in titles) == 1 for w in rare)) for title in titles]
         best = max(scores)
-        chosen += [p.plan_id for p, s in zip(plans, scores) if s == best] if best else [p.plan_id for p in plans]
+        tied = [p for p, s in zip(plans, scores) if s == best] if best else plans
+        # the word ending the document's name tells tied titles apart ("能源结构方案": the 行动方案, not the 决定)
+        kinds = [m.group(1) for m in DOCUMENT_WORD.finditer(text)]
+        of_kind = [p for p in tied if any(k in p.title[-6:] or k in p.kind for k in kinds)]
+        chosen += [p.plan_id for p in (of_kind if best and 0 < len(of_kind) < len(tied) else tied)]
     return tuple(chosen)
+
+
+def without_document_name(topic: str, plan_ids: tuple[str, ...], index) -> str:
+    """The topic without the words that name one of its documents: each run of characters of a chosen
+    title that ends on a document word ("绿色低碳循环发展规划里交通体系…" -> "里交通体系…"); they chose the
+    document, they are not what is asked of it."""
+    titles = "".join(index.plans[p].title for p in plan_ids)
+    out = topic
+    for match in DOCUMENT_WORD.finditer(topic):
+        start = match.start()
+        while start > 0 and topic[start - 1] in titles:
+            start -= 1
+        out = out[:start] + " " * (match.end() - start) + out[match.end():]
+    return out
 
 
 def absent_documents(topic: str, labels: tuple[str, ...], index) -> tuple[str, ...]:
@@ -285,6 +313,8 @@ def answer_type(text: str, facts: tuple[str, ...], indicators: tuple[str, ...], 
         return "compare"
     if WHERE.search(text) and not asks_quantity(text):
         return "where"
+    if indicators and places and not years and WAYS_ASKED.search(text) and not asks_quantity(text) and not TARGET_WORDS.search(text):
+        return "open"  # what is done about a measured thing, not its number
     if indicators and (places or years):
         return "yesno" if YESNO.search(text) and not asks_quantity(text) else "target"
     if comparing and not places:
@@ -460,7 +490,7 @@ def asked_above(question: Question, index) -> Question | None:
     labels, plan_ids = _writing(question.text, (), writing, index)
     indicators = tuple(indicators_asked(index, question.text, question.topic, plan_ids, question.counted))
     return replace(question, places=labels, plan_ids=plan_ids, below=place, indicators=indicators or question.indicators,
-                   topic=question.text)  # its name is part of what is asked ("青岛港")
+                   topic=question.text, subject=question.text)  # its name is part of what is asked ("青岛港")
 
 
 def _writing(text: str, labels: tuple[str, ...], writing, index) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -515,6 +545,7 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
         asked=asked, text=text, type=kind, places=labels, plan_ids=plan_ids, missing=tuple(missing),
         suggestions=suggest(missing, index), readings=readings, years=years,
         actual=bool(ACTUAL.search(text)), indicators=indicators, facts=facts, topic=topic, below=below,
+        subject=without_document_name(topic, plan_ids, index) if plan_ids else topic,
         extreme=extreme, bound=bound_asked(text), parts=() if indicators else parts,
         other_parts=other_parts, counted=counted, measure=head_family(topic) or (), absent=absent,
         **reading(text), follow_up=follow_up, names_document=bool(NAMES_DOCUMENT.search(topic)) or names_one_document(plan_ids, labels, index),

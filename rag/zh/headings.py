@@ -18,8 +18,9 @@ HEADING_LEVELS = (
 LONE_NUMBER = re.compile(r"\d{1,2}、")
 # a heading of level 3 or 4 run into the end of the line before it ("……。二、重点任务")
 INLINE_HEADING = re.compile(rf"(?<=[\s。；：])\s*(?=(?:{NUMERAL}、|[(（]{NUMERAL}[)）])\S)")
-# a table-of-contents line ("第一章 现状与形势……………3") names a heading but is not one
-TOC_LINE = re.compile(r"(?:[.．…·•]\s*){4,}\s*\d{1,4}\s*$")
+# a table-of-contents line ("第一章 现状与形势……………3", "一、发展环境........ - 1 -") names a heading but is
+# not one, and answers nothing
+TOC_LINE = re.compile(r"(?:[.．…·•]\s*){4,}\s*(?:[-—–－]\s*)?\d{1,4}(?:\s*[-—–－])?\s*$")
 # a section reporting what was done before the plan ("发展基础", "“十三五”主要成就", "现状与形势"): its
 # figures are the past's, not a target of the plan's years
 REVIEW = re.compile(r"发展基础|基础与形势|现状|成就|成效|回顾|取得的进展|十[二三]五")
