@@ -135,7 +135,7 @@ MEASURE_FAMILIES = (SHARE, ("装机", "容量", "规模"), ("覆盖率",), ("利
                     ("强度",), ("能耗", "能源消耗", "能源消费量"), ("排放",), ("面积",), ("发电量",), COUNT_FAMILY)
 # the units an amount of a family is written in, by how they end: a wording naming no measure is of a
 # family when its rows are in one of them ("煤电机组供电煤耗", in 克标准煤/千瓦时, is no 发电量)
-FAMILY_UNITS = {("装机", "容量", "规模"): ("千瓦",), ("发电量",): ("千瓦时",), ("面积",): ("平方米", "亩", "公顷"),
+FAMILY_UNITS = {("装机", "容量", "规模"): ("瓦",), ("发电量",): ("瓦时", "度"), ("面积",): ("平方米", "亩", "公顷"),
                 ("蓄积量",): ("立方米",), ("覆盖率",): ("%",), ("利用率",): ("%",), SHARE: ("%",)}
 
 

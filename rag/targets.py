@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from .corpus import Plan
-from .indicators import INDICATORS, canonical_by_meaning, canonical_of, find_indicators, head_family, measure_families
+from .indicators import INDICATORS, canonical_by_meaning, canonical_of, find_indicators, head_family, in_family_units, measure_families
 from .sections import heading_of, section_at, split_sections
 from .zh.headings import REVIEW
 from .zh.periods import BARE_DEADLINE, BASELINE, CHANGE_START, DEADLINE, FIVE_YEAR, FROM_YEAR, FUTURE_DEADLINE, period_year
@@ -320,12 +320,21 @@ def _is_measure(phrase: str) -> bool:
 BUDGET = re.compile(r"投资|资金|投入|预算")
 
 
+def _canonical(subject: str, indicator: str, unit: str | None) -> str:
+    """The vocabulary's name of what a value measures, from its own phrase or the clause's indicator, when
+    its unit can be that measure's ("累计开工建设装配式建筑面积1亿平方米" is no 装配式建筑占比); else the phrase."""
+    for name in (canonical_of(subject), canonical_of(indicator)):
+        if name and (not unit or in_family_units(head_family(name), [unit])):
+            return name
+    return subject
+
+
 def _value_targets(values, indicator, clause, *, plan, sentence, offset, section, year) -> list[Target]:
     subjects = _subjects(indicator, len(values))
     targets = []
     for match, subject in zip(values, subjects):
-        canonical = canonical_of(subject) or canonical_of(indicator) or subject
         low, high, unit = match.group(1), match.group(2), match.group(3)
+        canonical = _canonical(subject, indicator, UNIT_ALIASES.get(unit, unit))
         after = clause[match.end() : match.end() + 3]
         before = clause[: match.start()]
         qualifier = next((q for q in QUALIFIERS_AFTER if after.startswith(q)), None) or _last_qualifier(before)
@@ -439,7 +448,7 @@ def _cell_targets(plan, indicator, value, unit, year, kind, line, offset, sectio
         sign, amount, percent, after = match.groups()
         bracketed = match.group(0).lstrip().startswith(("[", "［"))
         qualifier = CUMULATIVE if bracketed else (CELL_QUALIFIER.get(sign or "") or CELL_QUALIFIER.get(after or "", after or ""))
-        canonical = canonical_of(subject) or canonical_of(indicator) or subject
+        canonical = _canonical(subject, indicator, "%" if percent else unit)
         rows.append(Target(indicator=subject, canonical=canonical, value=float(amount.replace("−", "-")),
                            unit="%" if percent else unit, qualifier=qualifier,
                            direction=direction if direction and not bracketed else None, qualitative=False,

@@ -47,14 +47,20 @@ ACTION = """莆田市优化能源结构促进绿色低碳发展行动方案
 PLAN = """莆田市碳达峰实施方案
 
 一、主要目标
-到2025年，非化石能源消费比重达到25%左右。
+到2025年，非化石能源消费比重达到25%左右，新开工装配式建筑占比达到35%以上，其中城厢区达到50%以上。
+"""
+
+NEIGHBOUR = """漳州市碳达峰实施方案
+
+一、主要目标
+到2025年，新开工装配式建筑占比达到30%。
 """
 
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory):
     return written_library(tmp_path_factory.mktemp("named"), {
-        "putian-circular.txt": CIRCULAR, "putian-decision.txt": DECISION, "putian-action.txt": ACTION, "putian-plan.txt": PLAN})[1]
+        "putian-circular.txt": CIRCULAR, "putian-decision.txt": DECISION, "putian-action.txt": ACTION, "putian-plan.txt": PLAN, "zhangzhou-plan.txt": NEIGHBOUR})[1]
 
 
 def test_the_words_naming_a_document_do_not_choose_its_passage(library):
@@ -80,3 +86,8 @@ def test_what_is_done_about_a_measured_thing_is_an_open_question(library):
     answer = ask(library, "莆田循环发展规划里既有建筑节能改造有什么任务？")
     assert question.type == "open" and answer.found and "老旧小区改造" in answer.answer, (question.type, answer.answer)
     assert understand(library, "莆田2025年既有建筑节能改造面积目标是多少？").type == "target"
+
+
+def test_a_compared_value_keeps_the_parts_written_after_it(library):
+    answer = ask(library, "莆田和漳州2025年装配式建筑占比分别是多少？")
+    assert "其中城厢区达到50%以上" in answer.answer and "30%" in answer.answer, answer.answer

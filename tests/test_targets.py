@@ -248,3 +248,16 @@ def test_a_refusal_names_what_was_asked_with_its_narrowing_word(index):
     would deny a value the plan may well give)."""
     answer = ask(index, "南昌2025年海上风电装机目标是多少？")
     assert not answer.found and "海上风电装机容量" in answer.answer
+
+
+def test_a_value_is_named_by_the_vocabulary_only_in_units_its_measure_can_have():
+    """"装配式建筑面积1亿平方米" is no 装配式建筑占比 (a share is in %), a growth of 127% no 装机容量; 兆瓦 is
+    a capacity's unit like 万千瓦 (written here)."""
+    from rag.corpus import Plan
+
+    text = ("一、主要目标\n到2025年，累计开工建设装配式建筑面积1亿平方米以上，新开工装配式建筑占城镇新建民用建筑比例达到40%以上。"
+            "到2025年，风电装机容量达到40兆瓦，可再生能源装机增长127%。\n")
+    plan = Plan("p", "福州市", "city", "福建省", "福州市碳达峰实施方案", "", "", "", "实施方案", "p.txt", text)
+    named = {(t.value, t.unit): t.canonical for t in extract_targets(plan)}
+    assert named[(40.0, "%")] == "装配式建筑占比" and named[(1.0, "亿平方米")] != "装配式建筑占比", named
+    assert named[(40.0, "兆瓦")] == "风电装机容量" and named[(127.0, "%")] != "可再生能源发电装机容量", named

@@ -346,7 +346,7 @@ def _compare_part(t: Target, index: Index) -> str:
         return f"{t.city}未给出具体数值（“{t.qualifier}”）（{where}）"
     base, unit = in_base(t.value, t.unit)
     converted = f"，折合{amount(base, unit)}" if unit != t.unit else ""
-    return f"{t.city}{t.value_text()}{converted}（{where}）"
+    return f"{t.city}{t.value_text()}{converted}{t.subsets()}（{where}）"
 
 
 def _ranking(numeric: list[Target], question) -> tuple[list[str], list[str]]:
