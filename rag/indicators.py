@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
+from .zh.units import UNIT
+
 INDICATORS: dict[str, tuple[str, ...]] = {
     # energy and carbon intensity
     "单位GDP能耗": ("单位地区生产总值能耗", "单位地区生产总值能源消耗", "单位GDP能源消费量", "单位GDP能源消耗", "单位GDP能耗", "能耗强度", "能源消耗强度", "万元GDP能耗"),
@@ -150,8 +152,10 @@ COUNTED = re.compile(r"\d+(?:\.\d+)?\s*[万亿]?(?:个|座|辆|台|家|处|套|�
 
 
 def counts_by(clause: str, family: tuple[str, ...]) -> bool:
-    """Whether a clause counts by a measure family: one of its words, or for a count a counted number."""
-    return any(word in clause for word in family) or (family is COUNT_FAMILY and bool(COUNTED.search(clause)))
+    """Whether a clause counts by a measure family: one of its words, an amount in its units ("180万千瓦"
+    is a capacity), or for a count a counted number."""
+    return any(word in clause for word in family) or (family is COUNT_FAMILY and bool(COUNTED.search(clause))) \
+        or (family in FAMILY_UNITS and in_family_units(family, UNIT.findall(clause)) and bool(re.search(r"\d", clause)))
 
 
 def measure_families(name: str) -> list[tuple[str, ...]]:

@@ -430,3 +430,24 @@ def test_a_demonstrative_few_asks_no_number(text, amount, counted):
 ])
 def test_contents_lines(line, contents):
     assert bool(TOC_LINE.search(line)) == contents
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("青岛的实施意见什么时候印发的", "实施意见"),  # a question word right after the document's kind
+    ("湖南实施意见哪天发的", "实施意见"),
+    ("这份规划多久评估一次", "规划"),
+    ("计划建设10座加氢站", None),  # a verb, not a document
+])
+def test_a_document_kind_named_before_a_question_word(text, kind):
+    from rag.zh.asking import DOCUMENT_NAMED
+
+    found = DOCUMENT_NAMED.search(text)
+    assert (found.group(1) if found else None) == kind
+
+
+def test_asking_words_are_cut_before_the_topic_is_split():
+    """"建多大规模" would split into 建多 / 大规模, words no passage holds."""
+    from rag.question import Question
+
+    words = Question(asked="", text="", type="open", topic="甘孜州光伏发电项目十四五要建多大规模？").topic_words
+    assert "规模" in words and not {"大规模", "建多", "多大"} & set(words), words

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..config import MAX_PLACES_LISTED
 from ..index import Index, lexical_tokens
-from ..indicators import MEASURE_FAMILIES, MEASURE_WORDS, counts_by
+from ..indicators import MEASURE_FAMILIES, MEASURE_WORDS, counts_by, find_indicators
 from ..retrieve import retrieve, with_each_document
 from ..sections import heading_of
 from ..zh.headings import REVIEW, TOC_LINE
@@ -72,6 +72,7 @@ def _best(index: Index, question, passages, require=None):
     # a word of an asked indicator's name may be written otherwise (国内生产总值 for GDP) where a `require`
     # checks the indicator by its synonyms
     synonymous = needed is not None and require is not None and needed in "".join(question.wordings)
+    figure_needed = question.amount or bool(question.years and question.target_asked)
     best = None
     for passage in passages:
         text = passage.chunk.text
@@ -87,7 +88,11 @@ def _best(index: Index, question, passages, require=None):
             window = text[spans[max(0, i - 2)][0] : spans[min(len(spans) - 1, i + 1)][1]] + passage.chunk.section
             # a number counted in a unit, or a thing a year's target is about, stands in its own sentence
             # (3000亿元 of 绿色保险 does not answer 绿色贷款余额 said a sentence earlier)
-            if needed and needed not in (sentence + passage.chunk.section if question.counted or not question.amount else window).lower() and not synonymous:
+            if figure_needed and not re.search(r"\d", sentence):
+                continue  # an amount, or a year's target, is a figure
+            # ... of the thing asked: said in its sentence, or in the one before when this one names no
+            # indicator of its own ("到2030年,可再生能源发电装机容量达到700万千瓦" is not 海上风电's scale)
+            if needed and needed not in (sentence + passage.chunk.section if question.counted or not question.amount or find_indicators(sentence) else window).lower() and not synonymous:
                 continue
             own, near = coverage(sentence + passage.chunk.section), coverage(window)
             score = 0.6 * own + 0.4 * near
@@ -123,20 +128,21 @@ def passage(index: Index, question, k: int, require=None) -> Answer:
     # the refusal says where and for when it was looked for ("江门市方案中没有找到2025年的相关具体数值")
     where, when = "、".join(question.places), "、".join(f"{y}年" for y in question.years)
     if found is None:
-        said = f"{where}方案中没有找到以“{question.counted}”计的相关数值。" if question.counted else \
-            f"在{where}方案中没有找到与问题相关的内容。"
+        if question.counted:
+            said = f"{where}方案中没有找到以“{question.counted}”计的相关数值。"
+        elif question.amount or question.years and question.target_asked:
+            # a year's target is a figure or a deadline: "制定……氢能……发展规划" sets none for 2025
+            said = f"{where}方案中没有找到{when}相关的具体数值。"
+        else:
+            said = f"在{where}方案中没有找到与问题相关的内容。"
         return Answer(question.asked, said, False, passages, mode="none", note=said)
     (plan_id, start, end), _ = found
     sentence = index.plans[plan_id].text[start:end]
-    if (question.amount or question.years and question.target_asked) and not re.search(r"\d", sentence):
-        # a year's target is a figure or a deadline: "制定……氢能……发展规划" sets none for 2025
-        said = f"{where}方案中没有找到{when}相关的具体数值。"
-        return Answer(question.asked, said, False, passages, mode="none", note=said)
     stated = {int(year) for year in STATED_YEAR.findall(BASELINE.sub("", sentence))}
     chunk = index.chunk_at(plan_id, start)
     reviewing = bool(chunk and REVIEW.search(chunk.section)) and not question.actual \
         and not any(states_year(sentence, y) for y in question.years)
-    if question.years and (question.amount and stated and not stated & set(question.years) or reviewing):
+    if question.years and ((question.amount or question.quantity) and stated and not stated & set(question.years) or reviewing):
         # a number of another year does not answer this one (2025年 15万个 for a 2030 question, a 2020
         # figure for a 2025 target), nor does a section reviewing the past ("“十三五”主要成就"); a baseline
         # year ("比2020年下降") is not the year a number is for

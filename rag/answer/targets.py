@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field, replace
 
 from ..config import MAX_PLACES_LISTED
-from ..index import Index
-from ..indicators import thing_of
+from ..index import Index, lexical_tokens
+from ..indicators import MEASURE_FAMILIES, thing_of
 from ..question.bounds import Bound
 from ..targets import Target
 from ..zh.periods import states_year
@@ -161,9 +161,21 @@ def stated(index: Index, question, indicator: str, place: str, k: int, fallback:
         ahead = [t for t in mine if t.kind != "actual"] or mine  # a past figure ("2015年的…") is no target year
         other = "、".join(f"{y}年" for y in sorted({t.year for t in ahead}))
         return Stated([], None, f"{document}中没有{when}{asked}的目标（该方案给出的是{other}的目标，见下方引用）。", spans(mine[:2]))
-    nearest = best_sentence(index, question, plan_ids, k, require=lambda s: bool(re.search(r"\d", s))) if fallback else None
+    thing = _rarest_thing_word(index, question, indicator)
+    nearest = best_sentence(index, question, plan_ids, k, require=lambda s: bool(re.search(r"\d", s)) and thing in s.lower()) \
+        if fallback else None
     return Stated([], None, not_stated(document, f"{when}{asked}", _quote_line(index, *nearest) if nearest else ""),
                   [nearest] if nearest else [])
+
+
+def _rarest_thing_word(index: Index, question, indicator: str) -> str:
+    """The rarest word of what the indicator measures, as the vocabulary and the question name it: a
+    statement near to it says it (新能源汽车保有量's nearest is about 新能源汽车, never 自然岸线保有率)."""
+    names = [indicator] + [wording for wording, _ in question.wordings_of(indicator)]
+    measures = re.compile("|".join(w for family in MEASURE_FAMILIES for w in family))  # 保有量, 强度 …
+    words = [w for name in names for part in measures.sub("|", thing_of(name)).split("|")
+             for w in lexical_tokens(part) if len(w) > 1]
+    return max(words, key=lambda w: index.idf.get(w, 0.0), default="")
 
 
 def target(index: Index, question, k: int) -> Answer:

@@ -157,7 +157,9 @@ class Question:
 # ---------------------------------------------------------------- plans of a place
 
 def _answer_words(text: str) -> list[str]:
-    return [w for w in dict.fromkeys(lexical_tokens(text)) if (len(w) > 1 or w.isdigit()) and not ASKING_WORDS.search(w)]
+    # the asking words are cut out before the text is split: glued to a neighbour they make words no
+    # passage holds ("建多大规模" -> 建多, 大规模)
+    return [w for w in dict.fromkeys(lexical_tokens(ASKING_WORDS.sub(" ", text))) if len(w) > 1 or w.isdigit()]
 
 
 def choose_plans(text: str, labels: tuple[str, ...], index) -> tuple[str, ...]:
@@ -533,7 +535,8 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
     if below and not places.labels:
         topic = text  # searched with its name: part of what is asked ("凉山州风电基地"); never an indicator
     extreme = "lowest" if LOWEST.search(text) else ("highest" if HIGHEST.search(text) else "")
-    parts = amounts_asked(topic)
+    subject = without_document_name(topic, plan_ids, index) if plan_ids else topic
+    parts = amounts_asked(subject)  # "滚动方案里、…多少燃煤": the document's name is no amount asked
     # a part shares no two characters in a row with any asked indicator's names, measure words aside
     # (规模, 数量 …): none of them measures it
     named = set().union(*(char_pairs(thing_of(name)) for c in indicators for name in (c, *synonyms_of(c)))) if indicators else set()
@@ -545,7 +548,7 @@ def _understand(asked: str, text: str, places: NamedPlaces, index, follow_up: bo
         asked=asked, text=text, type=kind, places=labels, plan_ids=plan_ids, missing=tuple(missing),
         suggestions=suggest(missing, index), readings=readings, years=years,
         actual=bool(ACTUAL.search(text)), indicators=indicators, facts=facts, topic=topic, below=below,
-        subject=without_document_name(topic, plan_ids, index) if plan_ids else topic,
+        subject=subject,
         extreme=extreme, bound=bound_asked(text), parts=() if indicators else parts,
         other_parts=other_parts, counted=counted, measure=head_family(topic) or (), absent=absent,
         **reading(text), follow_up=follow_up, names_document=bool(NAMES_DOCUMENT.search(topic)) or names_one_document(plan_ids, labels, index),

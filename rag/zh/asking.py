@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 
 # the words a question asks with ("哪几个", "什么"): no passage holds them, so an answer is never judged by them
-ASKING_WORDS = re.compile(r"哪|什么|多少|几|啥|怎样|怎么|如何|是否|吗|呢|么")
+ASKING_WORDS = re.compile(r"哪|什么|多少|多大|多高|多长|几|啥|怎样|怎么|如何|是否|吗|呢|么")
 # "这几个市" points at places named, it asks no number
-AMOUNT_ASKED = re.compile(r"多少|(?<![哪这那])几[个项家座处万]?|数值|how much|how many", re.I)
+AMOUNT_ASKED = re.compile(r"多少|多大|多高|多长|(?<![哪这那])几[个项家座处万]?|数值|how much|how many", re.I)
 MEASURE_NAMED = re.compile(r"目标值|比重|占比|比例|规模|总量|target", re.I)
 TARGET_WORDS = re.compile(r"目标|要求|达到")
 # it asks how a thing is done or what is done for it ("既有建筑节能改造有什么任务", "光伏怎么布局"): about a
@@ -164,9 +164,9 @@ NAMES_DOCUMENT = re.compile(r"意见|规划|决定|办法|计划|纲要|措施|�
 # a kind of document named as a document: followed by what a question says of it ("实施意见的文号", "规划里"),
 # not a verb ("计划建设"); a notice (通知) prints every document, it is no kind of its own
 DOCUMENT_NAMED = re.compile("((?:实施)?(?:" + "|".join(w for w in sorted(NAMES_DOCUMENT.pattern.split("|"), key=len, reverse=True)
-                                             if w != "通知") + r"))(?=的|里|中|提|对|是|说|有|要|怎|\s|[，,？?]|$)")
+                                             if w != "通知") + r"))(?=的|里|中|提|对|是|说|有|要|怎|什|哪|何|几|多|\s|[，,？?]|$)")
 # the word ending a document's name in a question, a bare 方案 too ("成都能源结构方案里…", "广东绿色建筑规划中…")
-DOCUMENT_WORD = re.compile(r"(方案|规划|意见|决定|办法|计划|纲要|措施|细则|要点|指南)(?=的|里|中|提|对|是|说|有|要|怎|\s|[，,？?]|$)")
+DOCUMENT_WORD = re.compile(r"(方案|规划|意见|决定|办法|计划|纲要|措施|细则|要点|指南)(?=的|里|中|提|对|是|说|有|要|怎|什|哪|何|几|多|\s|[，,？?]|$)")
 # words that name any plan, not one in particular
 GENERIC_TITLE = re.compile("实施方案|方案|实施|关于|工作|人民政府|印发|通知|[的和与及省市县区]")
 FILLER = re.compile(
