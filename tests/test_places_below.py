@@ -112,3 +112,14 @@ def test_a_years_target_is_never_a_sentence_without_a_figure(library):
     """"制定氢能产业发展规划" names 氢能 but sets nothing for 2030: refused, saying where and for when."""
     answer = ask(library, "云南2030年氢能产业目标")
     assert not answer.found and "2030年" in answer.answer and "云南省" in answer.answer, answer.answer
+
+
+def test_where_a_place_belongs_is_the_divisions_tables(library):
+    """"大理州属于哪个省" is answered from the divisions table, not from passages naming 大理; a place the
+    corpus holds says so, one the table names twice gets both."""
+    below = ask(library, "大理州属于哪个省？")
+    assert below.found and below.answer.startswith("大理白族自治州属于云南省") and "据行政区划表" in below.answer, below.answer
+    own = ask(library, "昆明市是哪个省的？")
+    assert own.found and "昆明市属于云南省" in own.answer and "《昆明市碳达峰实施方案》" in own.answer, own.answer
+    twice = ask(library, "朝阳区属于哪个市？")
+    assert "北京市" in twice.answer and "吉林省长春市" in twice.answer, twice.answer

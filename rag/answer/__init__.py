@@ -15,6 +15,7 @@ ANSWERERS = {
     "greeting": facts.greeting,
     "corpus": facts.collection,
     "definition": passages.definition,
+    "division": facts.division,
     "fact": facts.facts,
     "list": structure.listing,
     "where": passages.where,
@@ -56,7 +57,7 @@ def answer(index: Index, question: Question, k: int = 5) -> Answer:
         if above is not None:  # its own documents do not answer: what those of the places around it say about it
             from_above = _answer(index, above, k)
             result = about_below(above, from_above, index) if from_above.found else result
-    if question.below:
+    if question.below and question.type != "division":  # where it belongs is the table's, not its city's documents'
         if not result.found and question.type == "target":
             # no row of the documents above is about it: what their passages say of it ("凉山州风电基地
             # 建设……新增投产装机约510万千瓦" names the place in one clause and the amount in another),
@@ -75,7 +76,7 @@ def answer(index: Index, question: Question, k: int = 5) -> Answer:
 
 
 def _answer(index: Index, question: Question, k: int) -> Answer:
-    if question.missing and question.type != "corpus" and (not question.places or question.type != "compare"):
+    if question.missing and question.type not in ("corpus", "division") and (not question.places or question.type != "compare"):
         return facts.cited_facts(index, question) or missing_places(question, index)
     if question.type == "yesno":
         return (targets.yes_no if question.indicators else passages.yes_no)(index, question, k)

@@ -7,6 +7,7 @@ import re
 
 from ..index import Index
 from ..metadata import PAGE_KINDS
+from ..places import Place, divisions
 from ..zh.asking import FACT_NAMES
 from ..zh.notices import ADDRESSEES, CITED_NUMBER, COMMENT_DEADLINE, EFFECTIVE, HEAD, KIND_WORDS, MEETING, NEWS_DATE, POSTED_AT
 from .citing import passages_for
@@ -61,6 +62,24 @@ def facts(index: Index, question, k: int) -> Answer:
         word = ("最晚" if latest else "最早") if len(plan_ids) > 2 else ("更晚" if latest else "更早")
         lines.insert(0, f"{word}印发的是{first.label}（{year}年{month}月{day}日）《{first.title}》")
     return Answer(question.asked, "；".join(lines) + "。", True, passages_for(index, spans, question, k), [], "fact", spans)
+
+
+def division(index: Index, question, k: int) -> Answer:
+    """Which province and city each asked place belongs to, from the divisions table (a zone the table
+    lacks, from its documents' metadata); a place's documents are named when the corpus holds any."""
+    lines = []
+    for name in dict.fromkeys((question.below,) if question.below else question.places + question.missing):
+        held = [p for p in index.plans.values() if p.label == name]
+        places = divisions().named(name) or tuple(Place(name, "", p.level, p.province, p.parent) for p in held[:1])
+        for place in places:
+            above = "".join(dict.fromkeys(x for x in (place.province, place.parent) if x and x != place.name))
+            lines.append(f"{name}属于{above}" if above else f"{name}是省级行政区")
+        if held:
+            lines[-1] += "（语料中有其文件：" + "、".join(f"《{p.title}》" for p in held) + "）"
+    if not lines:
+        text = "行政区划表中没有找到所问的地区。"
+        return Answer(question.asked, text, False, [], mode="none", note=text)
+    return Answer(question.asked, "；".join(lines) + "。（据行政区划表）", True, [], [], "fact")
 
 
 def _dated(value: str, plan) -> str:

@@ -30,7 +30,7 @@ from ..places import NATIONAL, divisions, short_name
 from ..zh.units import counted_unit
 from ..usertext import clip
 from ..zh.asking import (ACROSS_WORDS, ACTUAL, AMOUNT_ASKED, ASKING_WORDS, COMPARE, CORPUS, DEFINITION, DEICTIC,
-                         DIFFERENCE, DOCUMENT_WORD, FACT_NAMES, FACT_WORDS, FACTS, FILLER, FOLLOW_UP_MARK, GENERIC_TITLE, GREETING,
+                         DIFFERENCE, DIVISION_ASKED, DOCUMENT_WORD, FACT_NAMES, FACT_WORDS, FACTS, FILLER, FOLLOW_UP_MARK, GENERIC_TITLE, GREETING,
                          DOCUMENT_NAMED, HIGHEST, INFORMAL_ASKED, LIST, LOWEST, NAMES_DOCUMENT, PROVINCES_ASKED, TARGET_WORDS, WAYS_ASKED, WHERE, YESNO,
                          asks_quantity, defined_term, listed_asked, order_asked, ordinal_asked, shapes_asked)
 from .bounds import Bound, bound_asked
@@ -40,7 +40,7 @@ from .place_names import NamedPlaces, find_places, inside, place_names, plans_na
 
 # The answer types: one answerer each (rag.answer). A target question whose plan states the
 # indicator only in words is answered as a qualitative target by the target answerer.
-TYPES = ("greeting", "corpus", "definition", "fact", "list", "where", "yesno", "compare", "target", "open")
+TYPES = ("greeting", "corpus", "definition", "division", "fact", "list", "where", "yesno", "compare", "target", "open")
 
 # Types about no plan's content: a place selector (the chat's, `rag ask --city`) does not apply to them.
 SELECTOR_FREE = ("greeting", "corpus", "definition")
@@ -303,6 +303,8 @@ def answer_type(text: str, facts: tuple[str, ...], indicators: tuple[str, ...], 
         return "greeting"
     if CORPUS.search(text) and not indicators:
         return "corpus"
+    if DIVISION_ASKED.search(text) and places and not indicators:
+        return "division"
     if facts and not indicators:
         return "fact"
     if DEFINITION.match(text.strip()) and not places and not years and not asks_quantity(text) \

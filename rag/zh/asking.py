@@ -136,6 +136,11 @@ FACT_WORDS = {"doc_number": ("文号", "发文字号"), "issued": ("印发日期
               "deadline": ("截止日期",)}
 
 
+# which province or city a place belongs to ("津市市是哪个市的", "金堂县属于哪个市"): the divisions table answers
+DIVISION_ASKED = re.compile(r"(?:属于|归属|隶属于?|归|位于|是)(?:哪个|哪一个|哪|什么)(?:省|市|州|地区|盟|自治区)|"
+                            r"(?:哪个|哪一个)(?:省|市|州)(?:的|管|下辖)|所属(?:省份|城市|地市|地区|省|市)|上级(?:行政区|城市|市)")
+
+
 # ---------------------------------------------------------------- the answer type
 
 GREETING = re.compile(r"^(?:你好|您好|嗨|哈喽|hi|hello|hey|在吗|谢谢|多谢|感谢|thanks?)[!！。.,，?？~～\s]*|"
