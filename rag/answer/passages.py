@@ -142,7 +142,7 @@ def passage(index: Index, question, k: int, require=None) -> Answer:
     chunk = index.chunk_at(plan_id, start)
     reviewing = bool(chunk and REVIEW.search(chunk.section)) and not question.actual \
         and not any(states_year(sentence, y) for y in question.years)
-    if question.years and ((question.amount or question.quantity) and stated and not stated & set(question.years) or reviewing):
+    if question.years and ((question.amount or question.quantity or question.target_asked) and stated and not stated & set(question.years) or reviewing):
         # a number of another year does not answer this one (2025年 15万个 for a 2030 question, a 2020
         # figure for a 2025 target), nor does a section reviewing the past ("“十三五”主要成就"); a baseline
         # year ("比2020年下降") is not the year a number is for
