@@ -51,9 +51,11 @@ def _best(index: Index, question, passages, require=None):
     words, judged = own_words(question.subject_words), own_words(question.topic_words)
     most = math.log(1 + len(index.chunks))
 
+    totals = {id(ws): sum(weights.get(w, most) for w in ws) or 1.0 for ws in (words, judged)}
+
     def coverage(text: str, words: list[str] = words) -> float:
         text = text.lower()  # words are lower case: "pue" is in "电能利用效率（PUE）"
-        return sum(weights.get(w, most) for w in words if w in text) / (sum(weights.get(w, most) for w in words) or 1.0)
+        return sum(weights.get(w, most) for w in words if w in text) / totals[id(words)]
 
     wanted = [SENTENCE_SHAPES[name] for name in question.shapes]
     # a number answers a "how much" question only next to the question's most specific known word
@@ -72,7 +74,6 @@ def _best(index: Index, question, passages, require=None):
     # a word of an asked indicator's name may be written otherwise (国内生产总值 for GDP) where a `require`
     # checks the indicator by its synonyms
     synonymous = needed is not None and require is not None and needed in "".join(question.wordings)
-    figure_needed = question.amount or bool(question.years and question.target_asked)
     best = None
     for passage in passages:
         text = passage.chunk.text
@@ -88,7 +89,7 @@ def _best(index: Index, question, passages, require=None):
             window = text[spans[max(0, i - 2)][0] : spans[min(len(spans) - 1, i + 1)][1]] + passage.chunk.section
             # a number counted in a unit, or a thing a year's target is about, stands in its own sentence
             # (3000亿元 of 绿色保险 does not answer 绿色贷款余额 said a sentence earlier)
-            if figure_needed and not re.search(r"\d", sentence):
+            if question.figure_asked and not re.search(r"\d", sentence):
                 continue  # an amount, or a year's target, is a figure
             # ... of the thing asked: said in its sentence, or in the one before when this one names no
             # indicator of its own ("到2030年,可再生能源发电装机容量达到700万千瓦" is not 海上风电's scale)
@@ -130,7 +131,7 @@ def passage(index: Index, question, k: int, require=None) -> Answer:
     if found is None:
         if question.counted:
             said = f"{where}方案中没有找到以“{question.counted}”计的相关数值。"
-        elif question.amount or question.years and question.target_asked:
+        elif question.figure_asked:
             # a year's target is a figure or a deadline: "制定……氢能……发展规划" sets none for 2025
             said = f"{where}方案中没有找到{when}相关的具体数值。"
         else:

@@ -168,12 +168,14 @@ def stated(index: Index, question, indicator: str, place: str, k: int, fallback:
                   [nearest] if nearest else [])
 
 
+FAMILY_WORDS = re.compile("|".join(w for family in MEASURE_FAMILIES for w in family))  # 保有量, 强度 …
+
+
 def _rarest_thing_word(index: Index, question, indicator: str) -> str:
     """The rarest word of what the indicator measures, as the vocabulary and the question name it: a
     statement near to it says it (新能源汽车保有量's nearest is about 新能源汽车, never 自然岸线保有率)."""
     names = [indicator] + [wording for wording, _ in question.wordings_of(indicator)]
-    measures = re.compile("|".join(w for family in MEASURE_FAMILIES for w in family))  # 保有量, 强度 …
-    words = [w for name in names for part in measures.sub("|", thing_of(name)).split("|")
+    words = [w for name in names for part in FAMILY_WORDS.sub("|", thing_of(name)).split("|")
              for w in lexical_tokens(part) if len(w) > 1]
     return max(words, key=lambda w: index.idf.get(w, 0.0), default="")
 

@@ -112,6 +112,11 @@ class Question:
         return _answer_words(self.topic)
 
     @property
+    def figure_asked(self) -> bool:
+        """Whether only a figure answers it: an amount, or a year's target."""
+        return self.amount or bool(self.years and self.target_asked)
+
+    @property
     def subject_words(self) -> list[str]:
         """The topic's words without those naming its document: what an answer is chosen by."""
         return _answer_words(self.subject or self.topic)
