@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
+from .zh.sentences import PHRASE
 from .zh.units import UNIT
 
 INDICATORS: dict[str, tuple[str, ...]] = {
@@ -286,7 +287,6 @@ def find_indicators(text: str) -> list[str]:
     return list(dict.fromkeys(canonical for _, _, canonical in indicator_mentions(text)))
 
 
-_PHRASE = re.compile(r"[^\d\s，,。？?、；;：:！!]*")  # a phrase of a question, up to a number or punctuation
 
 
 def find_indicators_tolerant(text: str) -> list[str]:
@@ -304,7 +304,7 @@ def find_indicators_tolerant(text: str) -> list[str]:
         for start in range(len(text) - n + 1):
             window = text[start : start + n]
             if window[0] == synonym[0] and sum(a != b for a, b in zip(window, synonym)) == 1 \
-                    and head_family(_PHRASE.match(text, start).group()) == head_family(synonym):
+                    and head_family(PHRASE.match(text, start).group()) == head_family(synonym):
                 # a typo never changes the measure the phrase ends on: "天然气消费比重" is no 天然气消费量
                 # typed wrong; "星级绿色建筑占新增绿色建筑比例" is 星级绿色建筑占比
                 fits.add(canonical)

@@ -27,23 +27,14 @@ from dataclasses import dataclass, field
 
 from .places import NATIONAL, Place, divisions
 from .zh.placenames import CENTRAL_ORGAN, ZONE_SUFFIX
-from .zh.notices import DATE, DOC_NUMBER, HEAD, ORGAN_END, POSTED
+from .zh.notices import CITING, DATE, DOC_NUMBER, GENRE_END, HEAD, ISSUING, NOTICE, ORGAN_END, PEAK_PLAN, PERIOD, POSTED
 
 # the kinds a page may be besides a document's own genre word
 PAGE_KINDS = ("征求意见稿", "政策解读", "新闻报道")
 # the genres offered when staff set a kind by hand (any genre word up to 20 characters is accepted)
 KINDS = ("实施方案", "工作方案", "行动方案", "实施意见", "规划", "专项规划", "意见", "决定", *PAGE_KINDS)
 
-# document genres (文种) a title ends with, with the modifiers that are part of the genre's name
-GENRE = r"(?:滚动实施|三年行动|专项|实施|工作|行动|总体)?(?:方案|规划|意见|决定|办法|计划|纲要|措施|细则|要点|指南)"
-# the years a document covers, in brackets after its title: "（2022―2025年）"
-PERIOD = r"20\d{2}\s*[-—–―~～至]\s*20\d{2}\s*年?"
-GENRE_END = re.compile(rf"({GENRE}(?:[（(](?:试行|暂行|征求意见稿|修订|{PERIOD})[)）])*)$")
-TITLE = re.compile(r"碳达峰[\u4e00-\u9fff、]{0,14}?方案(?:[(（]征求意见稿[)）])?")
-NOTICE = re.compile(r"^(?P<issuer>.{0,60}?)关于(?:印发|发布|转发)(?P<title>.{4,120}?)的通知")
 ORGAN = re.compile(ORGAN_END)
-CITING = re.compile(r"(根据|依据|按照|落实|结合|贯彻|参照|对照|衔接)")
-ISSUING = re.compile(r"(印发|发布|出台|制定|公布|审议通过)")
 
 
 @dataclass(frozen=True)
@@ -142,7 +133,7 @@ def _title(text: str, mentioned: set[str]) -> tuple[int, int, Place | None, str]
         elif GENRE_END.search(stripped) and 6 <= len(stripped) <= 120 and not re.search(r"[。；！？]", stripped) \
                 and not CITING.match(stripped):
             candidates.append((3 + (2 if number < 6 else 0) - number // 10, lead, lead + len(stripped), "文首独立成行的标题"))
-    for match in TITLE.finditer(text):
+    for match in PEAK_PLAN.finditer(text):
         candidates.append((_title_score(text, match.start(), match.end()), match.start(), match.end(), "正文中的方案名称"))
     for match in re.finditer(r"《([^《》\n]{4,80})》", text[:HEAD]):
         if GENRE_END.search(match.group(1)) and ISSUING.search(text[max(0, match.start() - 12) : match.start()]):
@@ -458,7 +449,7 @@ def _kind(text: str, title: str, title_span: tuple[int, int] | None) -> str:
     if not own and title:  # the notice that issues it prints the document after it, under its own title line
         own = any(line.strip(" 《》“”\"") == title for line in text[:HEAD].splitlines())
     if not own:
-        for match in TITLE.finditer(text):
+        for match in PEAK_PLAN.finditer(text):
             line_start = text.rfind("\n", 0, match.start()) + 1
             line_end = text.find("\n", match.end())
             line = text[line_start : line_end if line_end >= 0 else len(text)].strip()

@@ -22,7 +22,8 @@ from .sections import heading_of, section_at, split_sections
 from .zh.headings import REVIEW
 from .zh.periods import BARE_DEADLINE, BASELINE, CHANGE_START, DEADLINE, FIVE_YEAR, FROM_YEAR, FUTURE_DEADLINE, period_year
 from .zh.numerals import arabic_numerals
-from .zh.relations import QUALIFIERS_AFTER, QUALIFIERS_BEFORE, QUALITATIVE, VERBS, relation
+from .zh.relations import AFTER, LOWERING, PROJECTION, QUALIFIERS_AFTER, QUALIFIERS_BEFORE, QUALITATIVE, VERBS, relation
+from .zh.sentences import CLAUSE, SENTENCE
 from .zh.units import ALL_UNITS, UNIT_ALIASES, VALUE
 from .tables import parse_row
 
@@ -121,8 +122,6 @@ class Target:
 # ---------------------------------------------------------------- extraction
 
 HEADLINE = ("单位GDP能耗", "单位GDP二氧化碳排放", "非化石能源消费比重")
-SENTENCE = re.compile(r"[^。\n]+。?")
-CLAUSE = re.compile(r"[^,，；;]+[,，；;]?")
 
 
 def extract_targets(plan: Plan) -> list[Target]:
@@ -253,10 +252,10 @@ THIN = re.compile(r"(20\d{2}\s*年(?:底|前|末)?|“?十[四五]五”?(?:期�
 
 
 # a value followed by an agent or a purpose is not the count of the noun after it
-PASSIVE = re.compile(r"\s*(?:以上|以下|左右|以内)?\s*(?:的)?\s*(?:由|被|从|来自|用于|通过)")
+PASSIVE = re.compile(rf"\s*{AFTER}?\s*(?:的)?\s*(?:由|被|从|来自|用于|通过)")
 # After an open-vocabulary target's value only a qualifier may follow: "占比达到50%以上，".
 # "城镇新建建筑100%执行绿色建筑标准" goes on to say what the value measures.
-CLAUSE_END = re.compile(r"\s*(?:以上|以下|左右|以内)?\s*[)）]?\s*(?:[,，；;。、和及]|$)")
+CLAUSE_END = re.compile(rf"\s*{AFTER}?\s*[)）]?\s*(?:[,，；;。、和及]|$)")
 
 
 def _is_thin(text: str) -> bool:
@@ -273,7 +272,7 @@ def _clause_year(text: str) -> int | None:
 
 LEADING = re.compile(r"^(?:其中|全省|全市|全县|全区|全旗|我省|我市|我县|我区|在|将|实现|推动|确保|力争|累计|基本|新建|建成|创建|完成|优化提升|提升|的)+")
 TRAILING = re.compile(r"(?:将|预计在|预计|原则上|平均|约|达|的|和|及|与|、)+$")
-CUT = re.compile(r"(分别|比20\d{2}年?|较20\d{2}年?|下降至|下降到|降低至|降低到|降至|降到|" + "|".join(QUALIFIERS_BEFORE) + r"|小于|少于|保持在)")
+CUT = re.compile(r"(分别|比20\d{2}年?|较20\d{2}年?|" + "|".join(LOWERING + QUALIFIERS_BEFORE) + r"|保持在)")
 # Verbs that make a clause an action ("建设充电桩5000个"), not a measure reaching a level.
 ACTION = re.compile(r"^(?:建设|建成|打造|培育|创建|实施|推广|推进|开展|新建|改造|完成|实现|争创|组织|引进|谋划|储备|申报|认定|培训|举办|安排|投资|投入|淘汰|关停|压减|整治|治理|发展)")
 MEASURE_WORD = re.compile(r"^(?:比重|占比|比例|规模|总量|总规模|数量|容量)$")
@@ -371,7 +370,6 @@ def _value_targets(values, indicator, clause, *, plan, sentence, offset, section
 
 
 # a figure the plan estimates rather than commits to ("预计到2025年……将达到", "经测算")
-PROJECTION = re.compile(r"预计|预测|测算|估算|预期将|有望")
 CUMULATIVE = "累计"  # a table value in brackets ("[5]") is the five-year total, not a level
 
 
@@ -425,7 +423,7 @@ def _header_unit(header: str) -> str | None:
     return found.group(1) if found else None
 
 
-CELL_VALUE = re.compile(r"^[\[［]?\s*([≥≤>＞<＜])?\s*([-+−]?\d+(?:\.\d+)?)\s*(%)?\s*[\]］]?\*?\s*(以上|以下|左右|以内)?$")
+CELL_VALUE = re.compile(r"^[\[［]?\s*([≥≤>＞<＜])?\s*([-+−]?\d+(?:\.\d+)?)\s*(%)?\s*[\]］]?\*?\s*(" + "|".join(QUALIFIERS_AFTER) + ")?$")
 CELL_QUALIFIER = {"≥": "不低于", ">": "超过", "＞": "超过", "≤": "不高于", "<": "小于", "＜": "小于", "以下": "以内"}
 
 

@@ -451,3 +451,87 @@ def test_asking_words_are_cut_before_the_topic_is_split():
 
     words = Question(asked="", text="", type="open", topic="甘孜州光伏发电项目十四五要建多大规模？").topic_words
     assert "规模" in words and not {"大规模", "建多", "多大"} & set(words), words
+
+
+@pytest.mark.parametrize("text, sentences", [
+    ("到2025年，比重达到20%。到2030年达到25%！还有吗？", ["到2025年，比重达到20%。", "到2030年达到25%！", "还有吗？"]),
+    ("一、主要目标\n风电装机达到500万千瓦", ["一、主要目标", "风电装机达到500万千瓦"]),
+])
+def test_where_a_sentence_ends(text, sentences):
+    from rag.zh.sentences import SENTENCE
+
+    assert [m.group(0) for m in SENTENCE.finditer(text)] == sentences
+
+
+@pytest.mark.parametrize("text, clauses", [
+    ("风电达到500万千瓦，光伏达到800万千瓦；储能200万千瓦", ["风电达到500万千瓦，", "光伏达到800万千瓦；", "储能200万千瓦"]),
+    ("PUE不超过1.5,绿色数据中心占比40%", ["PUE不超过1.5,", "绿色数据中心占比40%"]),
+])
+def test_where_a_clause_ends(text, clauses):
+    from rag.zh.sentences import CLAUSE, CLAUSE_BREAK
+
+    assert CLAUSE.findall(text) == clauses
+    assert [c for c in CLAUSE_BREAK.split(text) if c] == [c.rstrip("，,；;") for c in clauses]
+
+
+@pytest.mark.parametrize("text, commits, projects", [
+    ("单位地区生产总值能耗降至0.4吨标准煤", True, False),
+    ("确保完成省下达的目标任务", True, False),
+    ("预计2025年装机规模达到300万千瓦", True, True),
+    ("有望建成一批示范项目", False, True),
+    ("加快建设充电基础设施", False, False),
+])
+def test_a_clause_commits_to_or_projects_a_level(text, commits, projects):
+    from rag.zh.relations import COMMITMENT, LOWERING, PROJECTION
+
+    assert bool(COMMITMENT.search(text) or any(w in text for w in LOWERING)) == commits
+    assert bool(PROJECTION.search(text)) == projects
+
+
+@pytest.mark.parametrize("title, genre", [
+    ("江门市碳达峰实施方案", "实施方案"),
+    ("某省“十四五”可再生能源发展规划（2021—2025年）", "规划（2021—2025年）"),
+    ("关于完整准确全面贯彻新发展理念做好碳达峰碳中和工作的实施意见（征求意见稿）", "实施意见（征求意见稿）"),
+    ("某市绿色建筑管理办法（试行）", "办法（试行）"),
+    ("某市召开碳达峰工作会议", None),
+])
+def test_the_genre_a_title_ends_with(title, genre):
+    from rag.zh.notices import GENRE_END
+
+    found = GENRE_END.search(title)
+    assert (found.group(1) if found else None) == genre
+
+
+def test_a_notice_printing_a_document_names_its_issuer_and_title():
+    from rag.zh.notices import CITING, ISSUING, NOTICE
+
+    notice = NOTICE.match("某市人民政府关于印发某市碳达峰实施方案的通知")
+    assert (notice["issuer"], notice["title"]) == ("某市人民政府", "某市碳达峰实施方案")
+    assert CITING.search("根据《某省碳达峰实施方案》") and not ISSUING.search("根据《某省碳达峰实施方案》")
+    assert ISSUING.search("近日，某市印发《某市碳达峰实施方案》")
+
+
+@pytest.mark.parametrize("text, count", [
+    ("重点实施碳达峰“十大行动”。", "十"),
+    ("部署三项重点任务", "三"),
+    ("开展12类示范工程", "12"),
+    ("加快推进重点行动", None),
+])
+def test_a_plan_sentence_announcing_a_counted_list(text, count):
+    from rag.zh.asking import LIST_COUNTED
+
+    found = LIST_COUNTED.search(text)
+    assert (found.group(1) if found else None) == count
+
+
+@pytest.mark.parametrize("question, genre", [
+    ("成都能源结构方案里2025年煤炭比重是多少？", "方案"),
+    ("广东绿色建筑规划中装配式建筑占比", "规划"),
+    ("青岛实施意见什么时候印发的", "意见"),
+    ("计划建设多少充电桩", None),
+])
+def test_the_genre_a_question_names_a_document_by(question, genre):
+    from rag.zh.asking import DOCUMENT_WORD
+
+    found = DOCUMENT_WORD.search(question)
+    assert (found.group(1) if found else None) == genre

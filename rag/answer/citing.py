@@ -5,11 +5,10 @@ the chunks holding those spans, in citation order, then retrieval's best for the
 """
 from __future__ import annotations
 
-import re
-
 from ..chunk import Chunk
 from ..index import Index
 from ..retrieve import Passage, retrieve
+from ..zh.sentences import FULL_STOPS, SENTENCE_MARK
 
 
 def cited_chunks(index: Index, spans) -> list[Chunk]:
@@ -36,9 +35,6 @@ def passages_for(index: Index, spans, question=None, k: int = 5, plan_ids: tuple
             if id(p.chunk) not in seen:
                 passages.append(p)
     return [Passage(r + 1, p.chunk, p.score, p.dense, p.lexical) for r, p in enumerate(passages)]
-
-
-SENTENCE_MARK = re.compile(r"[。！？!?\n]")
 
 
 def sentence_at(text: str, position: int) -> tuple[int, int]:
@@ -70,7 +66,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             depth += 1
         elif char in ")）":
             depth = max(0, depth - 1)
-        if char in "。！？!?\n" or (char in "；;" and depth == 0):
+        if char in FULL_STOPS or char == "\n" or (char in "；;" and depth == 0):
             if text[start : i + 1].strip():
                 spans.append((start, i + 1))
             start = i + 1

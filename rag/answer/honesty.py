@@ -19,18 +19,15 @@ from dataclasses import replace
 from ..index import lexical_tokens
 from ..indicators import COUNTED, FAMILY_UNITS, MEASURE_WORDS, counts_by, in_family_units, measure_families, synonyms_of
 from ..sections import is_heading
-from ..zh.relations import VERBS
+from ..zh.relations import COMMITMENT, LOWERING, VERBS
+from ..zh.sentences import CLAUSE_BREAK, STATEMENT_BREAK
 from ..zh.units import UNIT, VALUE
 from .result import Answer
 
 LIST_JOINS = ("、", "和", "及", "与")
-# what ends a clause of a sentence, where a statement of one indicator stops
-CLAUSE_BREAK = re.compile(r"[，,；;。]")
-# words that make a clause a commitment on its measure, even without a number
-COMMITMENT = re.compile(r"提升|提高|降低|下降|减少|控制|达到|保持|稳定|确保|完成[^，。]{0,8}下达|力争|不低于|不高于|不超过")
 # a number without a unit is a value only right after a verb that sets it ("PUE不超过1.5"), not the
 # stump of a year a page break cut ("分别比20")
-BARE_VALUE = re.compile(r"(?:" + "|".join(VERBS) + r"|下降到|降低到|下降至|降低至|降到)\s*\d+(?:\.\d+)?")
+BARE_VALUE = re.compile(r"(?:" + "|".join(VERBS + LOWERING) + r")\s*\d+(?:\.\d+)?")
 
 
 GENERIC = frozenset("全市 我市 全县 城市 目标 规模 计划 方案 要求 总体 主要 整体 全部 所有 预计 期间".split())
@@ -165,7 +162,6 @@ def missing_places(question, index) -> Answer | None:
                   type=question.type, understood=question.text if question.follow_up else "")
 
 
-CLAUSE_END = re.compile(r"[，,；;。：:！!？?]")
 
 
 def row_about(row, word: str) -> bool:
@@ -175,7 +171,7 @@ def row_about(row, word: str) -> bool:
         return word in row.sentence
     number = f"{row.value:g}"
     for at in (m.start() for m in re.finditer(re.escape(number), row.sentence)):
-        start = max((m.end() for m in CLAUSE_END.finditer(row.sentence, 0, at)), default=0)
+        start = max((m.end() for m in STATEMENT_BREAK.finditer(row.sentence, 0, at)), default=0)
         if word in row.sentence[start:at]:
             return True
     return False

@@ -14,19 +14,12 @@ from ..index import Index, lexical_tokens
 from ..indicators import MEASURE_FAMILIES, MEASURE_WORDS, counts_by, find_indicators
 from ..retrieve import retrieve, with_each_document
 from ..sections import heading_of
+from ..zh.asking import SENTENCE_SHAPES
 from ..zh.headings import REVIEW, TOC_LINE
 from ..zh.periods import BASELINE, STATED_YEAR, states_year
 from ..zh.units import UNITS, states_amount_in
 from .citing import passages_for, quote, sentence_at, split_sentences
 from .result import Answer
-
-# How a sentence that gives what a question asks for looks (`Question.shapes`).
-SENTENCE_SHAPES = {
-    "date": re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{4}-\d{2}-\d{2}"),
-    "place": re.compile(r"[\u4e00-\u9fff]{1,6}(?:县|区|镇|港|园|基地|市|乡|村)"),
-    "organ": re.compile(r"[\u4e00-\u9fff]{1,10}(?:委|局|厅|办|部门|中心)"),
-    "number": re.compile(r"\d"),
-}
 
 
 def best_sentence(index: Index, question, plan_ids=None, k: int = 5, require=None) -> tuple[str, int, int] | None:

@@ -4,14 +4,11 @@ of the heading that names it); a page without such headings may still say it in 
 ("实施碳达峰十大行动"), which is then quoted."""
 from __future__ import annotations
 
-import re
-
 from ..index import Index, lexical_tokens
 from ..sections import SEPARATOR, split_sections
+from ..zh.asking import LIST_COUNTED
 from .citing import passages_for, quote, sentence_at
 from .result import Answer
-
-COUNTED = re.compile(r"[“\"]?[^，,。；;“”\"]{0,12}?([一二三四五六七八九十两]{1,3}|\d{1,2})(?:大|项|个|类)[^，,。；;“”\"]{0,8}?(?:行动|工程|任务|措施|体系)[”\"]?")
 
 
 def listing(index: Index, question, k: int) -> Answer:
@@ -67,7 +64,7 @@ def listing(index: Index, question, k: int) -> Answer:
         listed = "；".join(s.title for s in heads)
         text = f"{plan.label}《{plan.title}》{('在“' + parent + '”下') if parent else ''}列出{len(heads)}项{word}：{listed}。"
         return Answer(question.asked, text, True, passages_for(index, spans, question, k), [], "list", spans)
-    counted = next((m for m in COUNTED.finditer(plan.text) if word in m.group(0)), None)
+    counted = next((m for m in LIST_COUNTED.finditer(plan.text) if word in m.group(0)), None)
     if counted:
         start, end = sentence_at(plan.text, counted.start())
         spans = [(plan.plan_id, start, end)]

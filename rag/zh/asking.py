@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from .notices import GENRES
+
 # the words a question asks with ("哪几个", "什么"): no passage holds them, so an answer is never judged by them
 ASKING_WORDS = re.compile(r"哪|什么|多少|多大|多高|多长|几|啥|怎样|怎么|如何|是否|吗|呢|么")
 # "这几个市" points at places named, it asks no number
@@ -30,13 +32,22 @@ def asks_quantity(text: str) -> bool:
     return bool(AMOUNT_ASKED.search(text) or MEASURE_NAMED.search(text))
 
 
-# What kind of thing a question asks for (its answer is a sentence of that shape: see
-# rag.answer.passages.SENTENCE_SHAPES); "number" also when it counts ("数量", "哪几").
+# What kind of thing a question asks for (its answer is a sentence of that shape, SENTENCE_SHAPES);
+# "number" also when it counts ("数量", "哪几").
 SHAPES_ASKED = {
     "date": re.compile(r"哪天|哪一天|日期|什么时间|何时|截止|几月几日|when", re.I),
     "place": re.compile(r"哪个县|哪个区|哪个镇|哪里|哪儿|在哪|什么地方|哪个地方|哪些地方|where", re.I),
     "organ": re.compile(r"哪个部门|哪些部门|谁负责|由谁|牵头|负责"),
     "number": re.compile(r"多少|(?<![这那])几|数量|how much|how many", re.I),
+}
+
+
+# How a plan's sentence that gives each of them looks
+SENTENCE_SHAPES = {
+    "date": re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{4}-\d{2}-\d{2}"),
+    "place": re.compile(r"[\u4e00-\u9fff]{1,6}(?:县|区|镇|港|园|基地|市|乡|村)"),
+    "organ": re.compile(r"[\u4e00-\u9fff]{1,10}(?:委|局|厅|办|部门|中心)"),
+    "number": re.compile(r"\d"),
 }
 
 
@@ -78,6 +89,8 @@ def defined_term(text: str) -> str:
 # the things a plan lists under headings, and how a question asks for them
 LISTED = re.compile(r"(行动|工程|任务|措施|项目|重点领域|领域|体系)")
 LIST_ASKED = re.compile(r"(?:哪些|哪几|几|多少|什么|[一二三四五六七八九十两\d]大)[个项大条类]?[^，,。？?]{0,6}?" + LISTED.pattern)
+# a plan's sentence announcing how many it lists ("实施碳达峰“十大行动”", "三项重点任务")
+LIST_COUNTED = re.compile(r"[“\"]?[^，,。；;“”\"]{0,12}?([一二三四五六七八九十两]{1,3}|\d{1,2})(?:大|项|个|类)[^，,。；;“”\"]{0,8}?(?:行动|工程|任务|措施|体系)[”\"]?")
 ORDINAL = re.compile(r"第([一二三四五六七八九十\d]{1,3})(?:个|项|大|条)?")
 
 
@@ -165,13 +178,15 @@ ACTUAL = re.compile(r"现在|目前|现状|当前|已经达到|已达到|基期|
 # ---------------------------------------------------------------- documents and follow-ups
 
 # a genre word names one kind of document ("实施意见", "可再生能源规划"); a bare 方案 is how staff say "the plan"
-NAMES_DOCUMENT = re.compile(r"意见|规划|决定|办法|计划|纲要|措施|细则|行动方案|工作方案|实施方案|要点|指南|通知|解读|征求意见稿")
+NAMES_DOCUMENT = re.compile("|".join([g for g in GENRES if g != "方案"] + ["行动方案", "工作方案", "实施方案", "通知", "解读", "征求意见稿"]))
+# what a question says of a document right after naming it ("的文号", "里", "提出", "是什么", "有哪些")
+SAID_OF = r"(?=的|里|中|提|对|是|说|有|要|怎|什|哪|何|几|多|\s|[，,？?]|$)"
 # a kind of document named as a document: followed by what a question says of it ("实施意见的文号", "规划里"),
 # not a verb ("计划建设"); a notice (通知) prints every document, it is no kind of its own
 DOCUMENT_NAMED = re.compile("((?:实施)?(?:" + "|".join(w for w in sorted(NAMES_DOCUMENT.pattern.split("|"), key=len, reverse=True)
-                                             if w != "通知") + r"))(?=的|里|中|提|对|是|说|有|要|怎|什|哪|何|几|多|\s|[，,？?]|$)")
+                                             if w != "通知") + "))" + SAID_OF)
 # the word ending a document's name in a question, a bare 方案 too ("成都能源结构方案里…", "广东绿色建筑规划中…")
-DOCUMENT_WORD = re.compile(r"(方案|规划|意见|决定|办法|计划|纲要|措施|细则|要点|指南)(?=的|里|中|提|对|是|说|有|要|怎|什|哪|何|几|多|\s|[，,？?]|$)")
+DOCUMENT_WORD = re.compile("(" + "|".join(GENRES) + ")" + SAID_OF)
 # words that name any plan, not one in particular
 GENERIC_TITLE = re.compile("实施方案|方案|实施|关于|工作|人民政府|印发|通知|[的和与及省市县区]")
 FILLER = re.compile(

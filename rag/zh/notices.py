@@ -4,6 +4,9 @@ facts (metadata) and for answering them (`rag.answer.facts`) alike.
 - A 文号 ("粤府〔2021〕81号"), a signing date ("2021年12月3日", a cover's "2022年3月"), the organ names
   of issuers end with (人民政府, 办公厅, 委员会, 厅/局/委 …).
 - A web page's posting line ("发布时间：2023-07-21", 来源, 浏览) — never the document's date.
+- A document's title: the genre (文种) it ends with ("实施方案", "专项规划", "意见（试行）"), the years it
+  covers ("（2022―2025年）"), a notice printing it ("X关于印发《Y》的通知"), the verbs that issue a document
+  (印发, 出台) and those that only cite one (根据, 落实).
 - Facts a notice states in its text: a draft's comment deadline, the meeting that approved it, when
   it takes effect, its addressees ("各县(市、区)人民政府:"), a news page's date of a notice.
 """
@@ -25,6 +28,20 @@ POSTING_TIME = r"发布时间|发布日期|发文日期"
 POSTED = re.compile(POSTING_TIME + r"|来源|浏览|时间[:：]|日期[:：]|生效日期")
 POSTED_AT = re.compile(rf"(?:{POSTING_TIME})\s*[:：]?\s*(20\d{{2}}-\d{{1,2}}-\d{{1,2}}|20\d{{2}}年\d{{1,2}}月\d{{1,2}}日)")
 
+# document genres (文种) a title ends with, and with the modifiers that are part of the genre's name
+GENRES = ("方案", "规划", "意见", "决定", "办法", "计划", "纲要", "措施", "细则", "要点", "指南")
+GENRE = r"(?:滚动实施|三年行动|专项|实施|工作|行动|总体)?(?:" + "|".join(GENRES) + ")"
+# the years a document covers, in brackets after its title: "（2022―2025年）"
+PERIOD = r"20\d{2}\s*[-—–―~～至]\s*20\d{2}\s*年?"
+GENRE_END = re.compile(rf"({GENRE}(?:[（(](?:试行|暂行|征求意见稿|修订|{PERIOD})[)）])*)$")
+# a carbon-peak plan named in running text
+PEAK_PLAN = re.compile(r"碳达峰[\u4e00-\u9fff、]{0,14}?方案(?:[(（]征求意见稿[)）])?")
+NOTICE = re.compile(r"^(?P<issuer>.{0,60}?)关于(?:印发|发布|转发)(?P<title>.{4,120}?)的通知")
+# a document named after these words is cited, not issued
+CITING = re.compile(r"(根据|依据|按照|落实|结合|贯彻|参照|对照|衔接)")
+ISSUING_VERBS = ("印发", "发布", "出台", "制定", "公布", "审议通过")
+ISSUING = re.compile("(" + "|".join(ISSUING_VERBS) + ")")
+
 # A draft's comment deadline: "请于2023年2月9日前将书面意见……反馈", "征求意见截止日期为……"
 COMMENT_DEADLINE = re.compile(rf"({DAY})(?:前|之前|以前|止)[^。\n]{{0,60}}?(?:意见|建议|反馈)"
                               rf"|(?:截止|截至)(?:日期|时间)?(?:为|到|至)?\s*({DAY})")
@@ -35,4 +52,4 @@ ADDRESSEES = re.compile(r"^(各[^\n]{2,80}?)[:：]\s*$", re.M)
 # the words that make a page a draft or an interpretation
 KIND_WORDS = ("征求意见稿", "征求意见", "解读")
 # a news page dates the notice without its year: "12月13日,……印发《……》"
-NEWS_DATE = re.compile(r"((?:20\d{2}年)?\d{1,2}月\d{1,2}日)[^。\n]{0,40}?(?:印发|发布|出台|公布)")
+NEWS_DATE = re.compile(r"((?:20\d{2}年)?\d{1,2}月\d{1,2}日)[^。\n]{0,40}?(?:印发|发布|出台|公布)")  # ISSUING_VERBS of a notice

@@ -1,7 +1,8 @@
 """How policy Chinese commits to an amount, in plans' targets and in questions alike.
 
-- The verbs and qualifiers around a target's value: before it ("力争", "提高至", "不低于"), after it
-  ("以上", "左右"); the words that set a target without a number ("确保完成上级下达的目标").
+- The verbs and qualifiers around a target's value: before it ("力争", "提高至", "不低于", "降至"), after it
+  ("以上", "左右"); the words that commit a clause to a level, or only project one ("预计"); the words that
+  set a target without a number ("确保完成上级下达的目标").
 - `relation` reads the side of an amount a text commits to ("以上", "不超过", "未超过") as one of
   RELATIONS; `within` compares two such commitments.
 """
@@ -10,11 +11,18 @@ from __future__ import annotations
 import re
 
 QUALIFIERS_AFTER = ("以上", "以下", "左右", "以内")
+AFTER = "(?:" + "|".join(QUALIFIERS_AFTER) + ")"  # one of them, as a pattern
 QUALIFIERS_BEFORE = ("不低于", "不高于", "不超过", "小于", "少于", "力争", "提高至", "提高到", "提升至", "提升到", "下降", "降低",
                      "减少", "控制在", "稳定在", "超过", "达到", "达")
 # the verbs an answer keeps as the plan wrote them before a value ("提高至23%左右")
 VERBS = ("不低于", "不高于", "不超过", "小于", "少于", "力争", "提高至", "提高到", "提升至", "提升到", "控制在", "稳定在",
          "超过", "下降至", "下降到", "降低至", "降低到", "降至", "达到", "达")
+# the verbs that bring a value down to a level ("下降至", "降到")
+LOWERING = ("下降至", "下降到", "降低至", "降低到", "降至", "降到")
+# a clause commits to a level of what it names ("提升", "控制", "完成……下达", "不超过")
+COMMITMENT = re.compile(r"提升|提高|降低|下降|减少|控制|达到|保持|稳定|确保|完成[^，。]{0,8}下达|力争|不低于|不高于|不超过")
+# a value the plan projects, not one it commits to ("预计", "有望")
+PROJECTION = re.compile(r"预计|预测|测算|估算|预期将|有望")
 # a target set in words, without a number
 QUALITATIVE = re.compile(r"(确保完成|完成[^,，。]{0,8}下达|达到预期目标|上级确定|保持[^,，。]{0,10}水平|持续[^,，。]{0,4}(?:下降|提升|提高)|下达的?(?:指标|目标))")
 
