@@ -11,7 +11,7 @@ import re
 from bisect import bisect_right
 
 from .zh.sentences import PHRASE
-from .zh.units import UNIT
+from .zh.units import MEASURES, SHARE_WORDS, UNIT
 
 INDICATORS: dict[str, tuple[str, ...]] = {
     # energy and carbon intensity
@@ -115,9 +115,9 @@ ENGLISH: dict[str, tuple[str, ...]] = {
 
 # Words that say how an indicator is measured, not what: shared by different indicators, so two
 # wordings are of one indicator only when they agree on their other words.
-MEASURE_WORDS = frozenset(
-    "装机 装机容量 容量 规模 比重 占比 比例 总量 数量 目标 消费 发电 能力 水平 率 利用率 覆盖率 面积 总规模 新增 累计 "
-    "达到 提高 提升 下降 降低 控制 全市 全省 全县 全区 到 年 多少 是 的".split())
+MEASURE_WORDS = frozenset((*MEASURES, *(
+    "装机 装机容量 目标 消费 发电 能力 水平 率 利用率 覆盖率 面积 新增 累计 "
+    "达到 提高 提升 下降 降低 控制 全市 全省 全县 全区 到 年 多少 是 的".split())))
 
 _MEASURE = re.compile("|".join(sorted((w for w in MEASURE_WORDS if len(w) > 1), key=len, reverse=True)))
 
@@ -133,7 +133,7 @@ INCREMENT = ("新增",)
 # Interchangeable words for how a measure is counted: a statement is about an indicator only if
 # it counts it the same way (非化石能源消费比重 needs 比重/占比/比例: "50%以上由非化石能源满足" is not one).
 COUNT_FAMILY = ("数量", "个数")
-SHARE = ("比重", "占比", "比例")
+SHARE = SHARE_WORDS
 MEASURE_FAMILIES = (SHARE, ("装机", "容量", "规模"), ("覆盖率",), ("利用率",), ("蓄积量",), ("保有量",),
                     ("强度",), ("能耗", "能源消耗", "能源消费量"), ("排放",), ("面积",), ("发电量",), COUNT_FAMILY)
 # the units an amount of a family is written in, by how they end: a wording naming no measure is of a

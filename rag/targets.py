@@ -24,7 +24,7 @@ from .zh.periods import BARE_DEADLINE, BASELINE, CHANGE_START, DEADLINE, FIVE_YE
 from .zh.numerals import arabic_numerals
 from .zh.relations import AFTER, LOWERING, PROJECTION, QUALIFIERS_AFTER, QUALIFIERS_BEFORE, QUALITATIVE, VERBS, relation
 from .zh.sentences import CLAUSE, SENTENCE
-from .zh.units import ALL_UNITS, UNIT_ALIASES, VALUE
+from .zh.units import ALL_UNITS, MEASURES, UNIT_ALIASES, VALUE
 from .tables import parse_row
 
 
@@ -275,7 +275,7 @@ TRAILING = re.compile(r"(?:将|预计在|预计|原则上|平均|约|达|的|和
 CUT = re.compile(r"(分别|比20\d{2}年?|较20\d{2}年?|" + "|".join(LOWERING + QUALIFIERS_BEFORE) + r"|保持在)")
 # Verbs that make a clause an action ("建设充电桩5000个"), not a measure reaching a level.
 ACTION = re.compile(r"^(?:建设|建成|打造|培育|创建|实施|推广|推进|开展|新建|改造|完成|实现|争创|组织|引进|谋划|储备|申报|认定|培训|举办|安排|投资|投入|淘汰|关停|压减|整治|治理|发展)")
-MEASURE_WORD = re.compile(r"^(?:比重|占比|比例|规模|总量|总规模|数量|容量)$")
+MEASURE_WORD = re.compile("^(?:" + "|".join(MEASURES) + ")$")  # a measure word alone names nothing
 
 
 def _indicator_phrase(text: str, open_vocabulary: bool = False) -> str | None:

@@ -15,12 +15,8 @@ from ..index import lexical_tokens
 from ..indicators import (INCREMENT, MEASURE_WORDS, SHARE, TOTAL, char_pairs, find_indicators_tolerant, head_family, in_family_units,
                           indicator_mentions, measure_families, thing_of)
 from ..zh.units import in_base
-from ..zh.asking import TARGET_WORDS, asks_quantity
+from ..zh.asking import INDICATOR_FILLER, TARGET_WORDS, asks_quantity
 from ..zh.periods import QUESTION_YEAR
-
-# What is left of a question once place, years and these words are gone is the indicator it asks about.
-QUESTION_FILLER = re.compile(r"是多少|多少|目标|要求|达到|提高到|提升到|什么|怎样|如何|几|呢|吗|么|啥|的|到|计划|预计|方案|提出|规划|为|是|有|年|分别|[^\w]|\d")
-
 
 def indicators_asked(index, text: str, topic: str, plan_ids: tuple[str, ...], counted: str = "") -> list[str]:
     """Canonical indicator names `text` asks about; `topic` is the text without its place names,
@@ -158,7 +154,7 @@ def _by_meaning(index, rest: str, wordings) -> list[str]:
     Only when no name matched by text: m3e-small scores short indicator phrases of different
     measures up to 0.86 (煤炭消费比重 / 非化石能源消费比重), so the threshold sits above that.
     """
-    asked = QUESTION_FILLER.sub("", rest)
+    asked = INDICATOR_FILLER.sub("", rest)
     if len(asked) < 3:
         return []
     # they share a pair of characters of what is measured, not only measure words ("天然气消费比重" and

@@ -15,12 +15,13 @@ from __future__ import annotations
 import re
 
 from .notices import GENRES
+from .units import MEASURES
 
 # the words a question asks with ("哪几个", "什么"): no passage holds them, so an answer is never judged by them
 ASKING_WORDS = re.compile(r"哪|什么|多少|多大|多高|多长|几|啥|怎样|怎么|如何|是否|吗|呢|么")
 # "这几个市" points at places named, it asks no number
 AMOUNT_ASKED = re.compile(r"多少|多大|多高|多长|(?<![哪这那])几[个项家座处万]?|数值|how much|how many", re.I)
-MEASURE_NAMED = re.compile(r"目标值|比重|占比|比例|规模|总量|target", re.I)
+MEASURE_NAMED = re.compile("|".join(("目标值", *MEASURES, "target")), re.I)
 TARGET_WORDS = re.compile(r"目标|要求|达到")
 # it asks how a thing is done or what is done for it ("既有建筑节能改造有什么任务", "光伏怎么布局"): about a
 # measured thing, but no number is asked unless a quantity, a year or a target is too
@@ -194,6 +195,9 @@ FILLER = re.compile(
     r"如果是|看看|看|对于|关于|请问|方面|年份|年|中|里|这个|那个|这一|该|指标|同样|一样|数据|数字|"
     r"[\s，,。．.？?！!、：:；;“”\"'‘’（）()]"
 )
+# What is left of a question once its places, years and these words are gone is the indicator it asks about
+INDICATOR_FILLER = re.compile("是多少|" + ASKING_WORDS.pattern + "|" + TARGET_WORDS.pattern
+                              + r"|提高到|提升到|的|到|计划|预计|方案|提出|规划|为|是|有|年|分别|[^\w]|\d")
 # Words pointing back at what the previous answer listed or named
 DEICTIC = re.compile(r"这个|那个|这些|那些|其中|它|排第|第[一二三四五六七八九十\d]|哪一个|上述|以上")
 # Words that mark a question as a follow-up to the previous one: "…呢？", "那…", "还有…".

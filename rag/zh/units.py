@@ -46,6 +46,11 @@ def in_base(value: float, unit: str | None) -> tuple[float, str | None]:
 
 
 # every unit a text may count or measure in, the longer first where one begins another ("亿吨标准煤" before "亿吨")
+# the words naming how a thing is measured rather than what it is: a share of a whole, a size
+SHARE_WORDS = ("比重", "占比", "比例")
+SIZE_WORDS = ("规模", "总量", "总规模", "数量", "容量")
+MEASURES = SHARE_WORDS + SIZE_WORDS
+
 ALL_UNITS = tuple(sorted({*UNITS, *CONVERSIONS, *COUNTERS}, key=len, reverse=True))
 _COUNTERS = tuple(sorted(COUNTERS, key=len, reverse=True))
 # a number with its unit; a count may be in tens of thousands ("15万个")
