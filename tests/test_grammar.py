@@ -535,3 +535,15 @@ def test_the_genre_a_question_names_a_document_by(question, genre):
 
     found = DOCUMENT_WORD.search(question)
     assert (found.group(1) if found else None) == genre
+
+
+def test_of_titles_sharing_the_questions_words_the_one_writing_its_document_name_closest_is_meant():
+    from rag.question import _document_name, _written_closest, _title_stretch
+
+    plans = [SimpleNamespace(title="关于2021-2023年度推动碳达峰、碳中和工作滚动实施方案"),
+             SimpleNamespace(title="某省碳达峰实施方案"), SimpleNamespace(title="某省能源发展规划")]
+    name = _document_name(_title_stretch("某省碳达峰方案说要着力建设什么?", ("某省",)))
+    assert name == "碳达峰方案"
+    assert [p.title for p in _written_closest(name, plans)] == ["某省碳达峰实施方案"]
+    # a name no title writes in order chooses nothing away
+    assert _written_closest("绿色金融方案", plans) == plans

@@ -187,8 +187,36 @@ def choose_plans(text: str, labels: tuple[str, ...], index) -> tuple[str, ...]:
         # the word ending the document's name tells tied titles apart ("能源结构方案": the 行动方案, not the 决定)
         kinds = [m.group(1) for m in DOCUMENT_WORD.finditer(text)]
         of_kind = [p for p in tied if any(k in p.title[-6:] or k in p.kind for k in kinds)]
-        chosen += [p.plan_id for p in (of_kind if best and 0 < len(of_kind) < len(tied) else tied)]
+        tied = of_kind if best and 0 < len(of_kind) < len(tied) else tied
+        chosen += [p.plan_id for p in (_written_closest(_document_name(asked), tied) if best else tied)]
     return tuple(chosen)
+
+
+def _document_name(asked: str) -> str:
+    """The question's name of a document, its title words up to the word ending it ("碳达峰方案")."""
+    match = DOCUMENT_WORD.search(asked)
+    return asked[: match.end()].rsplit("|", 1)[-1] if match else ""
+
+
+def _written_closest(name: str, plans: list) -> list:
+    """Of documents whose titles share the question's words alike, those writing its name of the
+    document most closely, its characters in order with the fewest others between them ("碳达峰方案":
+    黑龙江省碳达峰实施方案, not 推动碳达峰、碳中和工作滚动实施方案)."""
+    def gap(title: str) -> float:
+        widths = []
+        for start in (i for i, c in enumerate(title) if c == name[0]):
+            at = start
+            for char in name[1:]:
+                at = title.find(char, at + 1)
+                if at < 0:
+                    break
+            else:
+                widths.append(at + 1 - start - len(name))
+        return min(widths, default=math.inf)
+    if len(name) < 3 or len(plans) < 2:
+        return plans
+    gaps = [gap(p.title) for p in plans]
+    return [p for p, g in zip(plans, gaps) if g == min(gaps)] if min(gaps) < math.inf else plans
 
 
 def without_document_name(topic: str, plan_ids: tuple[str, ...], index) -> str:
