@@ -287,8 +287,6 @@ def find_indicators(text: str) -> list[str]:
     return list(dict.fromkeys(canonical for _, _, canonical in indicator_mentions(text)))
 
 
-
-
 def find_indicators_tolerant(text: str) -> list[str]:
     """`find_indicators`, or failing that, a synonym of 5+ characters typed with one wrong character
     ("风电装几容量" -> 风电装机容量), when exactly one indicator fits."""

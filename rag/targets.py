@@ -369,7 +369,6 @@ def _value_targets(values, indicator, clause, *, plan, sentence, offset, section
     return targets
 
 
-# a figure the plan estimates rather than commits to ("预计到2025年……将达到", "经测算")
 CUMULATIVE = "累计"  # a table value in brackets ("[5]") is the five-year total, not a level
 
 

@@ -162,8 +162,6 @@ def missing_places(question, index) -> Answer | None:
                   type=question.type, understood=question.text if question.follow_up else "")
 
 
-
-
 def row_about(row, word: str) -> bool:
     """Whether the clause of a target row's sentence that holds its value names `word`: "济南、青岛、
     烟台3市达到50%以上" is about 烟台, the province's 40% in the clause before it is not."""

@@ -174,6 +174,9 @@ def choose_plans(text: str, labels: tuple[str, ...], index) -> tuple[str, ...]:
     them when the question writes none. Place names, years and indicators are not title words:
     "非化石能源" asks for an indicator, not for the plan with 能源 in its title."""
     asked = _title_stretch(text, labels)
+    name = _document_name(asked)
+    # the word ending the document's name tells tied titles apart ("能源结构方案": the 行动方案, not the 决定)
+    kinds = [m.group(1) for m in DOCUMENT_WORD.finditer(text)]
     chosen: list[str] = []
     for label in labels:
         plans = index.plans_of((label,))
@@ -184,11 +187,9 @@ def choose_plans(text: str, labels: tuple[str, ...], index) -> tuple[str, ...]:
             scores = [int(any(w in title and sum(w in t for t in titles) == 1 for w in rare)) for title in titles]
         best = max(scores)
         tied = [p for p, s in zip(plans, scores) if s == best] if best else plans
-        # the word ending the document's name tells tied titles apart ("能源结构方案": the 行动方案, not the 决定)
-        kinds = [m.group(1) for m in DOCUMENT_WORD.finditer(text)]
         of_kind = [p for p in tied if any(k in p.title[-6:] or k in p.kind for k in kinds)]
         tied = of_kind if best and 0 < len(of_kind) < len(tied) else tied
-        chosen += [p.plan_id for p in (_written_closest(_document_name(asked), tied) if best else tied)]
+        chosen += [p.plan_id for p in (_written_closest(name, tied) if best else tied)]
     return tuple(chosen)
 
 

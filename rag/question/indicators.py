@@ -18,6 +18,7 @@ from ..zh.units import in_base
 from ..zh.asking import INDICATOR_FILLER, TARGET_WORDS, asks_quantity
 from ..zh.periods import QUESTION_YEAR
 
+
 def indicators_asked(index, text: str, topic: str, plan_ids: tuple[str, ...], counted: str = "") -> list[str]:
     """Canonical indicator names `text` asks about; `topic` is the text without its place names,
     `plan_ids` the plans it means (all plans when empty) and `counted` the unit it counts in

@@ -21,7 +21,7 @@ VERBS = ("不低于", "不高于", "不超过", "小于", "少于", "力争", "�
 LOWERING = ("下降至", "下降到", "降低至", "降低到", "降至", "降到")
 # a clause commits to a level of what it names ("提升", "控制", "完成……下达", "不超过")
 COMMITMENT = re.compile(r"提升|提高|降低|下降|减少|控制|达到|保持|稳定|确保|完成[^，。]{0,8}下达|力争|不低于|不高于|不超过")
-# a value the plan projects, not one it commits to ("预计", "有望")
+# a value the plan projects, not one it commits to ("预计到2025年……将达到", "经测算", "有望")
 PROJECTION = re.compile(r"预计|预测|测算|估算|预期将|有望")
 # a target set in words, without a number
 QUALITATIVE = re.compile(r"(确保完成|完成[^,，。]{0,8}下达|达到预期目标|上级确定|保持[^,，。]{0,10}水平|持续[^,，。]{0,4}(?:下降|提升|提高)|下达的?(?:指标|目标))")
